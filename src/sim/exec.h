@@ -1,0 +1,49 @@
+// What an instruction's semantics function sees: the memories of its core and chip,
+// the issuing stream's registers, and helpers to resolve access patterns into
+// per-partition element addresses. Semantics functions (sim/semantics/*.cpp) are pure
+// functions of (instruction, state) -> state; the scheduler decides *when* they run.
+#pragma once
+#include <cstdint>
+#include <span>
+
+#include "arch/chip.h"
+#include "isa/instr.h"
+#include "sim/memory.h"
+
+namespace npulab::sim {
+
+struct CoreMemories {
+  Scratchpad* sbuf = nullptr;
+  Scratchpad* psum = nullptr;
+  Hbm* hbm = nullptr;
+};
+
+// A resolved access pattern: register offsets applied, bounds checked.
+// For SBUF/PSUM, partition p's data starts at base(p); for HBM, "partition" rows are
+// resolved through the Hbm pages (use gather/scatter helpers below).
+struct ResolvedRef {
+  const isa::TensorRef* ref = nullptr;
+  uint64_t offset = 0;  // byte offset after register adjustment
+};
+
+struct ExecCtx {
+  const arch::ChipConfig* chip = nullptr;
+  CoreMemories mem;
+  std::span<const int64_t> regs;  // registers of the issuing stream
+  uint32_t core = 0;
+  uint32_t stream = 0;
+};
+
+// Effective byte offset of an operand (applies offset_reg).
+uint64_t effective_offset(const isa::TensorRef& r, std::span<const int64_t> regs);
+
+// Read an operand into a dense FP32 buffer [part_count][free_elems] (row-major over the
+// free dims, innermost fastest), converting from its dtype.
+void gather_f32(const ExecCtx& ctx, const isa::TensorRef& r, float* out);
+// Write a dense FP32 buffer [part_count][free_elems] to an operand, converting (RNE).
+void scatter_f32(const ExecCtx& ctx, const isa::TensorRef& r, const float* in);
+// Raw byte copies (no conversion) of an operand to/from a dense buffer.
+void gather_raw(const ExecCtx& ctx, const isa::TensorRef& r, uint8_t* out);
+void scatter_raw(const ExecCtx& ctx, const isa::TensorRef& r, const uint8_t* in);
+
+}  // namespace npulab::sim

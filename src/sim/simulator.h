@@ -1,0 +1,68 @@
+// Public entry point of the simulator: one chip (N NeuronCores sharing HBM) runs an
+// Executable, functionally (values computed with the hardware's numerics) or timing-only
+// (same scheduling and costs, no values, no data storage).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arch/chip.h"
+#include "isa/instr.h"
+#include "sim/memory.h"
+
+namespace npulab::sim {
+
+enum class Mode { Functional, TimingOnly };
+
+struct SimOptions {
+  Mode mode = Mode::Functional;
+  bool check_races = true;       // happens-before race detector (costs host time)
+  std::string trace_path;        // if set: Chrome trace JSON (opens in Perfetto)
+  uint64_t max_instructions = 0; // 0 = no limit; guards against runaway loops
+};
+
+struct StreamStats {
+  uint32_t core = 0;
+  uint32_t stream = 0;
+  std::string name;         // "core0.pe", "core0.dma3"
+  double busy_ns = 0;
+  uint64_t instrs = 0;
+};
+
+struct RaceReport {
+  std::string message;      // names both instructions (stream, index, asm text)
+};
+
+struct SimResult {
+  double total_ns = 0;
+  uint64_t instrs = 0;
+  double flops = 0;                 // 2*M*N*K summed over matmuls
+  double hbm_bytes_read = 0, hbm_bytes_written = 0;
+  std::vector<StreamStats> streams;
+  std::vector<RaceReport> races;
+  double achieved_tflops() const { return total_ns > 0 ? flops / total_ns / 1e3 : 0; }
+  double hbm_gbps() const { return total_ns > 0 ? (hbm_bytes_read + hbm_bytes_written) / total_ns : 0; }
+};
+
+class Chip {
+ public:
+  Chip(const arch::ChipConfig& cfg, Mode mode);
+  ~Chip();
+  Chip(const Chip&) = delete;
+  Chip& operator=(const Chip&) = delete;
+
+  const arch::ChipConfig& config() const;
+  Mode mode() const;
+  Hbm& hbm();
+  // Run an executable: loads its constants into HBM, runs every core's streams to
+  // completion. Throws npulab::Error on invalid programs (naming the instruction),
+  // deadlock (naming the blocked streams and their waits), or out-of-bounds access.
+  SimResult run(const isa::Executable& exe, const SimOptions& opts = {});
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace npulab::sim
