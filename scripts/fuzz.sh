@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang and runs each for $1 seconds (default 60),
+# starting from its committed seed corpus. New crashers land in fuzz/findings/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${1:-60}
+CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DNPULAB_FUZZ=ON -DNPULAB_TESTS=OFF -DNPULAB_BENCH=OFF >/dev/null
+cmake --build build-fuzz -j"$(nproc)"
+mkdir -p fuzz/findings
+for bin in build-fuzz/fuzz/fuzz_*; do
+  n=$(basename "$bin"); short=${n#fuzz_}
+  mkdir -p "build-fuzz/corpus/$short"
+  echo "== $n for ${secs}s"
+  "$bin" -max_total_time="$secs" -artifact_prefix="fuzz/findings/$n-" \
+    "build-fuzz/corpus/$short" "fuzz/corpus/$short" 2>&1 | tail -3
+done
