@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <span>
+#include <string_view>
 
 #include "arch/chip.h"
 #include "isa/instr.h"
@@ -36,6 +37,13 @@ struct ExecCtx {
 
 // Effective byte offset of an operand (applies offset_reg).
 uint64_t effective_offset(const isa::TensorRef& r, std::span<const int64_t> regs);
+
+// Check an operand against its memory before any data moves: partitions, the byte range
+// reachable by its free dims (negative strides included), HBM rows via part_stride, with
+// offset_reg applied. Throws npulab::Error naming `operand` and the offending range.
+// gather_* / scatter_* check again (cheap), so semantics call this first only to get the
+// operand's role name into the message.
+void check_operand(const ExecCtx& ctx, const isa::TensorRef& r, std::string_view operand);
 
 // Read an operand into a dense FP32 buffer [part_count][free_elems] (row-major over the
 // free dims, innermost fastest), converting from its dtype.

@@ -1,0 +1,258 @@
+// Operand resolution and dense gather/scatter for the semantics functions (see exec.h).
+//
+// Access patterns: an operand is [part_count partitions] x up to 4 free dims (innermost
+// last). Before moving data the free dims are normalised: size-1 dims are dropped and
+// adjacent dims that are contiguous in memory (stride[k] == stride[k+1] * size[k+1]) are
+// merged, so the common case "contiguous tile" becomes one long run per partition. Runs
+// with unit stride go through the bulk, vectorised numerics conversions
+// (convert_to_f32 / convert_from_f32); strided runs are first packed into a contiguous
+// temporary (raw bytes) and then converted in bulk, so no per-element dtype dispatch.
+//
+// Bounds: every access is checked before any byte moves (check_operand): partitions
+// against the scratchpad's partition count, the lowest and highest byte any free index
+// can reach (negative strides included) against bytes_per_partition; for HBM the rows
+// (offset + p * part_stride * dtype_size) are included and the range is checked against
+// HBM capacity. Register-relative offsets (offset_reg) are applied first. Violations
+// throw npulab::Error naming the operand, its space and the offending range.
+#include "sim/exec.h"
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "common/error.h"
+
+namespace npulab::sim {
+
+using isa::Space;
+using isa::TensorRef;
+// 128-bit intermediates so offset + reg * scale and range ends cannot overflow silently.
+__extension__ using i128 = __int128;
+
+uint64_t effective_offset(const TensorRef& r, std::span<const int64_t> regs) {
+  if (r.offset_reg < 0) return r.offset;
+  if (size_t(r.offset_reg) >= regs.size())
+    fail("operand offset register r{} does not exist (stream has {} registers)", r.offset_reg,
+         regs.size());
+  i128 off = i128(r.offset) + i128(regs[r.offset_reg]) * r.offset_reg_scale;
+  if (off < 0 || off > i128(INT64_MAX))
+    fail("operand offset {} + r{}({}) * {} is out of range", r.offset, r.offset_reg,
+         regs[r.offset_reg], r.offset_reg_scale);
+  return uint64_t(off);
+}
+
+namespace {
+
+// Byte span [lo, hi) (relative to the partition/row base) touched by the free dims.
+struct FreeSpan {
+  int64_t lo = 0, hi = 0;
+};
+FreeSpan free_span(const TensorRef& r) {
+  const int64_t esz = int64_t(dtype_size(r.dtype));
+  int64_t lo = 0, hi = 0;
+  for (int k = 0; k < r.ndim; ++k) {
+    int64_t span = int64_t(r.dims[k].size - 1) * r.dims[k].stride;
+    (span < 0 ? lo : hi) += span;
+  }
+  return {lo * esz, hi * esz + esz};
+}
+
+Scratchpad* spad_of(const ExecCtx& ctx, Space s) {
+  return s == Space::Sbuf ? ctx.mem.sbuf : s == Space::Psum ? ctx.mem.psum : nullptr;
+}
+
+// Normalised access pattern: up to 3 outer dims (outermost first) and one run.
+struct Runs {
+  uint32_t size[3] = {1, 1, 1};
+  int64_t stride[3] = {0, 0, 0};  // bytes
+  uint32_t run = 1;               // elements in the innermost run
+  int64_t rstride = 0;            // bytes between run elements
+};
+Runs make_runs(const TensorRef& r) {
+  const int64_t esz = int64_t(dtype_size(r.dtype));
+  isa::Dim d[4];
+  int n = 0;
+  for (int k = 0; k < r.ndim; ++k)
+    if (r.dims[k].size != 1) d[n++] = r.dims[k];
+  // Merge from the innermost outwards.
+  isa::Dim m[4];
+  int nm = 0;
+  for (int k = n - 1; k >= 0; --k) {
+    if (nm > 0 && d[k].stride == m[nm - 1].stride * int64_t(m[nm - 1].size)) {
+      m[nm - 1].size *= d[k].size;
+    } else {
+      m[nm++] = d[k];
+    }
+  }
+  Runs out;
+  if (nm == 0) {
+    out.run = 1;
+    out.rstride = esz;
+    return out;
+  }
+  out.run = m[0].size;
+  out.rstride = int64_t(m[0].stride) * esz;
+  for (int k = 1; k < nm; ++k) {  // m[1] is the next-inner dim -> out.size[2]
+    out.size[3 - k] = m[k].size;
+    out.stride[3 - k] = int64_t(m[k].stride) * esz;
+  }
+  return out;
+}
+
+// Calls fn(ptr, hbm_addr, dense_index, run, rstride_bytes) for every run of the operand,
+// in dense row-major order (partition outermost). For SBUF/PSUM `ptr` is the first
+// element of the run; for HBM `ptr` is null and hbm_addr is the byte address.
+template <class Fn>
+void for_each_run(const ExecCtx& ctx, const TensorRef& r, Fn&& fn) {
+  check_operand(ctx, r, "operand");
+  const uint64_t off = effective_offset(r, ctx.regs);
+  const Runs rn = make_runs(r);
+  const int64_t esz = int64_t(dtype_size(r.dtype));
+  Scratchpad* sp = spad_of(ctx, r.space);
+  uint64_t idx = 0;
+  for (uint32_t p = 0; p < r.part_count; ++p) {
+    uint8_t* base = nullptr;
+    int64_t hbase = 0;
+    if (sp)
+      base = sp->row(r.part_start + p) + off;
+    else
+      hbase = int64_t(off) + int64_t(p) * r.part_stride * esz;
+    for (uint32_t a = 0; a < rn.size[0]; ++a)
+      for (uint32_t b = 0; b < rn.size[1]; ++b)
+        for (uint32_t c = 0; c < rn.size[2]; ++c) {
+          int64_t o = int64_t(a) * rn.stride[0] + int64_t(b) * rn.stride[1] +
+                      int64_t(c) * rn.stride[2];
+          if (sp)
+            fn(base + o, uint64_t(0), idx, rn.run, rn.rstride);
+          else
+            fn(static_cast<uint8_t*>(nullptr), uint64_t(hbase + o), idx, rn.run, rn.rstride);
+          idx += rn.run;
+        }
+  }
+}
+
+// Pack `run` strided elements of `esz` bytes at `src` into contiguous `dst`.
+inline void pack(uint8_t* dst, const uint8_t* src, uint32_t run, int64_t rstride, size_t esz) {
+  switch (esz) {
+    case 1: for (uint32_t i = 0; i < run; ++i) dst[i] = src[int64_t(i) * rstride]; break;
+    case 2: for (uint32_t i = 0; i < run; ++i) std::memcpy(dst + 2 * i, src + int64_t(i) * rstride, 2); break;
+    default: for (uint32_t i = 0; i < run; ++i) std::memcpy(dst + 4 * i, src + int64_t(i) * rstride, 4); break;
+  }
+}
+inline void unpack(uint8_t* dst, const uint8_t* src, uint32_t run, int64_t rstride, size_t esz) {
+  switch (esz) {
+    case 1: for (uint32_t i = 0; i < run; ++i) dst[int64_t(i) * rstride] = src[i]; break;
+    case 2: for (uint32_t i = 0; i < run; ++i) std::memcpy(dst + int64_t(i) * rstride, src + 2 * i, 2); break;
+    default: for (uint32_t i = 0; i < run; ++i) std::memcpy(dst + int64_t(i) * rstride, src + 4 * i, 4); break;
+  }
+}
+
+// Reads one run of raw bytes (packed) into dst.
+inline void read_run(const ExecCtx& ctx, const uint8_t* ptr, uint64_t addr, uint32_t run,
+                     int64_t rstride, size_t esz, uint8_t* dst) {
+  if (ptr) {
+    if (rstride == int64_t(esz))
+      std::memcpy(dst, ptr, run * esz);
+    else
+      pack(dst, ptr, run, rstride, esz);
+  } else if (rstride == int64_t(esz)) {
+    ctx.mem.hbm->read(addr, dst, run * esz);
+  } else {
+    for (uint32_t i = 0; i < run; ++i) ctx.mem.hbm->read(addr + int64_t(i) * rstride, dst + i * esz, esz);
+  }
+}
+inline void write_run(const ExecCtx& ctx, uint8_t* ptr, uint64_t addr, uint32_t run,
+                      int64_t rstride, size_t esz, const uint8_t* src) {
+  if (ptr) {
+    if (rstride == int64_t(esz))
+      std::memcpy(ptr, src, run * esz);
+    else
+      unpack(ptr, src, run, rstride, esz);
+  } else if (rstride == int64_t(esz)) {
+    ctx.mem.hbm->write(addr, src, run * esz);
+  } else {
+    for (uint32_t i = 0; i < run; ++i) ctx.mem.hbm->write(addr + int64_t(i) * rstride, src + i * esz, esz);
+  }
+}
+
+std::vector<uint8_t>& scratch_bytes(size_t n) {
+  thread_local std::vector<uint8_t> buf;
+  if (buf.size() < n) buf.resize(n);
+  return buf;
+}
+
+}  // namespace
+
+void check_operand(const ExecCtx& ctx, const TensorRef& r, std::string_view operand) {
+  if (!r.used()) fail("{}: operand is missing (ndim = 0)", operand);
+  for (int k = 0; k < r.ndim; ++k)
+    if (r.dims[k].size == 0) fail("{}: free dim {} has size 0", operand, k);
+  if (r.part_count == 0) fail("{}: part_count is 0", operand);
+  const uint64_t off = effective_offset(r, ctx.regs);
+  const FreeSpan fs = free_span(r);
+  if (r.space == Space::Hbm) {
+    if (!ctx.mem.hbm || !ctx.mem.hbm->has_data())
+      fail("{}: HBM has no data storage (timing-only mode?)", operand);
+    const int64_t esz = int64_t(dtype_size(r.dtype));
+    int64_t pspan = int64_t(r.part_count - 1) * r.part_stride * esz;
+    i128 lo = i128(off) + fs.lo + std::min<int64_t>(0, pspan);
+    i128 hi = i128(off) + fs.hi + std::max<int64_t>(0, pspan);
+    if (lo < 0 || hi > i128(ctx.mem.hbm->capacity()))
+      fail("{}: HBM byte range [{}, {}) is out of bounds (HBM capacity {} bytes)", operand,
+           int64_t(lo), int64_t(hi), ctx.mem.hbm->capacity());
+    return;
+  }
+  Scratchpad* sp = spad_of(ctx, r.space);
+  if (!sp) fail("{}: operand has no memory space", operand);
+  const char* sname = r.space == Space::Sbuf ? "SBUF" : "PSUM";
+  if (!sp->has_data()) fail("{}: {} has no data storage (timing-only mode?)", operand, sname);
+  if (uint32_t(r.part_start) + r.part_count > sp->partitions())
+    fail("{}: {} partitions [{}, {}) are out of bounds ({} partitions)", operand, sname,
+         r.part_start, uint32_t(r.part_start) + r.part_count, sp->partitions());
+  i128 lo = i128(off) + fs.lo, hi = i128(off) + fs.hi;
+  if (lo < 0 || hi > i128(sp->bytes_per_partition()))
+    fail("{}: {} byte range [{}, {}) per partition is out of bounds ({} bytes per partition)",
+         operand, sname, int64_t(lo), int64_t(hi), sp->bytes_per_partition());
+}
+
+void gather_f32(const ExecCtx& ctx, const TensorRef& r, float* out) {
+  const size_t esz = dtype_size(r.dtype);
+  for_each_run(ctx, r, [&](const uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
+    if (ptr && rs == int64_t(esz)) {
+      convert_to_f32(r.dtype, ptr, out + idx, run);
+    } else {
+      auto& tmp = scratch_bytes(run * esz);
+      read_run(ctx, ptr, addr, run, rs, esz, tmp.data());
+      convert_to_f32(r.dtype, tmp.data(), out + idx, run);
+    }
+  });
+}
+
+void scatter_f32(const ExecCtx& ctx, const TensorRef& r, const float* in) {
+  const size_t esz = dtype_size(r.dtype);
+  for_each_run(ctx, r, [&](uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
+    if (ptr && rs == int64_t(esz)) {
+      convert_from_f32(r.dtype, in + idx, ptr, run);
+    } else {
+      auto& tmp = scratch_bytes(run * esz);
+      convert_from_f32(r.dtype, in + idx, tmp.data(), run);
+      write_run(ctx, ptr, addr, run, rs, esz, tmp.data());
+    }
+  });
+}
+
+void gather_raw(const ExecCtx& ctx, const TensorRef& r, uint8_t* out) {
+  const size_t esz = dtype_size(r.dtype);
+  for_each_run(ctx, r, [&](const uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
+    read_run(ctx, ptr, addr, run, rs, esz, out + idx * esz);
+  });
+}
+
+void scatter_raw(const ExecCtx& ctx, const TensorRef& r, const uint8_t* in) {
+  const size_t esz = dtype_size(r.dtype);
+  for_each_run(ctx, r, [&](uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
+    write_run(ctx, ptr, addr, run, rs, esz, in + idx * esz);
+  });
+}
+
+}  // namespace npulab::sim
