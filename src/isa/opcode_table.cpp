@@ -130,6 +130,33 @@ OperandPresence operand_presence(Opcode op, int slot, uint32_t flags) {
 
 std::span<const OperandCondition> operand_conditions() { return kConditions; }
 
+std::optional<std::string> operand_presence_error(const Instr& in) {
+  const OpInfo& info = op_info(in.op);
+  for (int k = 0; k < 4; ++k) {
+    bool used = in.t[k].used();
+    if (k >= info.num_operands) {
+      if (used) return fmt::format("{} has no operand slot {} but it is used", info.name, k);
+      continue;
+    }
+    bool required = operand_presence(in.op, k, in.flags) == OperandPresence::Required;
+    if (used == required) continue;
+    std::string_view role = info.operands[k].name;
+    for (const auto& c : kConditions) {
+      if (c.op != in.op || c.slot != k) continue;
+      std::string_view flag = "?";
+      for (const auto& f : kFlags)
+        if (f.bit == c.flag) flag = f.name;
+      if (required)
+        return fmt::format("missing operand '{}' of {} (required when flag {} is {})", role, info.name,
+                           flag, c.when_clear ? "clear" : "set");
+      return fmt::format("operand '{}' of {} must be omitted when flag {} is {}", role, info.name, flag,
+                         c.when_clear ? "set" : "clear");
+    }
+    return fmt::format("missing operand '{}' of {}", role, info.name);
+  }
+  return std::nullopt;
+}
+
 std::string_view field_name(Field f) {
   switch (f) {
     case Field::reg0: return "reg0";

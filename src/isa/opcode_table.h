@@ -65,6 +65,8 @@ std::span<const OperandCondition> operand_conditions();
 enum class OperandPresence : uint8_t { Required, Forbidden };
 // Whether operand `slot` of `op` must be used, given the instruction's flags.
 OperandPresence operand_presence(Opcode op, int slot, uint32_t flags);
+// Message for the first operand that is missing or present against the rules, if any.
+std::optional<std::string> operand_presence_error(const Instr& in);
 
 std::string_view field_name(Field f);   // C++ member name: "imm0", "alu1", ...
 std::string_view access_name(Access a); // "R", "W", "RW"
