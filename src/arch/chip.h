@@ -31,6 +31,7 @@ struct TensorEngine {
   double fp32_factor = 0;            // FP32 inputs run this many times slower (~4)
   double fp8_factor = 0;             // FP8 inputs: <1 where FP8 runs faster (0.5 on NC-v3)
   uint32_t load_stationary_cycles = 0;  // LoadStationary of a full 128x128 stationary tile
+  uint32_t load_stationary_fast_cycles = 0;  // fast (background) LoadStationary, ~4x faster
   uint32_t fixed_overhead_cycles = 0;
   double flops_multiplier_fp8 = 1;   // peak FP8 / peak BF16 (derived check only)
 };
@@ -79,6 +80,7 @@ struct ChipConfig {
   // Published per-chip figures (for `npulab info` comparison), TFLOPS / TB/s.
   double published_bf16_tflops = 0, published_fp8_tflops = 0, published_fp32_tflops = 0;
   double published_hbm_tbps = 0;
+  double published_dma_tbps = 0;       // all DMA engines of the chip together, TB/s
 };
 
 // Derived peaks, all computed from the description (never stored in it).
@@ -86,7 +88,10 @@ struct Peaks {
   double tensor_tflops_bf16_core, tensor_tflops_fp8_core, tensor_tflops_fp32_core;
   double tensor_tflops_bf16_chip, tensor_tflops_fp8_chip, tensor_tflops_fp32_chip;
   double dma_gbps_core, dma_gbps_chip, hbm_gbps_chip;
-  double vector_gelems_core, scalar_gelems_core;
+  double vector_gelems_core, scalar_gelems_core;  // best case: 16-bit operands from SBUF
+  // Added by arch: rates for the slow (FP32 / PSUM) path and GpSimd, per core, Gelem/s.
+  double vector_gelems_core_fp32, scalar_gelems_core_fp32, gpsimd_gelems_core;
+  double sbuf_bytes_core, psum_bytes_core;
 };
 Peaks derive_peaks(const ChipConfig& c);
 

@@ -1,0 +1,172 @@
+// load_chip: hw/<name>.toml -> ChipConfig. The TOML has one table per struct of chip.h
+// and every key is required (a chip description with a silently defaulted number would
+// produce plausible but wrong timings). Key meanings: docs/HARDWARE.md.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "arch/chip.h"
+#include "arch/toml_reader.h"
+#include "common/error.h"
+
+namespace npulab::arch {
+namespace {
+
+StreamEngine read_stream_engine(TomlTableReader r) {
+  StreamEngine e;
+  e.clock_ghz = r.positive("clock_ghz");
+  e.lanes = r.positive_u32("lanes");
+  e.elems_per_cycle_16bit = r.positive("elems_per_cycle_16bit");
+  e.elems_per_cycle_8bit = r.positive("elems_per_cycle_8bit");
+  e.elems_per_cycle_other = r.positive("elems_per_cycle_other");
+  e.fixed_overhead_cycles = r.nonneg_u32("fixed_overhead_cycles");
+  e.min_cycles = r.nonneg_u32("min_cycles");
+  r.finish();
+  return e;
+}
+
+TensorEngine read_tensor(TomlTableReader r) {
+  TensorEngine t;
+  t.clock_ghz = r.positive("clock_ghz");
+  t.rows = r.positive_u32("rows");
+  t.cols = r.positive_u32("cols");
+  t.max_moving_free = r.positive_u32("max_moving_free");
+  t.min_issue_cycles = r.nonneg_u32("min_issue_cycles");
+  t.fp32_factor = r.positive("fp32_factor");
+  t.fp8_factor = r.positive("fp8_factor");
+  t.load_stationary_cycles = r.positive_u32("load_stationary_cycles");
+  t.load_stationary_fast_cycles = r.positive_u32("load_stationary_fast_cycles");
+  t.fixed_overhead_cycles = r.nonneg_u32("fixed_overhead_cycles");
+  t.flops_multiplier_fp8 = r.positive("flops_multiplier_fp8");
+  // Two keys describe the FP8 speed-up: the timing factor and the peak ratio. They must
+  // agree, otherwise `npulab info` would print a peak the simulator can never reach.
+  if (std::abs(t.flops_multiplier_fp8 * t.fp8_factor - 1.0) > 1e-9)
+    fail("{}: expected 1 / fp8_factor = {} (the FP8 peak ratio must match the FP8 timing "
+         "factor), got {}",
+         r.where("flops_multiplier_fp8"), 1.0 / t.fp8_factor, t.flops_multiplier_fp8);
+  if (t.load_stationary_fast_cycles > t.load_stationary_cycles)
+    fail("{}: expected <= tensor.load_stationary_cycles ({}), got {}",
+         r.where("load_stationary_fast_cycles"), t.load_stationary_cycles,
+         t.load_stationary_fast_cycles);
+  r.finish();
+  return t;
+}
+
+Memory2D read_memory(TomlTableReader r, bool banked) {
+  Memory2D m;
+  m.partitions = r.positive_u32("partitions");
+  m.bytes_per_partition = r.positive_u64("bytes_per_partition");
+  if (banked) {  // SBUF has no banks: the key is rejected there as unknown
+    m.banks = r.positive_u32("banks");
+    if (m.bytes_per_partition % m.banks != 0)
+      fail("{}: expected a divisor of bytes_per_partition ({}), got {}", r.where("banks"),
+           m.bytes_per_partition, m.banks);
+  }
+  m.access_overhead_cycles = r.nonneg_u32("access_overhead_cycles");
+  r.finish();
+  return m;
+}
+
+Dma read_dma(TomlTableReader r) {
+  Dma d;
+  d.engines_per_core = r.positive_u32("engines_per_core");
+  d.queues_per_engine = r.positive_u32("queues_per_engine");
+  d.bytes_per_ns_per_engine = r.positive("bytes_per_ns_per_engine");
+  d.fixed_latency_ns = r.nonneg("fixed_latency_ns");
+  d.descriptor_ns = r.nonneg("descriptor_ns");
+  d.min_efficient_bytes = r.positive_u32("min_efficient_bytes");
+  r.finish();
+  return d;
+}
+
+Hbm read_hbm(TomlTableReader r) {
+  Hbm h;
+  h.capacity_bytes = r.positive_u64("capacity_bytes");
+  h.bandwidth_gbps = r.positive("bandwidth_gbps");
+  r.finish();
+  return h;
+}
+
+Link read_link(TomlTableReader r) {
+  Link l;
+  l.bandwidth_gbps_per_chip = r.positive("bandwidth_gbps_per_chip");
+  l.links_per_chip = r.positive_u32("links_per_chip");
+  r.finish();
+  return l;
+}
+
+void read_chip(TomlTableReader r, ChipConfig& c) {
+  c.name = r.string("name");
+  c.description = r.string("description");
+  c.cores_per_chip = r.positive_u32("cores_per_chip");
+  c.semaphores_per_core = r.positive_u32("semaphores_per_core");
+  c.registers_per_engine = r.positive_u32("registers_per_engine");
+  r.finish();
+}
+
+void read_published(TomlTableReader r, ChipConfig& c) {
+  c.published_bf16_tflops = r.positive("bf16_tflops");
+  c.published_fp8_tflops = r.positive("fp8_tflops");
+  c.published_fp32_tflops = r.positive("fp32_tflops");
+  c.published_hbm_tbps = r.positive("hbm_tbps");
+  c.published_dma_tbps = r.positive("dma_tbps");
+  r.finish();
+}
+
+// Cross-table rules: the tensor array and PSUM must fit the partitions that feed them.
+void check_consistency(const std::string& file, const ChipConfig& c) {
+  if (c.tensor.rows > c.sbuf.partitions)
+    fail("{}: tensor.rows: expected <= sbuf.partitions ({}), got {}", file, c.sbuf.partitions,
+         c.tensor.rows);
+  if (c.psum.partitions != c.sbuf.partitions)
+    fail("{}: psum.partitions: expected == sbuf.partitions ({}), got {}", file,
+         c.sbuf.partitions, c.psum.partitions);
+  if (uint64_t{c.tensor.max_moving_free} * 4 > c.psum.bank_bytes())
+    fail("{}: tensor.max_moving_free: expected <= one PSUM bank of FP32 ({} elements), got {}",
+         file, c.psum.bank_bytes() / 4, c.tensor.max_moving_free);
+  for (auto [name, e] : {std::pair{"vector", &c.vector}, {"scalar", &c.scalar},
+                         {"gpsimd", &c.gpsimd}})
+    if (e->lanes > c.sbuf.partitions)
+      fail("{}: {}.lanes: expected <= sbuf.partitions ({}), got {}", file, name,
+           c.sbuf.partitions, e->lanes);
+}
+
+}  // namespace
+
+ChipConfig load_chip(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("{}: cannot open hardware description file", path);
+  std::stringstream text;
+  text << in.rdbuf();
+
+  toml::table root;
+  try {
+    root = toml::parse(text.str(), path);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    fail("{}:{}:{}: TOML syntax error: {}", path, b.line, b.column, e.description());
+  }
+
+  check_top_level(path, root,
+                  {"chip", "tensor", "vector", "scalar", "gpsimd", "sbuf", "psum", "dma", "hbm",
+                   "link", "published"});
+  ChipConfig c;
+  c.source_file = path;
+  read_chip({path, root, "chip"}, c);
+  c.tensor = read_tensor({path, root, "tensor"});
+  c.vector = read_stream_engine({path, root, "vector"});
+  c.scalar = read_stream_engine({path, root, "scalar"});
+  c.gpsimd = read_stream_engine({path, root, "gpsimd"});
+  c.sbuf = read_memory({path, root, "sbuf"}, /*banked=*/false);
+  c.psum = read_memory({path, root, "psum"}, /*banked=*/true);
+  c.dma = read_dma({path, root, "dma"});
+  c.hbm = read_hbm({path, root, "hbm"});
+  c.link = read_link({path, root, "link"});
+  read_published({path, root, "published"}, c);
+  check_consistency(path, c);
+  return c;
+}
+
+}  // namespace npulab::arch

@@ -1,0 +1,120 @@
+#include "arch/toml_reader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "common/error.h"
+
+namespace npulab::arch {
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+// Human name of a TOML node's type, for "expected X, got Y" messages.
+std::string type_name(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return fmt::format("the string \"{}\"", *n.value<std::string>());
+    case toml::node_type::integer: return fmt::format("the integer {}", *n.value<int64_t>());
+    case toml::node_type::floating_point: return fmt::format("the float {}", *n.value<double>());
+    case toml::node_type::boolean: return *n.value<bool>() ? "true" : "false";
+    default: return "a date/time";
+  }
+}
+
+}  // namespace
+
+TomlTableReader::TomlTableReader(const std::string& file, const toml::table& root,
+                                 std::string table)
+    : file_(file), name_(std::move(table)) {
+  table_ = root[name_].as_table();
+  if (!table_) fail("{}: missing table [{}]", file_, name_);
+}
+
+std::string TomlTableReader::where(const std::string& key) const {
+  return fmt::format("{}: {}.{}", file_, name_, key);
+}
+
+const toml::node& TomlTableReader::require(const std::string& key) {
+  known_.push_back(key);
+  const toml::node* n = table_->get(key);
+  if (!n) fail("{}: missing required key (see docs/HARDWARE.md)", where(key));
+  return *n;
+}
+
+int64_t TomlTableReader::integer(const std::string& key, int64_t min, int64_t max,
+                                 const char* expected) {
+  const toml::node& n = require(key);
+  auto v = n.value_exact<int64_t>();
+  if (!v) fail("{}: expected {}, got {}", where(key), expected, type_name(n));
+  if (*v < min || *v > max) fail("{}: expected {}, got {}", where(key), expected, *v);
+  return *v;
+}
+
+double TomlTableReader::number(const std::string& key, bool allow_zero) {
+  const toml::node& n = require(key);
+  const char* expected = allow_zero ? "a number >= 0" : "a number > 0";
+  // Integers are accepted for real-valued keys ("clock_ghz = 2" means 2.0).
+  std::optional<double> v;
+  if (n.is_floating_point()) v = n.value_exact<double>();
+  else if (n.is_integer()) v = static_cast<double>(*n.value_exact<int64_t>());
+  if (!v) fail("{}: expected {}, got {}", where(key), expected, type_name(n));
+  if (!std::isfinite(*v) || *v < 0 || (!allow_zero && *v == 0))
+    fail("{}: expected {}, got {}", where(key), expected, *v);
+  return *v;
+}
+
+std::string TomlTableReader::string(const std::string& key) {
+  const toml::node& n = require(key);
+  auto v = n.value_exact<std::string>();
+  if (!v) fail("{}: expected a string, got {}", where(key), type_name(n));
+  if (v->empty()) fail("{}: expected a non-empty string", where(key));
+  return *v;
+}
+
+uint32_t TomlTableReader::positive_u32(const std::string& key) {
+  return static_cast<uint32_t>(
+      integer(key, 1, std::numeric_limits<uint32_t>::max(), "an integer > 0 (32-bit)"));
+}
+uint32_t TomlTableReader::nonneg_u32(const std::string& key) {
+  return static_cast<uint32_t>(
+      integer(key, 0, std::numeric_limits<uint32_t>::max(), "an integer >= 0 (32-bit)"));
+}
+uint64_t TomlTableReader::positive_u64(const std::string& key) {
+  return static_cast<uint64_t>(
+      integer(key, 1, std::numeric_limits<int64_t>::max(), "an integer > 0"));
+}
+double TomlTableReader::positive(const std::string& key) { return number(key, false); }
+double TomlTableReader::nonneg(const std::string& key) { return number(key, true); }
+
+void TomlTableReader::finish() const {
+  for (const auto& [k, _] : *table_) {
+    std::string key(k.str());
+    if (std::find(known_.begin(), known_.end(), key) == known_.end())
+      fail("{}: unknown key (known keys of [{}]: {})", where(key), name_, join(known_));
+  }
+}
+
+void check_top_level(const std::string& file, const toml::table& root,
+                     const std::vector<std::string>& tables) {
+  for (const auto& [k, node] : root) {
+    std::string key(k.str());
+    if (std::find(tables.begin(), tables.end(), key) == tables.end())
+      fail("{}: {}: unknown table or top-level key (expected tables: {})", file, key,
+           join(tables));
+    if (!node.is_table())
+      fail("{}: {}: expected a table [{}], got {}", file, key, key, type_name(node));
+  }
+  for (const auto& t : tables)
+    if (!root.contains(t)) fail("{}: missing table [{}]", file, t);
+}
+
+}  // namespace npulab::arch
