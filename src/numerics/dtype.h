@@ -42,6 +42,8 @@ uint8_t f32_to_f8e5m2(float x);
 float f8e5m2_to_f32(uint8_t b);
 // Integers: FP32 -> int rounds to nearest even and saturates; NaN -> 0.
 int32_t f32_to_i32(float x);
+int8_t f32_to_i8(float x);    // saturates to [-128, 127]
+uint8_t f32_to_u8(float x);   // saturates to [0, 255]
 
 // Round x to the nearest value representable in t (returns it as float). Identity for F32.
 float round_to(DType t, float x);
