@@ -1,0 +1,287 @@
+// Static program validation against a chip description. Generic rules come from the opcode
+// schema (engines, spaces, operand presence, fields); the few opcode-specific limits
+// (matmul/transpose tile sizes, index dtypes) are in check_special. Only static facts are
+// checked; register-relative offsets are re-checked by the simulator at run time.
+#include "isa/validate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "isa/asm.h"
+#include "isa/asm_text.h"
+#include "isa/opcode_table.h"
+
+namespace npulab::isa {
+namespace {
+
+__extension__ using i128 = __int128;
+
+// Collects the context every message carries.
+struct Ctx {
+  const Instr& in;
+  uint32_t stream;
+  const arch::ChipConfig& chip;
+  int64_t core, index;
+
+  [[noreturn]] void error(const std::string& msg, bool cite_chip = false) const {
+    std::string where;
+    if (core >= 0) where += fmt::format("core {}, ", core);
+    where += fmt::format("stream {}", stream_name(stream));
+    if (index >= 0) where += fmt::format(", instr {}", index);
+    std::string text;
+    try {
+      text = to_text(in);
+    } catch (const Error&) {
+      text = fmt::format("opcode {}", int(in.op));
+    }
+    std::string src = chip.source_file.empty() ? chip.name : chip.source_file;
+    fail("{} (`{}`): {}{}", where, text, msg, cite_chip ? fmt::format(" ({})", src) : "");
+  }
+};
+
+// Lowest and highest+1 byte a tensor touches relative to its offset, per partition (free
+// dims only) — negative strides included.
+struct Span {
+  i128 lo = 0, hi = 0;
+};
+Span free_span(const TensorRef& t) {
+  i128 esz = i128(dtype_size(t.dtype));
+  Span s;
+  for (int d = 0; d < t.ndim; ++d) {
+    i128 ext = i128(t.dims[d].size - 1) * t.dims[d].stride * esz;
+    (ext < 0 ? s.lo : s.hi) += ext;
+  }
+  s.hi += esz;
+  return s;
+}
+
+bool partition_start_ok(uint32_t start, uint32_t count) {
+  if (count > 64) return start == 0;
+  if (count > 32) return start == 0 || start == 64;
+  return start == 0 || start == 32 || start == 64 || start == 96;
+}
+
+void check_operand(const Ctx& c, int k) {
+  const OperandRole& role = op_info(c.in.op).operands[k];
+  const TensorRef& t = c.in.t[k];
+  std::string_view name = role.name;
+  if (t.ndim > 4) c.error(fmt::format("operand {}: ndim {} exceeds 4", name, t.ndim));
+  if (uint8_t(t.dtype) >= uint8_t(DType::kCount)) c.error(fmt::format("operand {}: bad dtype {}", name, int(t.dtype)));
+  if (t.space == Space::None || uint8_t(t.space) > 3 || !(role.spaces & (1u << uint32_t(t.space))))
+    c.error(fmt::format("operand {} may not be in {} (allowed: {})", name, space_name(t.space), spaces_text(role.spaces)));
+  if (t.part_count == 0) c.error(fmt::format("operand {}: partition count is 0", name));
+  for (int d = 0; d < t.ndim; ++d)
+    if (t.dims[d].size == 0) c.error(fmt::format("operand {}: free dim {} has size 0", name, d));
+  if (t.offset_reg >= 0 && uint32_t(t.offset_reg) >= c.chip.registers_per_engine)
+    c.error(fmt::format("operand {}: register r{} does not exist (registers_per_engine {})", name,
+                        t.offset_reg, c.chip.registers_per_engine), true);
+  Span fs = free_span(t);
+  if (t.space == Space::Hbm) {
+    if (t.part_start != 0)
+      c.error(fmt::format("operand {}: HBM part_start must be 0 (rows are addressed by the partition stride), got {}", name, t.part_start));
+    if (t.offset_reg >= 0) return;  // base known only at run time
+    i128 pspan = i128(t.part_count - 1) * t.part_stride * i128(dtype_size(t.dtype));
+    i128 lo = i128(t.offset) + fs.lo + std::min<i128>(0, pspan);
+    i128 hi = i128(t.offset) + fs.hi + std::max<i128>(0, pspan);
+    if (lo < 0 || hi > i128(c.chip.hbm.capacity_bytes))
+      c.error(fmt::format("operand {}: HBM byte range [{}, {}) outside HBM capacity {}", name,
+                          int64_t(lo), int64_t(hi), c.chip.hbm.capacity_bytes), true);
+    return;
+  }
+  const arch::Memory2D& mem = t.space == Space::Sbuf ? c.chip.sbuf : c.chip.psum;
+  std::string_view mname = t.space == Space::Sbuf ? "SBUF" : "PSUM";
+  if (t.part_count > mem.partitions)
+    c.error(fmt::format("operand {}: {} partitions exceed the {} {} partitions", name, t.part_count, mname, mem.partitions), true);
+  if (uint32_t(t.part_start) + t.part_count > mem.partitions)
+    c.error(fmt::format("operand {}: partitions [{}, {}) exceed the {} {} partitions", name, t.part_start,
+                        uint32_t(t.part_start) + t.part_count, mname, mem.partitions), true);
+  if (!partition_start_ok(t.part_start, t.part_count))
+    c.error(fmt::format("operand {}: a tile of {} partitions may not start at partition {} "
+                        "(>64 partitions start at 0; 33-64 at 0 or 64; <=32 at 0, 32, 64 or 96)",
+                        name, t.part_count, t.part_start));
+  i128 span = fs.hi - fs.lo;
+  if (t.offset_reg >= 0) {  // only the extent is static
+    if (span > i128(mem.bytes_per_partition))
+      c.error(fmt::format("operand {}: access pattern spans {} bytes, more than the {} bytes per {} partition", name,
+                          int64_t(span), mem.bytes_per_partition, mname), true);
+    return;
+  }
+  i128 lo = i128(t.offset) + fs.lo, hi = i128(t.offset) + fs.hi;
+  if (lo < 0 || hi > i128(mem.bytes_per_partition))
+    c.error(fmt::format("operand {}: {} byte range [{}, {}) per partition outside {} bytes_per_partition {}", name,
+                        mname, int64_t(lo), int64_t(hi), mname, mem.bytes_per_partition), true);
+}
+
+// A field outside the schema must keep its default: it is not encoded, so a value there
+// would silently vanish in asm/disasm and means the emitter expected it to do something.
+void check_unused_fields(const Ctx& c) {
+  const OpInfo& info = op_info(c.in.op);
+  auto listed = [&](Field f) {
+    for (int k = 0; k < info.num_fields; ++k)
+      if (info.fields[k].field == f) return true;
+    return false;
+  };
+  const Instr& in = c.in;
+  const Instr def;
+  auto check = [&](Field f, bool is_default) {
+    if (!listed(f) && !is_default)
+      c.error(fmt::format("field {} is set but {} does not use it", field_name(f), info.name));
+  };
+  check(Field::reg0, in.reg0 == def.reg0);
+  check(Field::iimm0, in.iimm0 == def.iimm0);
+  check(Field::iimm1, in.iimm1 == def.iimm1);
+  check(Field::imm0, in.imm0 == def.imm0);
+  check(Field::imm1, in.imm1 == def.imm1);
+  check(Field::alu0, in.alu0 == def.alu0);
+  check(Field::alu1, in.alu1 == def.alu1);
+  check(Field::act, in.act == def.act);
+  check(Field::flags, in.flags == def.flags);
+  if (uint8_t(in.alu0) >= uint8_t(AluOp::kCount) || uint8_t(in.alu1) >= uint8_t(AluOp::kCount))
+    c.error("ALU op out of range");
+  if (uint8_t(in.act) >= uint8_t(ActFunc::kCount)) c.error("activation function out of range");
+  uint32_t bad = in.flags & ~flags_allowed(in.op);
+  if (bad) c.error(fmt::format("flags {} are not valid for {}", flags_text(bad), info.name));
+  if (in.flags & F_SCALE_TENSOR) c.error("flag scale_tensor is reserved and not supported");
+  if (listed(Field::reg0) && in.reg0 >= c.chip.registers_per_engine)
+    c.error(fmt::format("register r{} does not exist (registers_per_engine {})", in.reg0, c.chip.registers_per_engine), true);
+}
+
+void check_sync(const Ctx& c) {
+  const Instr& in = c.in;
+  if (in.num_waits > kMaxWaits) c.error(fmt::format("{} waits exceed the maximum {}", in.num_waits, kMaxWaits));
+  for (int i = 0; i < in.num_waits; ++i) {
+    const SemWait& w = in.waits[i];
+    if (w.sem >= c.chip.semaphores_per_core)
+      c.error(fmt::format("wait on semaphore s{} but the core has {} semaphores", w.sem, c.chip.semaphores_per_core), true);
+    if (w.reg >= 0 && uint32_t(w.reg) >= c.chip.registers_per_engine)
+      c.error(fmt::format("wait uses register r{} but registers_per_engine is {}", w.reg, c.chip.registers_per_engine), true);
+    if (w.reg < -1) c.error(fmt::format("wait register {} is invalid", w.reg));
+  }
+  if (in.signal < -1) c.error(fmt::format("signal {} is invalid", in.signal));
+  if (in.signal >= 0 && uint32_t(in.signal) >= c.chip.semaphores_per_core)
+    c.error(fmt::format("signal of semaphore s{} but the core has {} semaphores", in.signal, c.chip.semaphores_per_core), true);
+}
+
+// Limits of particular opcodes that the generic schema cannot express.
+void check_special(const Ctx& c) {
+  const Instr& in = c.in;
+  const auto& pe = c.chip.tensor;
+  auto check_bank = [&](const TensorRef& dst) {
+    uint64_t bank = c.chip.psum.bank_bytes();
+    if (!bank || dst.offset_reg >= 0) return;
+    Span fs = free_span(dst);
+    i128 lo = i128(dst.offset) + fs.lo, hi = i128(dst.offset) + fs.hi;
+    if (lo / i128(bank) != (hi - 1) / i128(bank))
+      c.error(fmt::format("dst PSUM bytes [{}, {}) cross a PSUM bank boundary (bank size {} bytes)", int64_t(lo),
+                          int64_t(hi), bank), true);
+  };
+  switch (in.op) {
+    case Opcode::matmul: {
+      const TensorRef &dst = in.t[0], &st = in.t[1], &mv = in.t[2];
+      uint64_t K = st.part_count, M = st.free_elems(), N = mv.free_elems();
+      if (mv.part_count != K)
+        c.error(fmt::format("moving has {} partitions but stationary has {} (contraction K must match)", mv.part_count, K));
+      if (K > pe.rows) c.error(fmt::format("contraction K {} exceeds tensor.rows {}", K, pe.rows), true);
+      if (M > pe.cols) c.error(fmt::format("stationary free size {} exceeds tensor.cols {}", M, pe.cols), true);
+      if (N > pe.max_moving_free)
+        c.error(fmt::format("moving free size {} exceeds tensor.max_moving_free {}", N, pe.max_moving_free), true);
+      if (!dtype_is_float(st.dtype) || !dtype_is_float(mv.dtype))
+        c.error(fmt::format("matmul inputs must be floating point, got {} and {}", dtype_name(st.dtype), dtype_name(mv.dtype)));
+      if (st.dtype != mv.dtype)
+        c.error(fmt::format("stationary ({}) and moving ({}) must have the same dtype", dtype_name(st.dtype), dtype_name(mv.dtype)));
+      if (dst.dtype != DType::F32) c.error(fmt::format("matmul dst in PSUM must be f32, got {}", dtype_name(dst.dtype)));
+      if (dst.part_count != M) c.error(fmt::format("dst has {} partitions, expected M = {}", dst.part_count, M));
+      if (dst.free_elems() != N) c.error(fmt::format("dst has {} elements per partition, expected N = {}", dst.free_elems(), N));
+      check_bank(dst);
+      break;
+    }
+    case Opcode::transpose: {
+      const TensorRef &dst = in.t[0], &src = in.t[1];
+      uint64_t P = src.part_count, F = src.free_elems();
+      if (P > pe.rows) c.error(fmt::format("transpose source partitions {} exceed tensor.rows {}", P, pe.rows), true);
+      if (F > pe.cols) c.error(fmt::format("transpose source free size {} exceeds tensor.cols {}", F, pe.cols), true);
+      if (dst.part_count != F || dst.free_elems() != P)
+        c.error(fmt::format("transpose dst must be [{}, {}] for src [{}, {}], got [{}, {}]", F, P, P, F, dst.part_count,
+                            dst.free_elems()));
+      check_bank(dst);
+      break;
+    }
+    case Opcode::find_index8:
+      if (in.t[0].dtype != DType::I32) c.error("find_index8 dst must be i32");
+      [[fallthrough]];
+    case Opcode::max8:
+      if (in.t[0].free_elems() != 8) c.error(fmt::format("{} dst must have 8 elements per partition", op_info(in.op).name));
+      break;
+    case Opcode::shuffle:
+      if (in.t[2].dtype != DType::I32) c.error("shuffle idx must be i32");
+      break;
+    default:
+      break;
+  }
+}
+
+void validate_at(const Instr& in, uint32_t stream, const arch::ChipConfig& chip, int64_t core, int64_t index) {
+  if (size_t(in.op) >= size_t(Opcode::kCount))
+    fail("{}stream {}{}: opcode {} out of range", core >= 0 ? fmt::format("core {}, ", core) : "",
+         stream_name(stream), index >= 0 ? fmt::format(", instr {}", index) : "", int(in.op));
+  Ctx c{in, stream, chip, core, index};
+  const OpInfo& info = op_info(in.op);
+  if (stream >= kNumFixedStreams) {
+    uint64_t queues = uint64_t(chip.dma.engines_per_core) * chip.dma.queues_per_engine;
+    if (stream - kNumFixedStreams >= queues)
+      c.error(fmt::format("DMA queue {} does not exist (dma.engines_per_core * dma.queues_per_engine = {})",
+                          stream - kNumFixedStreams, queues), true);
+  }
+  if (!(info.engines & engine_mask_of_stream(stream)))
+    c.error(fmt::format("{} cannot run on stream {} (allowed engines: {})", info.name, stream_name(stream), engines_text(info.engines)));
+  if (auto err = operand_presence_error(in)) c.error(*err);
+  check_unused_fields(c);
+  check_sync(c);
+  for (int k = 0; k < info.num_operands; ++k)
+    if (in.t[k].used()) check_operand(c, k);
+  check_special(c);
+}
+
+}  // namespace
+
+void validate_instr(const Instr& in, uint32_t stream, const arch::ChipConfig& chip) {
+  validate_at(in, stream, chip, -1, -1);
+}
+
+void validate_executable(const Executable& exe, const arch::ChipConfig& chip) {
+  if (chip.cores_per_chip && exe.cores.size() > chip.cores_per_chip)
+    fail("executable uses {} cores but {} has {} per chip", exe.cores.size(), chip.name, chip.cores_per_chip);
+  for (size_t c = 0; c < exe.cores.size(); ++c) {
+    const auto& streams = exe.cores[c].streams;
+    for (size_t s = 0; s < streams.size(); ++s) {
+      for (size_t i = 0; i < streams[s].size(); ++i) {
+        const Instr& in = streams[s][i];
+        validate_at(in, uint32_t(s), chip, int64_t(c), int64_t(i));
+        // Control-flow targets: an instruction index of this stream, or its end (= stop).
+        const OpInfo& info = op_info(in.op);
+        for (int k = 0; k < info.num_fields; ++k) {
+          if (info.fields[k].name != "target") continue;
+          int64_t t = info.fields[k].field == Field::iimm0 ? in.iimm0 : in.iimm1;
+          if (t < 0 || uint64_t(t) > streams[s].size())
+            Ctx{in, uint32_t(s), chip, int64_t(c), int64_t(i)}.error(
+                fmt::format("branch target {} outside the stream (0..{})", t, streams[s].size()));
+        }
+      }
+    }
+  }
+  for (const auto& t : exe.tensors) {
+    i128 end = i128(t.hbm_offset) + i128(t.bytes());
+    if (chip.hbm.capacity_bytes && end > i128(chip.hbm.capacity_bytes))
+      fail("tensor '{}' at HBM [{}, {}) exceeds HBM capacity {} ({})", t.name, t.hbm_offset, int64_t(end),
+           chip.hbm.capacity_bytes, chip.source_file.empty() ? chip.name : chip.source_file);
+  }
+  for (const auto& k : exe.constants) {
+    i128 end = i128(k.hbm_offset) + i128(k.bytes.size());
+    if (chip.hbm.capacity_bytes && end > i128(chip.hbm.capacity_bytes))
+      fail("constant at HBM [{}, {}) exceeds HBM capacity {}", k.hbm_offset, int64_t(end), chip.hbm.capacity_bytes);
+  }
+}
+
+}  // namespace npulab::isa
