@@ -1,0 +1,27 @@
+// Host kernel behind the simulated matmul: an exactly specified FP32 product.
+//
+//   acc[m][n] = fma chain over k = 0, 1, ..., K-1:  acc = fmaf(A[k][m], B[k][n], acc),
+//               starting from acc = +0.0f
+//   C[m][n]   = accumulate ? C[m][n] + acc[m][n]   (one FP32 add, RNE)
+//                          : acc[m][n]
+//   and any NaN result is stored as the canonical quiet NaN 0x7FC00000, so results do
+//   not depend on which NaN operand the host FPU happened to propagate.
+//
+// A is the stationary tile in its natural k-major layout [K][lda] (row k holds m = 0..M-1),
+// B the moving tile [K][ldb], C the PSUM tile [M][ldc]. Every implementation computes
+// each output with exactly this k-ordered chain of fused multiply-adds, so results are
+// bit-identical between the AVX2+FMA kernel and the portable scalar one (tested).
+#pragma once
+#include <cstddef>
+
+namespace npulab::sim::host {
+
+enum class MatmulImpl { Auto, Scalar, Avx2 };
+
+// True when this CPU can run the AVX2+FMA kernel.
+bool matmul_avx2_available();
+
+void matmul_f32(const float* A, size_t lda, const float* B, size_t ldb, float* C, size_t ldc,
+                int M, int N, int K, bool accumulate, MatmulImpl impl = MatmulImpl::Auto);
+
+}  // namespace npulab::sim::host

@@ -1,0 +1,78 @@
+// Tensor-engine (PE) semantics: matmul and transpose.
+//
+// matmul  dst[M, N] (PSUM, must be F32) (=|+=) stationary[K, M]^T @ moving[K, N]
+//   stationary: K partitions x M free elements; moving: K partitions x N free elements;
+//   dst: M partitions x N free elements. Inputs are decoded from their dtypes to FP32
+//   exactly (BF16/FP16/FP8 -> FP32 is exact), then for every (m, n):
+//     acc = +0; for k = 0..K-1 in increasing order: acc = fma(S[k][m], Mv[k][n], acc)
+//     dst[m][n] = F_START ? acc : dst[m][n] + acc          (one FP32 add, RNE)
+//   and a NaN result is stored as the canonical quiet NaN 0x7FC00000. PSUM that was never
+//   written holds NaN (0xFF bytes), so accumulating onto it without F_START shows up as
+//   NaN. The host kernel (sim/kernels_host/matmul_f32.h) computes exactly this order.
+//   (The hardware's internal FP32 multi-pass and reduction tree are not modelled; this is
+//   a stated, deterministic semantics with FP32 accumulation.)
+//
+// transpose  dst[F, P] = src[P, F]^T
+//   dst has src.free_elems partitions and src.part_count free elements (dense order).
+//   Same dtype: bits are moved unchanged. Different dtypes (e.g. BF16 src into an F32
+//   PSUM dst): decode exactly to FP32, round to dst's dtype (RNE).
+#include <cstring>
+
+#include "sim/kernels_host/matmul_f32.h"
+#include "sim/semantics.h"
+#include "sim/semantics/sem_util.h"
+
+namespace npulab::sim {
+
+void sem_matmul(const isa::Instr& in, ExecCtx& ctx) {
+  sem::check_operands(in, ctx, 3);
+  const auto& dst = in.t[0];
+  const auto& st = in.t[1];
+  const auto& mv = in.t[2];
+  const uint32_t K = st.part_count;
+  const uint64_t M = st.free_elems(), N = mv.free_elems();
+  if (mv.part_count != K)
+    fail("matmul: stationary has {} partitions (K) but moving has {}", K, mv.part_count);
+  if (dst.part_count != M || dst.free_elems() != N)
+    fail("matmul: dst must be [M={} partitions, N={} free] but is [{}, {}]", M, N, dst.part_count,
+         dst.free_elems());
+  if (dst.dtype != DType::F32)
+    fail("matmul: dst (PSUM accumulator) must be f32, got {}", dtype_name(dst.dtype));
+  float* S = sem::fbuf(0, K * M);
+  float* B = sem::fbuf(1, K * N);
+  float* C = sem::fbuf(2, M * N);
+  gather_f32(ctx, st, S);
+  gather_f32(ctx, mv, B);
+  const bool start = in.flags & isa::F_START;
+  if (!start) gather_f32(ctx, dst, C);
+  host::matmul_f32(S, M, B, N, C, N, int(M), int(N), int(K), !start);
+  scatter_f32(ctx, dst, C);
+}
+
+void sem_transpose(const isa::Instr& in, ExecCtx& ctx) {
+  sem::check_operands(in, ctx, 2);
+  const auto& dst = in.t[0];
+  const auto& src = in.t[1];
+  const uint64_t P = src.part_count, F = src.free_elems();
+  if (dst.part_count != F || dst.free_elems() != P)
+    fail("transpose: dst must be [{} partitions, {} free] (src transposed) but is [{}, {}]", F, P,
+         dst.part_count, dst.free_elems());
+  if (dst.dtype == src.dtype) {
+    const size_t esz = dtype_size(src.dtype);
+    auto* a = sem::scratch<uint8_t>(0, P * F * esz);
+    auto* b = sem::scratch<uint8_t>(1, P * F * esz);
+    gather_raw(ctx, src, a);
+    for (uint64_t p = 0; p < P; ++p)
+      for (uint64_t f = 0; f < F; ++f) std::memcpy(b + (f * P + p) * esz, a + (p * F + f) * esz, esz);
+    scatter_raw(ctx, dst, b);
+  } else {
+    float* a = sem::fbuf(0, P * F);
+    float* b = sem::fbuf(1, P * F);
+    gather_f32(ctx, src, a);
+    for (uint64_t p = 0; p < P; ++p)
+      for (uint64_t f = 0; f < F; ++f) b[f * P + p] = a[p * F + f];
+    scatter_f32(ctx, dst, b);
+  }
+}
+
+}  // namespace npulab::sim

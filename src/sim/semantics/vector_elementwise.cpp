@@ -1,0 +1,145 @@
+// Vector-engine elementwise semantics: tensor_tensor, tensor_scalar, tensor_copy, memset.
+// Operands are read as dense [partitions][free elements] (see exec.h); elementwise
+// operands must agree in partition count and free element count (broadcasting is done
+// with stride-0 dims in the access pattern, not by the opcode). Arithmetic is FP32 on
+// values decoded exactly from the input dtypes; results are rounded to the destination
+// dtype with RNE (numerics/dtype.h). ALU op definitions: sim/semantics/alu.h.
+// Inputs are fully read before the destination is written, so in-place ops are safe.
+//
+// tensor_tensor  dst = a op b.
+//   Bitwise ops (bitwise_and/or/xor) run on exact int32 values and need integer dtypes
+//   for a, b and dst.
+// tensor_scalar  dst = (a op0 s0) op1 s1. s1 = imm1; s0 = imm0, or with F_SCALAR_TENSOR
+//   the per-partition value scalar[p] (operand `scalar`, [P,1], same partition count as a).
+//   The intermediate (a op0 s0) is FP32 (not rounded to any dtype). If op0 or op1 is
+//   bitwise, the whole instruction runs in the exact int32 path: a and dst must be integer
+//   dtypes, the scalars are converted with f32_to_i32 (RNE, saturating), and the other op
+//   must be bitwise or bypass.
+// tensor_copy    dst = src with cast; equal dtypes copy bits unchanged.
+// memset         every element of dst = imm0 rounded to dst's dtype (store_from_f32).
+#include "sim/semantics.h"
+#include "sim/semantics/alu.h"
+#include "sim/semantics/sem_util.h"
+
+namespace npulab::sim {
+
+using sem::is_int_dtype;
+
+void sem_tensor_tensor(const isa::Instr& in, ExecCtx& ctx) {
+  sem::check_operands(in, ctx, 3);
+  sem::require_same_shape(in, 0, 1);
+  sem::require_same_shape(in, 0, 2);
+  const auto& dst = in.t[0];
+  const size_t n = dst.elems();
+  if (alu::is_bitwise(in.alu0)) {
+    for (int s = 0; s < 3; ++s)
+      if (!is_int_dtype(in.t[s].dtype))
+        fail("{}: bitwise op '{}' needs an integer dtype, got {}", sem::role(in, s),
+             isa::alu_name(in.alu0), dtype_name(in.t[s].dtype));
+    auto* a = sem::scratch<int32_t>(0, n);
+    auto* b = sem::scratch<int32_t>(1, n);
+    sem::gather_i32(ctx, in.t[1], a);
+    sem::gather_i32(ctx, in.t[2], b);
+    for (size_t i = 0; i < n; ++i) a[i] = alu::apply_int(in.alu0, a[i], b[i]);
+    sem::scatter_i32(ctx, dst, a);
+    return;
+  }
+  float* a = sem::fbuf(0, n);
+  float* b = sem::fbuf(1, n);
+  gather_f32(ctx, in.t[1], a);
+  gather_f32(ctx, in.t[2], b);
+  alu::with_float_op(in.alu0, "tensor_tensor", [&](auto op) {
+    for (size_t i = 0; i < n; ++i) a[i] = op(a[i], b[i]);
+  });
+  scatter_f32(ctx, dst, a);
+}
+
+void sem_tensor_scalar(const isa::Instr& in, ExecCtx& ctx) {
+  const bool scalar_tensor = in.flags & isa::F_SCALAR_TENSOR;
+  sem::check_operands(in, ctx, scalar_tensor ? 3 : 2);
+  sem::require_same_shape(in, 0, 1);
+  const auto& dst = in.t[0];
+  const auto& a_ref = in.t[1];
+  const uint32_t P = a_ref.part_count;
+  const uint64_t F = a_ref.free_elems();
+  const size_t n = size_t(P) * F;
+  // Per-partition s0.
+  float* s0 = sem::fbuf(2, P);
+  if (scalar_tensor) {
+    const auto& s = in.t[2];
+    if (s.part_count != P || s.free_elems() != 1)
+      fail("tensor_scalar: operand 'scalar' must be [{} partitions, 1 element], got [{}, {}]", P,
+           s.part_count, s.free_elems());
+    gather_f32(ctx, s, s0);
+  } else {
+    for (uint32_t p = 0; p < P; ++p) s0[p] = in.imm0;
+  }
+  if (alu::is_bitwise(in.alu0) || alu::is_bitwise(in.alu1)) {
+    for (int s = 0; s < 2; ++s)
+      if (!is_int_dtype(in.t[s].dtype))
+        fail("{}: bitwise ops need an integer dtype, got {}", sem::role(in, s),
+             dtype_name(in.t[s].dtype));
+    for (auto op : {in.alu0, in.alu1})
+      if (!alu::is_bitwise(op) && op != isa::AluOp::bypass)
+        fail("tensor_scalar: bitwise op cannot be combined with '{}' (int32 path)", isa::alu_name(op));
+    auto* a = sem::scratch<int32_t>(0, n);
+    sem::gather_i32(ctx, a_ref, a);
+    const int32_t s1 = f32_to_i32(in.imm1);
+    for (uint32_t p = 0; p < P; ++p) {
+      const int32_t s0i = f32_to_i32(s0[p]);
+      for (uint64_t f = 0; f < F; ++f) {
+        int32_t& x = a[p * F + f];
+        x = alu::apply_int(in.alu1, alu::apply_int(in.alu0, x, s0i), s1);
+      }
+    }
+    sem::scatter_i32(ctx, dst, a);
+    return;
+  }
+  float* a = sem::fbuf(0, n);
+  gather_f32(ctx, a_ref, a);
+  alu::with_float_op(in.alu0, "tensor_scalar op0", [&](auto op) {
+    for (uint32_t p = 0; p < P; ++p) {
+      const float s = s0[p];
+      float* row = a + size_t(p) * F;
+      for (uint64_t f = 0; f < F; ++f) row[f] = op(row[f], s);
+    }
+  });
+  if (in.alu1 != isa::AluOp::bypass) {
+    const float s1 = in.imm1;
+    alu::with_float_op(in.alu1, "tensor_scalar op1", [&](auto op) {
+      for (size_t i = 0; i < n; ++i) a[i] = op(a[i], s1);
+    });
+  }
+  scatter_f32(ctx, dst, a);
+}
+
+void sem_tensor_copy(const isa::Instr& in, ExecCtx& ctx) {
+  sem::check_operands(in, ctx, 2);
+  sem::require_same_shape(in, 0, 1);
+  const auto& dst = in.t[0];
+  const auto& src = in.t[1];
+  if (dst.dtype == src.dtype) {
+    auto* buf = sem::scratch<uint8_t>(0, src.bytes());
+    gather_raw(ctx, src, buf);
+    scatter_raw(ctx, dst, buf);
+  } else {
+    float* buf = sem::fbuf(0, src.elems());
+    gather_f32(ctx, src, buf);
+    scatter_f32(ctx, dst, buf);
+  }
+}
+
+void sem_memset(const isa::Instr& in, ExecCtx& ctx) {
+  sem::check_operands(in, ctx, 1);
+  const auto& dst = in.t[0];
+  // Encode the value once in the destination dtype, then replicate its bytes.
+  const size_t esz = dtype_size(dst.dtype);
+  uint8_t one[4];
+  store_from_f32(dst.dtype, in.imm0, one, 0);
+  const size_t n = dst.elems();
+  auto* buf = sem::scratch<uint8_t>(0, n * esz);
+  for (size_t i = 0; i < n; ++i) std::memcpy(buf + i * esz, one, esz);
+  scatter_raw(ctx, dst, buf);
+}
+
+}  // namespace npulab::sim
