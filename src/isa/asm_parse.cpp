@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <bit>
+#include <cctype>
 #include <charconv>
 #include <limits>
 
@@ -20,9 +21,12 @@ class Scan {
   Scan(std::string_view text, std::string_view src, int line, int col)
       : s_(text), src_(src), line_(line), col0_(col) {}
 
-  [[noreturn]] void error(const std::string& msg) const {
-    fail("{}:{}:{}: {}", src_, line_, col0_ + int(pos_), msg);
+  [[noreturn]] void error(const std::string& msg) const { error_at(pos_, msg); }
+  [[noreturn]] void error_at(size_t pos, const std::string& msg) const {
+    fail("{}:{}:{}: {}", src_, line_, col0_ + int(pos), msg);
   }
+  size_t pos() const { return pos_; }
+  [[noreturn]] void error_word(const std::string& msg) const { error_at(last_word_, msg); }
   bool done() const { return pos_ >= s_.size(); }
   char peek() const { return done() ? '\0' : s_[pos_]; }
   bool accept(char c) {
@@ -46,7 +50,7 @@ class Scan {
   }
   // [a-z0-9_]+
   std::string_view word() {
-    size_t b = pos_;
+    size_t b = last_word_ = pos_;
     while (!done() && (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_')) ++pos_;
     return s_.substr(b, pos_ - b);
   }
@@ -106,10 +110,14 @@ class Scan {
     return v;
   }
 
-  // r<N> register number.
-  int8_t reg(std::string_view what) {
+  // r<N> register number, N in [0, max of T].
+  template <class T>
+  T reg(std::string_view what) {
     if (!accept('r')) error(fmt::format("expected a register rN for {}, got {}", what, rest_desc()));
-    return integer<int8_t>(what);
+    size_t at = pos_;
+    T r = integer<T>(what);
+    if (r < 0) error_at(at, fmt::format("register number for {} must be >= 0", what));
+    return r;
   }
 
  private:
@@ -117,6 +125,7 @@ class Scan {
   std::string_view src_;
   int line_, col0_;
   size_t pos_ = 0;
+  size_t last_word_ = 0;
 };
 
 // One whitespace-separated token with its starting column (1-based).
@@ -127,14 +136,16 @@ struct Token {
 
 TensorRef parse_tensor(Scan& sc) {
   TensorRef t;
+  size_t at = sc.pos();
   std::string_view sp = sc.word();
   auto space = parse_space(sp);
-  if (!space) sc.error(fmt::format("unknown memory space '{}' (expected hbm, sbuf or psum)", sp));
+  if (!space) sc.error_at(at, fmt::format("unknown memory space '{}' (expected hbm, sbuf or psum)", sp));
   t.space = *space;
   sc.expect(':', "after the memory space");
+  at = sc.pos();
   std::string_view dt = sc.word();
   auto dtype = parse_dtype(dt);
-  if (!dtype) sc.error(fmt::format("unknown dtype '{}'", dt));
+  if (!dtype) sc.error_at(at, fmt::format("unknown dtype '{}'", dt));
   t.dtype = *dtype;
   sc.expect('[', "before the partition range");
   t.part_start = sc.integer<uint16_t>("partition start");
@@ -145,8 +156,7 @@ TensorRef parse_tensor(Scan& sc) {
   sc.expect('@', "before the byte offset");
   t.offset = sc.integer<uint64_t>("byte offset");
   if (sc.accept('+')) {
-    t.offset_reg = sc.reg("offset register");
-    if (t.offset_reg < 0) sc.error("offset register must be >= 0");
+    t.offset_reg = sc.reg<int8_t>("offset register");
     sc.expect('*', "between offset register and scale");
     t.offset_reg_scale = sc.integer<int64_t>("offset register scale");
   }
@@ -169,8 +179,7 @@ SemWait parse_wait(Scan& sc) {
   w.sem = sc.integer<uint16_t>("semaphore id");
   if (!sc.accept(">=")) sc.error(fmt::format("expected '>=' in wait, got {}", sc.rest_desc()));
   if (sc.peek() == 'r') {
-    w.reg = sc.reg("wait register");
-    if (w.reg < 0) sc.error("wait register must be >= 0");
+    w.reg = sc.reg<int8_t>("wait register");
     sc.expect('*', "between wait register and scale");
     w.reg_scale = sc.integer<int64_t>("wait register scale");
     if (!sc.done()) w.value = sc.integer<int64_t>("wait value");  // "+1" / "-3"
@@ -193,7 +202,7 @@ uint32_t parse_flags(Scan& sc) {
     if (!bit) {
       std::string names;
       for (const auto& f : flag_infos()) names += fmt::format("{}{}", names.empty() ? "" : ", ", f.name);
-      sc.error(fmt::format("unknown flag '{}' (expected none or a |-list of: {})", name, names));
+      sc.error_word(fmt::format("unknown flag '{}' (expected none or a |-list of: {})", name, names));
     }
     flags |= *bit;
   } while (sc.accept('|'));
@@ -203,12 +212,7 @@ uint32_t parse_flags(Scan& sc) {
 
 void parse_field(Scan& sc, Instr& in, Field f, std::string_view name) {
   switch (f) {
-    case Field::reg0: {
-      int8_t r = sc.reg(name);
-      if (r < 0) sc.error("register must be >= 0");
-      in.reg0 = uint8_t(r);
-      break;
-    }
+    case Field::reg0: in.reg0 = sc.reg<uint8_t>(name); break;
     case Field::iimm0: in.iimm0 = sc.integer<int64_t>(name); break;
     case Field::iimm1: in.iimm1 = sc.integer<int64_t>(name); break;
     case Field::imm0: in.imm0 = sc.real(name); break;
@@ -217,14 +221,14 @@ void parse_field(Scan& sc, Instr& in, Field f, std::string_view name) {
     case Field::alu1: {
       std::string_view w = sc.word();
       auto op = parse_alu(w);
-      if (!op) sc.error(fmt::format("unknown ALU op '{}' for {}", w, name));
+      if (!op) sc.error_word(fmt::format("unknown ALU op '{}' for {}", w, name));
       (f == Field::alu0 ? in.alu0 : in.alu1) = *op;
       break;
     }
     case Field::act: {
       std::string_view w = sc.word();
       auto a = parse_act(w);
-      if (!a) sc.error(fmt::format("unknown activation function '{}' for {}", w, name));
+      if (!a) sc.error_word(fmt::format("unknown activation function '{}' for {}", w, name));
       in.act = *a;
       break;
     }
@@ -390,11 +394,11 @@ class Parser {
         else if (w == "output") t.kind = TensorDecl::Kind::Output;
         else if (w == "scratch") t.kind = TensorDecl::Kind::Scratch;
         else if (w == "constant") t.kind = TensorDecl::Kind::Constant;
-        else sc.error(fmt::format("unknown tensor kind '{}' (expected input, output, scratch or constant)", w));
+        else sc.error_word(fmt::format("unknown tensor kind '{}' (expected input, output, scratch or constant)", w));
       } else if (k == 1) {
         std::string_view w = sc.word();
         auto dt = parse_dtype(w);
-        if (!dt) sc.error(fmt::format("unknown dtype '{}'", w));
+        if (!dt) sc.error_word(fmt::format("unknown dtype '{}'", w));
         t.dtype = *dt;
       } else if (k == 2) {
         sc.expect('[', "to open the shape");
