@@ -40,6 +40,7 @@ TensorEngine read_tensor(TomlTableReader r) {
   t.load_stationary_fast_cycles = r.positive_u32("load_stationary_fast_cycles");
   t.fixed_overhead_cycles = r.nonneg_u32("fixed_overhead_cycles");
   t.flops_multiplier_fp8 = r.positive("flops_multiplier_fp8");
+  r.finish();
   // Two keys describe the FP8 speed-up: the timing factor and the peak ratio. They must
   // agree, otherwise `npulab info` would print a peak the simulator can never reach.
   if (std::abs(t.flops_multiplier_fp8 * t.fp8_factor - 1.0) > 1e-9)
@@ -50,7 +51,6 @@ TensorEngine read_tensor(TomlTableReader r) {
     fail("{}: expected <= tensor.load_stationary_cycles ({}), got {}",
          r.where("load_stationary_fast_cycles"), t.load_stationary_cycles,
          t.load_stationary_fast_cycles);
-  r.finish();
   return t;
 }
 
@@ -58,14 +58,12 @@ Memory2D read_memory(TomlTableReader r, bool banked) {
   Memory2D m;
   m.partitions = r.positive_u32("partitions");
   m.bytes_per_partition = r.positive_u64("bytes_per_partition");
-  if (banked) {  // SBUF has no banks: the key is rejected there as unknown
-    m.banks = r.positive_u32("banks");
-    if (m.bytes_per_partition % m.banks != 0)
-      fail("{}: expected a divisor of bytes_per_partition ({}), got {}", r.where("banks"),
-           m.bytes_per_partition, m.banks);
-  }
+  if (banked) m.banks = r.positive_u32("banks");  // SBUF has no banks: rejected as unknown
   m.access_overhead_cycles = r.nonneg_u32("access_overhead_cycles");
   r.finish();
+  if (banked && m.bytes_per_partition % m.banks != 0)
+    fail("{}: expected a divisor of bytes_per_partition ({}), got {}", r.where("banks"),
+         m.bytes_per_partition, m.banks);
   return m;
 }
 

@@ -30,6 +30,22 @@ std::string type_name(const toml::node& n) {
   }
 }
 
+// Levenshtein distance, for "did you mean" on misspelt keys (keys are short).
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1])});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
 }  // namespace
 
 TomlTableReader::TomlTableReader(const std::string& file, const toml::table& root,
@@ -43,16 +59,21 @@ std::string TomlTableReader::where(const std::string& key) const {
   return fmt::format("{}: {}.{}", file_, name_, key);
 }
 
-const toml::node& TomlTableReader::require(const std::string& key) {
+// A missing key is only recorded here and reported by finish(), after unknown keys: a
+// misspelt key then reads "unknown key 'rowz' (did you mean 'rows'?)" instead of
+// "missing 'rows'".
+const toml::node* TomlTableReader::find(const std::string& key) {
   known_.push_back(key);
   const toml::node* n = table_->get(key);
-  if (!n) fail("{}: missing required key (see docs/HARDWARE.md)", where(key));
-  return *n;
+  if (!n) missing_.push_back(key);
+  return n;
 }
 
 int64_t TomlTableReader::integer(const std::string& key, int64_t min, int64_t max,
                                  const char* expected) {
-  const toml::node& n = require(key);
+  const toml::node* np = find(key);
+  if (!np) return 0;
+  const toml::node& n = *np;
   auto v = n.value_exact<int64_t>();
   if (!v) fail("{}: expected {}, got {}", where(key), expected, type_name(n));
   if (*v < min || *v > max) fail("{}: expected {}, got {}", where(key), expected, *v);
@@ -60,7 +81,9 @@ int64_t TomlTableReader::integer(const std::string& key, int64_t min, int64_t ma
 }
 
 double TomlTableReader::number(const std::string& key, bool allow_zero) {
-  const toml::node& n = require(key);
+  const toml::node* np = find(key);
+  if (!np) return 0;
+  const toml::node& n = *np;
   const char* expected = allow_zero ? "a number >= 0" : "a number > 0";
   // Integers are accepted for real-valued keys ("clock_ghz = 2" means 2.0).
   std::optional<double> v;
@@ -73,7 +96,9 @@ double TomlTableReader::number(const std::string& key, bool allow_zero) {
 }
 
 std::string TomlTableReader::string(const std::string& key) {
-  const toml::node& n = require(key);
+  const toml::node* np = find(key);
+  if (!np) return {};
+  const toml::node& n = *np;
   auto v = n.value_exact<std::string>();
   if (!v) fail("{}: expected a string, got {}", where(key), type_name(n));
   if (v->empty()) fail("{}: expected a non-empty string", where(key));
@@ -98,9 +123,17 @@ double TomlTableReader::nonneg(const std::string& key) { return number(key, true
 void TomlTableReader::finish() const {
   for (const auto& [k, _] : *table_) {
     std::string key(k.str());
-    if (std::find(known_.begin(), known_.end(), key) == known_.end())
-      fail("{}: unknown key (known keys of [{}]: {})", where(key), name_, join(known_));
+    if (std::find(known_.begin(), known_.end(), key) != known_.end()) continue;
+    if (!missing_.empty()) {
+      auto closest = std::min_element(missing_.begin(), missing_.end(), [&](auto& a, auto& b) {
+        return edit_distance(key, a) < edit_distance(key, b);
+      });
+      fail("{}: unknown key (did you mean '{}', which [{}] lacks?)", where(key), *closest, name_);
+    }
+    fail("{}: unknown key (known keys of [{}]: {})", where(key), name_, join(known_));
   }
+  if (!missing_.empty())
+    fail("{}: missing required key (see docs/HARDWARE.md)", where(missing_.front()));
 }
 
 void check_top_level(const std::string& file, const toml::table& root,

@@ -39,6 +39,7 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         BadCase{"unknown_key", {"tensor.rowz", "unknown key", "rows"}},
         BadCase{"missing_key", {"scalar.lanes", "missing"}},
+        BadCase{"misspelt_key", {"tensor.rowz", "unknown key", "did you mean 'rows'"}},
         BadCase{"zero_size", {"sbuf.bytes_per_partition", "> 0", "got 0"}},
         BadCase{"zero_clock", {"vector.clock_ghz", "> 0", "got 0"}},
         BadCase{"negative_int", {"dma.engines_per_core", "> 0", "-16"}},
