@@ -93,10 +93,10 @@ void check_operand(const Ctx& c, int k) {
   const arch::Memory2D& mem = t.space == Space::Sbuf ? c.chip.sbuf : c.chip.psum;
   std::string_view mname = t.space == Space::Sbuf ? "SBUF" : "PSUM";
   if (t.part_count > mem.partitions)
-    c.error(fmt::format("operand {}: {} partitions exceed the {} {} partitions", name, t.part_count, mname, mem.partitions), true);
+    c.error(fmt::format("operand {}: {} partitions exceed the {} {} partitions", name, t.part_count, mem.partitions, mname), true);
   if (uint32_t(t.part_start) + t.part_count > mem.partitions)
     c.error(fmt::format("operand {}: partitions [{}, {}) exceed the {} {} partitions", name, t.part_start,
-                        uint32_t(t.part_start) + t.part_count, mname, mem.partitions), true);
+                        uint32_t(t.part_start) + t.part_count, mem.partitions, mname), true);
   if (!partition_start_ok(t.part_start, t.part_count))
     c.error(fmt::format("operand {}: a tile of {} partitions may not start at partition {} "
                         "(>64 partitions start at 0; 33-64 at 0 or 64; <=32 at 0, 32, 64 or 96)",
