@@ -23,10 +23,13 @@ struct CostCtx {
   const arch::ChipConfig* chip = nullptr;
   std::span<const int64_t> regs;
   TensorEngineState* pe = nullptr;  // non-null on the PE stream
+  uint32_t stream = 0;              // issuing stream (selects the engine's clock and rates)
 };
 
 struct Cost {
-  double busy_ns = 0;          // time the issuing stream is occupied
+  double busy_ns = 0;          // time the issuing stream is occupied (DMA: the uncontended
+                               // DMA-engine service time, descriptors + bytes / engine BW;
+                               // the scheduler adds dma_fixed_ns and bandwidth sharing)
   double flops = 0;            // useful FLOPs (matmul: 2*M*N*K)
   uint64_t hbm_read_bytes = 0;
   uint64_t hbm_write_bytes = 0;

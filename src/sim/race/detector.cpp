@@ -1,0 +1,147 @@
+// Happens-before race detector (see detector.h).
+#include "sim/race/detector.h"
+
+#include <fmt/format.h>
+
+#include "isa/asm.h"
+#include "isa/opcode_table.h"
+#include "sim/scheduler/footprint.h"
+
+namespace npulab::sim::race {
+
+RaceDetector::RaceDetector(const isa::Executable& exe, const arch::ChipConfig&) : exe_(exe) {
+  cores_.resize(exe.cores.size());
+  for (size_t c = 0; c < exe.cores.size(); ++c) {
+    const uint32_t n = uint32_t(exe.cores[c].streams.size());
+    CoreClocks& cc = cores_[c];
+    cc.n = n;
+    cc.vc.assign(size_t(n) * n, 0);
+    cc.sigclk.assign(size_t(n) * n, 0);
+    gbase_.push_back(uint32_t(gstream_.size()));
+    for (uint32_t s = 0; s < n; ++s) gstream_.emplace_back(uint32_t(c), s);
+  }
+}
+
+RaceDetector::~RaceDetector() = default;
+
+RaceDetector::Cell* RaceDetector::cell(isa::Space space, uint32_t core, uint32_t partition,
+                                       uint64_t addr) {
+  const uint64_t page = addr >> 16;
+  const uint64_t key = (uint64_t(space) << 60) | (uint64_t(core & 0xFF) << 52) |
+                       (uint64_t(partition & 0xFFF) << 40) | page;
+  if (key != last_key_) {
+    auto& slot = pages_[key];
+    if (!slot) slot = std::make_unique<Cell[]>(kCellsPerPage);
+    last_key_ = key;
+    last_page_ = slot.get();
+  }
+  return last_page_ + ((addr >> 6) & (kCellsPerPage - 1));
+}
+
+bool RaceDetector::ordered(const Access& a, uint32_t core, uint32_t stream) const {
+  const auto [acore, astream] = gstream_[a.gstream];
+  if (acore != core) return false;
+  if (astream == stream) return true;
+  const CoreClocks& cc = cores_[core];
+  return cc.vc[size_t(stream) * cc.n + astream] >= a.epoch;
+}
+
+std::string RaceDetector::describe(const Access& a) const {
+  const auto [core, stream] = gstream_[a.gstream];
+  return fmt::format("core{}.{}[{}] `{}`", core, isa::stream_name(stream), a.pc,
+                     isa::to_text(exe_.cores[core].streams[stream][a.pc]));
+}
+
+void RaceDetector::report(const Access& prev, bool prev_write, const Access& me, bool me_write,
+                          isa::Space space, uint32_t core, uint32_t partition, uint64_t block) {
+  const uint64_t ka = (uint64_t(prev.gstream) << 32) | prev.pc;
+  const uint64_t kb = (uint64_t(me.gstream) << 32) | me.pc;
+  if (!seen_pairs_.insert({std::min(ka, kb), std::max(ka, kb)}).second) return;  // unordered pair
+  if (reports_.size() >= kMaxReports) {
+    ++suppressed_;
+    return;
+  }
+  const uint64_t lo = block * kBlockBytes;
+  std::string where =
+      space == isa::Space::Hbm
+          ? fmt::format("HBM bytes [{:#x}, {:#x})", lo, lo + kBlockBytes)
+          : fmt::format("{} core {} partition {} bytes [{:#x}, {:#x})",
+                        space == isa::Space::Sbuf ? "SBUF" : "PSUM", core, partition, lo,
+                        lo + kBlockBytes);
+  reports_.push_back({fmt::format("data race on {}: {} ({}) and {} ({}) are not ordered by any "
+                                  "semaphore",
+                                  where, describe(prev), prev_write ? "write" : "read",
+                                  describe(me), me_write ? "write" : "read")});
+}
+
+void RaceDetector::access_block(Cell& c, bool write, const Access& me, uint32_t core,
+                                uint32_t stream, isa::Space space, uint32_t partition,
+                                uint64_t block) {
+  if (c.w.valid() && c.w.gstream != me.gstream && !ordered(c.w, core, stream))
+    report(c.w, true, me, write, space, core, partition, block);
+  if (write) {
+    for (Access& r : c.r) {
+      if (r.valid() && r.gstream != me.gstream && !ordered(r, core, stream))
+        report(r, false, me, true, space, core, partition, block);
+      r = Access{};
+    }
+    c.w = me;
+    return;
+  }
+  // Keep at most two reads: replace one from the same stream, or one that happens-before
+  // this read (a later write unordered with it is unordered with this read too), or an
+  // empty slot; otherwise forget the older one.
+  for (Access& r : c.r)
+    if (!r.valid() || r.gstream == me.gstream || ordered(r, core, stream)) {
+      r = me;
+      return;
+    }
+  c.r[c.r[0].epoch <= c.r[1].epoch ? 0 : 1] = me;
+}
+
+void RaceDetector::on_issue(uint32_t core, uint32_t stream, uint32_t pc, const isa::Instr& in,
+                            const uint64_t* offsets) {
+  CoreClocks& cc = cores_[core];
+  uint32_t* my = cc.vc.data() + size_t(stream) * cc.n;
+  const uint32_t epoch = ++my[stream];
+  if (in.signal >= 0) std::copy(my, my + cc.n, cc.sigclk.data() + size_t(stream) * cc.n);
+  const Access me{epoch, pc, uint16_t(gbase_[core] + stream)};
+  const isa::OpInfo& info = isa::op_info(in.op);
+  for (uint32_t i = 0; i < info.num_operands; ++i) {
+    const isa::TensorRef& r = in.t[i];
+    if (!r.used()) continue;
+    const bool write = info.operands[i].access != isa::Access::R;
+    const uint32_t mcore = r.space == isa::Space::Hbm ? 0 : core;
+    for_each_interval(r, offsets[i], kBlockBytes, [&](uint32_t part, uint64_t lo, uint64_t hi) {
+      const uint32_t p = part == UINT32_MAX ? 0 : part;
+      for (uint64_t b = lo / kBlockBytes; b <= (hi - 1) / kBlockBytes; ++b)
+        access_block(*cell(r.space, mcore, p, b * kBlockBytes), write, me, core, stream, r.space,
+                     p, b);
+    });
+  }
+}
+
+void RaceDetector::on_wait(uint32_t core, uint32_t stream, uint32_t sem, int64_t value) {
+  CoreClocks& cc = cores_[core];
+  if (value <= 0 || sem >= cc.sems.size()) return;
+  const SemHistory& h = cc.sems[sem];
+  const size_t v = std::min<size_t>(size_t(value), h.count());
+  if (v == 0) return;
+  join_into(cc.vc.data() + size_t(stream) * cc.n, h.upto(v), cc.n);
+}
+
+void RaceDetector::on_signal(uint32_t core, uint32_t stream, uint32_t sem) {
+  CoreClocks& cc = cores_[core];
+  if (sem >= cc.sems.size()) cc.sems.resize(sem + 1, SemHistory(cc.n));
+  cc.sems[sem].add(cc.sigclk.data() + size_t(stream) * cc.n);
+}
+
+std::vector<RaceReport> RaceDetector::reports() const {
+  std::vector<RaceReport> out = reports_;
+  if (suppressed_)
+    out.push_back({fmt::format("... and {} more racing instruction pairs not shown",
+                               suppressed_)});
+  return out;
+}
+
+}  // namespace npulab::sim::race
