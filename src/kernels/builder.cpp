@@ -1,0 +1,599 @@
+#include "kernels/builder.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "isa/opcode_table.h"
+#include "isa/validate.h"
+
+namespace npulab::kernels {
+
+using isa::Instr;
+using isa::Opcode;
+using isa::Space;
+using isa::Stream;
+using isa::TensorRef;
+
+namespace {
+constexpr uint64_t kHbmAlign = 4096;
+
+std::string shape_str(uint32_t parts, const std::vector<uint32_t>& s) {
+  std::string r = fmt::format("[{}", parts);
+  for (auto d : s) r += fmt::format(", {}", d);
+  return r + "]";
+}
+
+// Partitions [p0, p0+n) of an operand (SBUF: partition range; HBM: rows).
+TensorRef sub_parts(const TensorRef& r, uint32_t p0, uint32_t n) {
+  TensorRef s = r;
+  if (r.space == Space::Hbm)
+    s.offset = uint64_t(int64_t(r.offset) + int64_t(p0) * r.part_stride * int64_t(dtype_size(r.dtype)));
+  else
+    s.part_start = uint16_t(r.part_start + p0);
+  s.part_count = uint16_t(n);
+  return s;
+}
+
+}  // namespace
+
+// ------------------------------------------------------------------ HbmTensor
+uint64_t HbmTensor::rows() const {
+  uint64_t n = 1;
+  for (size_t i = 0; i + 1 < decl_.shape.size(); ++i) n *= decl_.shape[i];
+  return n;
+}
+
+isa::TensorRef HbmTensor::view(uint64_t r0, uint32_t nr, uint64_t c0, uint32_t nc) const {
+  if (r0 + nr > rows() || c0 + nc > cols() || nr == 0 || nc == 0)
+    fail("HBM tensor '{}': view rows [{}, {}) cols [{}, {}) outside its {}x{}", name(), r0, r0 + nr, c0, c0 + nc,
+         rows(), cols());
+  TensorRef r;
+  r.space = Space::Hbm;
+  r.dtype = dtype();
+  r.ndim = 1;
+  r.part_count = uint16_t(nr);
+  r.part_stride = int64_t(cols());
+  r.offset = offset() + (r0 * cols() + c0) * dtype_size(dtype());
+  r.dims[0] = {1, nc};
+  return r;
+}
+
+isa::TensorRef HbmTensor::view_t(uint64_t r0, uint32_t nr, uint64_t c0, uint32_t nc) const {
+  TensorRef r = view(r0, nr, c0, nc);
+  r.part_count = uint16_t(nc);
+  r.part_stride = 1;
+  r.dims[0] = {int32_t(cols()), nr};
+  return r;
+}
+
+isa::TensorRef HbmTensor::broadcast_row(uint64_t row, uint32_t parts, uint64_t c0, uint32_t nc) const {
+  TensorRef r = view(row, 1, c0, nc);
+  r.part_count = uint16_t(parts);
+  r.part_stride = 0;
+  return r;
+}
+
+// ------------------------------------------------------------------ Builder
+Builder::Builder(const arch::ChipConfig& chip, std::string name, BuilderOptions opts)
+    : chip_(chip), opts_(opts),
+      sbuf_alloc_(std::make_shared<TileAllocator>(Space::Sbuf, chip.sbuf.partitions, chip.sbuf.bytes_per_partition, 0)),
+      psum_alloc_(std::make_shared<TileAllocator>(Space::Psum, chip.psum.partitions, chip.psum.bytes_per_partition,
+                                                  chip.psum.bank_bytes())),
+      deps_(1, 1, 1, 1) {
+  if (chip.dma.engines_per_core == 0 || chip.dma.queues_per_engine == 0)
+    fail("chip '{}': no DMA engines/queues described", chip.name);
+  uint32_t sets = std::clamp<uint32_t>(opts_.dma_queue_sets, 1, chip.dma.queues_per_engine);
+  if (chip.semaphores_per_core < isa::kNumFixedStreams + 1)
+    fail("chip '{}': {} semaphores per core; the builder needs at least {}", chip.name, chip.semaphores_per_core,
+         isa::kNumFixedStreams + 1);
+  sets = std::min<uint32_t>(sets, chip.semaphores_per_core - isa::kNumFixedStreams);
+  opts_.dma_queue_sets = sets;
+  num_sems_ = isa::kNumFixedStreams + sets;  // semaphore i belongs to logical stream i
+  deps_ = DepTracker(num_sems_, num_sems_, chip.sbuf.bytes_per_partition, chip.psum.bytes_per_partition);
+  count_.assign(num_sems_, 0);
+  waited_on_.assign(num_sems_, false);
+  prog_.streams.resize(isa::kNumFixedStreams);
+  exe_.name = std::move(name);
+  exe_.chip = chip.name;
+}
+
+Builder::~Builder() = default;
+
+HbmTensor Builder::declare(const std::string& name, DType t, std::vector<uint64_t> shape,
+                           isa::TensorDecl::Kind k) {
+  for (auto& d : exe_.tensors)
+    if (d.name == name) fail("kernel '{}': HBM tensor '{}' declared twice", exe_.name, name);
+  if (shape.empty()) fail("HBM tensor '{}': empty shape", name);
+  for (auto d : shape)
+    if (d == 0) fail("HBM tensor '{}': zero-sized dimension", name);
+  isa::TensorDecl d;
+  d.name = name;
+  d.dtype = t;
+  d.shape = std::move(shape);
+  d.kind = k;
+  d.hbm_offset = hbm_next_;
+  const uint64_t bytes = d.bytes();
+  if (hbm_next_ + bytes > chip_.hbm.capacity_bytes)
+    fail("HBM full: tensor '{}' needs {} bytes at {}, capacity {}", name, bytes, hbm_next_, chip_.hbm.capacity_bytes);
+  hbm_next_ = (hbm_next_ + bytes + kHbmAlign - 1) / kHbmAlign * kHbmAlign;
+  deps_.add_hbm_range(d.hbm_offset, bytes);
+  exe_.tensors.push_back(d);
+  return HbmTensor(d);
+}
+
+HbmTensor Builder::input(const std::string& n, DType t, std::vector<uint64_t> s) {
+  return declare(n, t, std::move(s), isa::TensorDecl::Kind::Input);
+}
+HbmTensor Builder::output(const std::string& n, DType t, std::vector<uint64_t> s) {
+  return declare(n, t, std::move(s), isa::TensorDecl::Kind::Output);
+}
+HbmTensor Builder::scratch(const std::string& n, DType t, std::vector<uint64_t> s) {
+  return declare(n, t, std::move(s), isa::TensorDecl::Kind::Scratch);
+}
+
+Tile Builder::make_tile(Space sp, const std::string& name, DType t, uint32_t parts, std::vector<uint32_t> shape) {
+  const auto& mem = sp == Space::Sbuf ? chip_.sbuf : chip_.psum;
+  const std::string what = fmt::format("{} {} {}", space_name(sp), dtype_name(t), shape_str(parts, shape));
+  if (parts == 0 || parts > mem.partitions)
+    fail("tile '{}' ({}): {} partitions, the {} has {}", name, what, parts, space_name(sp), mem.partitions);
+  if (shape.empty() || shape.size() > 4) fail("tile '{}' ({}): needs 1 to 4 free dims", name, what);
+  uint64_t elems = 1;
+  for (auto d : shape) {
+    if (d == 0) fail("tile '{}' ({}): zero-sized free dim", name, what);
+    elems *= d;
+  }
+  auto& alloc = sp == Space::Sbuf ? sbuf_alloc_ : psum_alloc_;
+  auto mem_handle = alloc->allocate(name, elems * dtype_size(t), what);
+  TensorRef r;
+  r.space = sp;
+  r.dtype = t;
+  r.ndim = uint8_t(shape.size());
+  r.part_start = 0;
+  r.part_count = uint16_t(parts);
+  r.offset = mem_handle->offset;
+  int64_t stride = 1;
+  for (int i = int(shape.size()) - 1; i >= 0; --i) {
+    r.dims[i] = {int32_t(stride), shape[i]};
+    stride *= shape[i];
+  }
+  return Tile(std::move(mem_handle), r);
+}
+
+Tile Builder::sbuf(const std::string& n, DType t, uint32_t p, std::vector<uint32_t> s) {
+  return make_tile(Space::Sbuf, n, t, p, std::move(s));
+}
+Tile Builder::psum(const std::string& n, DType t, uint32_t p, std::vector<uint32_t> s) {
+  return make_tile(Space::Psum, n, t, p, std::move(s));
+}
+Tile Builder::psum_bank(const std::string& n, uint32_t p) {
+  return psum(n, DType::F32, p ? p : chip_.psum.partitions, {uint32_t(chip_.psum.bank_bytes() / 4)});
+}
+uint64_t Builder::sbuf_bytes_in_use() const { return sbuf_alloc_->bytes_in_use(); }
+uint64_t Builder::psum_bytes_in_use() const { return psum_alloc_->bytes_in_use(); }
+
+// ------------------------------------------------------------------ emission
+uint32_t Builder::pick(Opcode op, Engine e, Stream dflt) const {
+  uint32_t s = uint32_t(dflt);
+  switch (e) {
+    case Engine::Default: break;
+    case Engine::Vector: s = uint32_t(Stream::DVE); break;
+    case Engine::Scalar: s = uint32_t(Stream::ACT); break;
+    case Engine::GpSimd: s = uint32_t(Stream::POOL); break;
+  }
+  const auto& info = isa::op_info(op);
+  if (!(info.engines & isa::engine_mask_of_stream(s)))
+    fail("kernel '{}': op {} cannot run on engine {}", exe_.name, info.name, isa::stream_name(s));
+  return s;
+}
+
+void Builder::check_on_chip(const Tile& t, const char* op, const char* role) const {
+  if (!t.valid()) fail("kernel '{}': {} operand '{}' is not a valid tile (released or empty)", exe_.name, op, role);
+}
+
+// One instruction on a fixed engine stream: wait for every hazard on another stream.
+void Builder::emit(uint32_t s, Instr in) {
+  if (finished_) fail("kernel '{}': builder already finished", exe_.name);
+  const auto& info = isa::op_info(in.op);
+  WaitSet ws(num_sems_);
+  Region regs[4];
+  for (int i = 0; i < info.num_operands; ++i) {
+    if (!in.t[i].used()) continue;
+    regs[i] = region_of(in.t[i], deps_.bytes_per_partition(in.t[i].space));
+    deps_.collect(s, uint16_t(s), regs[i], info.operands[i].access != isa::Access::R, ws);
+  }
+  deps_.prune(s, ws);
+  auto waits = ws.list();
+  auto& stream = prog_.streams[s];
+  size_t w = 0;
+  auto take = [&](Instr& x) {
+    x.num_waits = 0;
+    while (w < waits.size() && x.num_waits < isa::kMaxWaits) {
+      x.waits[x.num_waits++] = {waits[w].sem, -1, waits[w].value, 0};
+      waited_on_[waits[w].sem] = true;
+      ++w;
+    }
+    stats_.waits += x.num_waits;
+  };
+  while (waits.size() - w > isa::kMaxWaits) {  // too many: a nop carries the extra waits
+    Instr nop;
+    nop.op = Opcode::nop;
+    take(nop);
+    stream.push_back(nop);
+    ++stats_.nops;
+    ++stats_.instrs;
+    deps_.completed(s, {uint16_t(s), ++count_[s]});
+  }
+  take(in);
+  deps_.learn(s, ws);
+  stream.push_back(in);
+  ++stats_.instrs;
+  const Completion me{uint16_t(s), ++count_[s]};
+  deps_.completed(s, me);
+  for (int pass = 0; pass < 2; ++pass)  // reads first, so an in-place write supersedes them
+    for (int i = 0; i < info.num_operands; ++i) {
+      if (!in.t[i].used()) continue;
+      const bool wr = info.operands[i].access != isa::Access::R;
+      if (wr == (pass == 1)) deps_.record(regs[i], wr, me);
+    }
+}
+
+// Split one transfer into pieces for several DMA engines: by partition groups of
+// dma_partition_group (aligned so every piece satisfies the partition-start rule), then,
+// while engines are left, by chunks of the outermost free dim of at least
+// min_efficient_bytes per partition (smaller pieces would waste descriptor time).
+std::vector<std::pair<TensorRef, TensorRef>> Builder::split_dma(const TensorRef& dst, const TensorRef& src) const {
+  const uint32_t E = chip_.dma.engines_per_core;
+  const TensorRef& on_chip = dst.space != Space::Hbm ? dst : src;
+  const uint32_t n = dst.part_count, g = std::max<uint32_t>(1, opts_.dma_partition_group);
+  std::vector<std::pair<uint32_t, uint32_t>> pr;  // (first partition, count), relative
+  const bool aligned = on_chip.space == Space::Hbm || on_chip.part_start % g == 0;
+  for (uint32_t p0 = 0; p0 < n;) {
+    const uint32_t cnt = aligned ? std::min(g, n - p0) : n;
+    pr.emplace_back(p0, cnt);
+    p0 += cnt;
+  }
+  // Free-dim chunks: both operands must have a splittable outermost dim of the same size.
+  uint32_t chunks = 1;
+  const uint64_t row_bytes = src.free_elems() * std::max(dtype_size(src.dtype), dtype_size(dst.dtype));
+  if (pr.size() < E && dst.ndim >= 1 && src.ndim >= 1 && dst.dims[0].size == src.dims[0].size) {
+    const uint64_t minb = std::max<uint64_t>(chip_.dma.min_efficient_bytes, 1);
+    chunks = uint32_t(std::min<uint64_t>({E / pr.size(), row_bytes / minb, dst.dims[0].size}));
+    chunks = std::max<uint32_t>(chunks, 1);
+  }
+  std::vector<std::pair<TensorRef, TensorRef>> out;
+  for (auto [p0, cnt] : pr) {
+    TensorRef d = sub_parts(dst, p0, cnt), s = sub_parts(src, p0, cnt);
+    const uint32_t total = d.dims[0].size;
+    for (uint32_t c = 0; c < chunks; ++c) {
+      const uint32_t a = uint32_t(uint64_t(total) * c / chunks), b = uint32_t(uint64_t(total) * (c + 1) / chunks);
+      if (a == b) continue;
+      TensorRef dc = d, sc = s;
+      if (chunks > 1) {
+        dc.offset += uint64_t(int64_t(a) * d.dims[0].stride * int64_t(dtype_size(d.dtype)));
+        sc.offset += uint64_t(int64_t(a) * s.dims[0].stride * int64_t(dtype_size(s.dtype)));
+        dc.dims[0].size = sc.dims[0].size = b - a;
+      }
+      out.emplace_back(dc, sc);
+    }
+  }
+  return out;
+}
+
+void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) {
+  if (finished_) fail("kernel '{}': builder already finished", exe_.name);
+  if (!dst.used() || !src.used()) fail("kernel '{}': dma_copy with an empty operand", exe_.name);
+  if (dst.part_count != src.part_count || dst.free_elems() != src.free_elems())
+    fail("kernel '{}': dma_copy shapes differ: dst {} partitions x {} elements, src {} x {}", exe_.name,
+         dst.part_count, dst.free_elems(), src.part_count, src.free_elems());
+  const uint32_t E = chip_.dma.engines_per_core;
+  const uint32_t set = next_set_;
+  next_set_ = (next_set_ + 1) % opts_.dma_queue_sets;
+  const uint32_t ls = isa::kNumFixedStreams + set;
+  const int64_t prev = count_[ls];
+
+  struct Part { uint32_t queue; Instr in; Region rd, rs; std::vector<isa::SemWait> extra; };
+  std::vector<Part> parts;
+  WaitSet all(num_sems_);
+  for (const auto& [pd, ps] : split_dma(dst, src)) {
+    Part p;
+    p.queue = set * E + (engine_cursor_++ % E);
+    p.in.op = Opcode::dma_copy;
+    p.in.t[0] = pd;
+    p.in.t[1] = ps;
+    p.rd = region_of(p.in.t[0], deps_.bytes_per_partition(dst.space));
+    p.rs = region_of(p.in.t[1], deps_.bytes_per_partition(src.space));
+    WaitSet ws(num_sems_);
+    deps_.collect(ls, uint16_t(ls), p.rd, true, ws);
+    deps_.collect(ls, uint16_t(ls), p.rs, false, ws);
+    if (prev > 0) ws.need({uint16_t(ls), prev});  // groups of a set run one after another
+    deps_.prune(ls, ws);
+    for (auto& c : ws.list()) {
+      p.extra.push_back({c.sem, -1, c.value, 0});
+      waited_on_[c.sem] = true;
+      all.need(c);
+    }
+    parts.push_back(std::move(p));
+  }
+  uint32_t max_q = 0;
+  for (auto& p : parts) max_q = std::max(max_q, p.queue + 1);
+  if (prog_.streams.size() < isa::dma_stream(max_q)) prog_.streams.resize(isa::dma_stream(max_q));
+  for (auto& p : parts) {
+    auto& stream = prog_.streams[isa::dma_stream(p.queue)];
+    size_t w = 0;
+    while (p.extra.size() - w > isa::kMaxWaits) {  // extra waits ride on non-signalling nops
+      Instr nop;
+      nop.op = Opcode::nop;
+      for (; nop.num_waits < isa::kMaxWaits; ++w) nop.waits[nop.num_waits++] = p.extra[w];
+      stream.push_back(nop);
+      ++stats_.nops;
+      ++stats_.instrs;
+      stats_.waits += nop.num_waits;
+    }
+    for (; w < p.extra.size(); ++w) p.in.waits[p.in.num_waits++] = p.extra[w];
+    stats_.waits += p.in.num_waits;
+    p.in.signal = int16_t(ls);
+    stream.push_back(p.in);
+    ++stats_.instrs;
+  }
+  ++stats_.dma_groups;
+  deps_.learn(ls, all);
+  count_[ls] += int64_t(parts.size());
+  const Completion me{uint16_t(ls), count_[ls]};
+  deps_.completed(ls, me);
+  // The group as a whole read src and wrote dst (one record each, so a later covering
+  // write supersedes them even though the pieces went to different engines).
+  deps_.record(region_of(src, deps_.bytes_per_partition(src.space)), false, me);
+  deps_.record(region_of(dst, deps_.bytes_per_partition(dst.space)), true, me);
+}
+
+void Builder::matmul(const Tile& ps, const Tile& st, const Tile& mv, bool start) {
+  check_on_chip(ps, "matmul", "psum");
+  check_on_chip(st, "matmul", "stationary");
+  check_on_chip(mv, "matmul", "moving");
+  const auto& te = chip_.tensor;
+  const uint32_t K = st.partitions(), M = uint32_t(st.free_elems()), N = uint32_t(mv.free_elems());
+  if (ps.space() != Space::Psum || st.space() != Space::Sbuf || mv.space() != Space::Sbuf)
+    fail("matmul: psum '{}' must be in PSUM and stationary '{}' / moving '{}' in SBUF", ps.name(), st.name(),
+         mv.name());
+  if (K > te.rows || M > te.cols || N > te.max_moving_free)
+    fail("matmul: stationary '{}' [{}, {}] / moving '{}' [{}, {}] exceed the tensor engine limits K<={}, M<={}, N<={}",
+         st.name(), K, M, mv.name(), mv.partitions(), N, te.rows, te.cols, te.max_moving_free);
+  if (mv.partitions() != K || mv.part_start() != st.part_start())
+    fail("matmul: stationary '{}' and moving '{}' must use the same partitions (contraction K): {}@{} vs {}@{}",
+         st.name(), mv.name(), K, st.part_start(), mv.partitions(), mv.part_start());
+  if (ps.partitions() != M || ps.free_elems() != N)
+    fail("matmul: psum '{}' is [{}, {}], expected [M={}, N={}]", ps.name(), ps.partitions(), ps.free_elems(), M, N);
+  if (ps.dtype() != DType::F32) fail("matmul: psum '{}' must be f32, is {}", ps.name(), dtype_name(ps.dtype()));
+  const uint64_t bank = chip_.psum.bank_bytes();
+  const uint64_t lo = ps.ref().offset, hi = lo + uint64_t(N) * 4 - 1;
+  if (bank && lo / bank != hi / bank)
+    fail("matmul: psum '{}' bytes [{}, {}] straddle PSUM banks of {} bytes", ps.name(), lo, hi + 1, bank);
+  Instr in;
+  in.op = Opcode::matmul;
+  in.t[0] = ps.ref();
+  in.t[1] = st.ref();
+  in.t[2] = mv.ref();
+  in.flags = start ? uint32_t(isa::F_START) : 0u;
+  emit(uint32_t(Stream::PE), in);
+}
+
+void Builder::transpose(const Tile& dst, const Tile& src) {
+  check_on_chip(dst, "transpose", "dst");
+  check_on_chip(src, "transpose", "src");
+  const uint32_t P = src.partitions(), F = uint32_t(src.free_elems());
+  if (dst.space() != Space::Psum || src.space() != Space::Sbuf)
+    fail("transpose: dst '{}' must be in PSUM and src '{}' in SBUF", dst.name(), src.name());
+  if (F > chip_.tensor.cols || P > chip_.tensor.rows)
+    fail("transpose: src '{}' is [{}, {}], the tensor engine takes at most [{}, {}]", src.name(), P, F,
+         chip_.tensor.rows, chip_.tensor.cols);
+  if (dst.partitions() != F || dst.free_elems() != P)
+    fail("transpose: dst '{}' is [{}, {}], expected [{}, {}]", dst.name(), dst.partitions(), dst.free_elems(), F, P);
+  Instr in;
+  in.op = Opcode::transpose;
+  in.t[0] = dst.ref();
+  in.t[1] = src.ref();
+  emit(uint32_t(Stream::PE), in);
+}
+
+void Builder::activation(const Tile& dst, const Tile& src, isa::ActFunc f, const Act& a) {
+  check_on_chip(dst, "activation", "dst");
+  check_on_chip(src, "activation", "src");
+  Instr in;
+  in.op = Opcode::activation;
+  in.act = f;
+  in.t[0] = dst.ref();
+  in.t[1] = src.ref();
+  in.imm0 = a.scale;
+  if (a.bias_tile) {
+    check_on_chip(*a.bias_tile, "activation", "bias");
+    in.t[2] = a.bias_tile->ref();
+  } else {
+    in.flags |= isa::F_BIAS_IMM;
+    in.imm1 = a.bias;
+  }
+  if (a.accum) {
+    check_on_chip(*a.accum, "activation", "accum");
+    in.flags |= isa::F_ACCUMULATE;
+    in.t[3] = a.accum->ref();
+  }
+  emit(pick(in.op, Engine::Default, Stream::ACT), in);
+}
+
+void Builder::tensor_tensor(const Tile& dst, const Tile& a, const Tile& b, isa::AluOp op, Engine e) {
+  check_on_chip(dst, "tensor_tensor", "dst");
+  check_on_chip(a, "tensor_tensor", "a");
+  check_on_chip(b, "tensor_tensor", "b");
+  Instr in;
+  in.op = Opcode::tensor_tensor;
+  in.t[0] = dst.ref();
+  in.t[1] = a.ref();
+  in.t[2] = b.ref();
+  in.alu0 = op;
+  emit(pick(in.op, e, Stream::DVE), in);
+}
+
+void Builder::tensor_scalar(const Tile& dst, const Tile& a, isa::AluOp op0, float s0, isa::AluOp op1, float s1,
+                            Engine e) {
+  check_on_chip(dst, "tensor_scalar", "dst");
+  check_on_chip(a, "tensor_scalar", "a");
+  Instr in;
+  in.op = Opcode::tensor_scalar;
+  in.t[0] = dst.ref();
+  in.t[1] = a.ref();
+  in.alu0 = op0;
+  in.imm0 = s0;
+  in.alu1 = op1;
+  in.imm1 = s1;
+  emit(pick(in.op, e, Stream::DVE), in);
+}
+
+void Builder::tensor_scalar(const Tile& dst, const Tile& a, isa::AluOp op0, const Tile& s0, isa::AluOp op1,
+                            float s1, Engine e) {
+  check_on_chip(dst, "tensor_scalar", "dst");
+  check_on_chip(a, "tensor_scalar", "a");
+  check_on_chip(s0, "tensor_scalar", "scalar");
+  Instr in;
+  in.op = Opcode::tensor_scalar;
+  in.t[0] = dst.ref();
+  in.t[1] = a.ref();
+  in.t[2] = s0.ref();
+  in.alu0 = op0;
+  in.alu1 = op1;
+  in.imm1 = s1;
+  in.flags = isa::F_SCALAR_TENSOR;
+  emit(pick(in.op, e, Stream::DVE), in);
+}
+
+void Builder::tensor_reduce(const Tile& dst, const Tile& src, isa::AluOp op, bool negate, bool all, Engine e) {
+  check_on_chip(dst, "tensor_reduce", "dst");
+  check_on_chip(src, "tensor_reduce", "src");
+  Instr in;
+  in.op = Opcode::tensor_reduce;
+  in.t[0] = dst.ref();
+  in.t[1] = src.ref();
+  in.alu0 = op;
+  in.flags = (negate ? uint32_t(isa::F_NEGATE) : 0u) | (all ? uint32_t(isa::F_REDUCE_ALL) : 0u);
+  emit(pick(in.op, e, Stream::DVE), in);
+}
+
+void Builder::tensor_copy(const Tile& dst, const Tile& src, Engine e) {
+  check_on_chip(dst, "tensor_copy", "dst");
+  check_on_chip(src, "tensor_copy", "src");
+  Instr in;
+  in.op = Opcode::tensor_copy;
+  in.t[0] = dst.ref();
+  in.t[1] = src.ref();
+  emit(pick(in.op, e, Stream::DVE), in);
+}
+
+void Builder::memset(const Tile& dst, float v, Engine e) {
+  check_on_chip(dst, "memset", "dst");
+  Instr in;
+  in.op = Opcode::memset;
+  in.t[0] = dst.ref();
+  in.imm0 = v;
+  emit(pick(in.op, e, Stream::DVE), in);
+}
+
+void Builder::iota(const Tile& dst, int64_t base, int64_t pmul, float step, Engine e) {
+  check_on_chip(dst, "iota", "dst");
+  Instr in;
+  in.op = Opcode::iota;
+  in.t[0] = dst.ref();
+  in.iimm0 = base;
+  in.iimm1 = pmul;
+  in.imm0 = step;
+  emit(pick(in.op, e, Stream::DVE), in);
+}
+
+void Builder::select(const Tile& dst, const Tile& pred, const Tile& t, const Tile& f, Engine e) {
+  check_on_chip(dst, "select", "dst");
+  check_on_chip(pred, "select", "pred");
+  check_on_chip(t, "select", "on_true");
+  check_on_chip(f, "select", "on_false");
+  Instr in;
+  in.op = Opcode::select;
+  in.t[0] = dst.ref();
+  in.t[1] = pred.ref();
+  in.t[2] = t.ref();
+  in.t[3] = f.ref();
+  emit(pick(in.op, e, Stream::DVE), in);
+}
+
+void Builder::affine_select(const Tile& dst, const Tile& src, isa::AluOp cmp, int64_t base, int64_t pmul, float step,
+                            float fill, Engine e) {
+  check_on_chip(dst, "affine_select", "dst");
+  check_on_chip(src, "affine_select", "src");
+  Instr in;
+  in.op = Opcode::affine_select;
+  in.t[0] = dst.ref();
+  in.t[1] = src.ref();
+  in.alu0 = cmp;
+  in.iimm0 = base;
+  in.iimm1 = pmul;
+  in.imm1 = step;
+  in.imm0 = fill;
+  emit(pick(in.op, e, Stream::DVE), in);
+}
+
+void Builder::max8(const Tile& dst, const Tile& src) {
+  check_on_chip(dst, "max8", "dst");
+  check_on_chip(src, "max8", "src");
+  Instr in;
+  in.op = Opcode::max8;
+  in.t[0] = dst.ref();
+  in.t[1] = src.ref();
+  emit(pick(in.op, Engine::Default, Stream::DVE), in);
+}
+
+void Builder::find_index8(const Tile& dst, const Tile& src, const Tile& vals) {
+  check_on_chip(dst, "find_index8", "dst");
+  check_on_chip(src, "find_index8", "src");
+  check_on_chip(vals, "find_index8", "vals");
+  Instr in;
+  in.op = Opcode::find_index8;
+  in.t[0] = dst.ref();
+  in.t[1] = src.ref();
+  in.t[2] = vals.ref();
+  emit(pick(in.op, Engine::Default, Stream::DVE), in);
+}
+
+void Builder::partition_reduce(const Tile& dst, const Tile& src, isa::AluOp op) {
+  check_on_chip(dst, "partition_reduce", "dst");
+  check_on_chip(src, "partition_reduce", "src");
+  Instr in;
+  in.op = Opcode::partition_reduce;
+  in.t[0] = dst.ref();
+  in.t[1] = src.ref();
+  in.alu0 = op;
+  emit(pick(in.op, Engine::Default, Stream::POOL), in);
+}
+
+void Builder::shuffle(const Tile& dst, const Tile& src, const Tile& idx) {
+  check_on_chip(dst, "shuffle", "dst");
+  check_on_chip(src, "shuffle", "src");
+  check_on_chip(idx, "shuffle", "idx");
+  Instr in;
+  in.op = Opcode::shuffle;
+  in.t[0] = dst.ref();
+  in.t[1] = src.ref();
+  in.t[2] = idx.ref();
+  emit(pick(in.op, Engine::Default, Stream::POOL), in);
+}
+
+isa::Executable Builder::finish() {
+  if (finished_) fail("kernel '{}': finish() called twice", exe_.name);
+  finished_ = true;
+  // Every instruction of a fixed stream that someone waits on signals its semaphore, so
+  // the counts used by the waits are exact. DMA parts always signal their set's semaphore.
+  for (uint32_t s = 0; s < isa::kNumFixedStreams; ++s)
+    if (waited_on_[s])
+      for (auto& in : prog_.streams[s]) in.signal = int16_t(s);
+  exe_.cores.assign(1, std::move(prog_));
+  if (opts_.validate) isa::validate_executable(exe_, chip_);
+  return std::move(exe_);
+}
+
+}  // namespace npulab::kernels

@@ -1,0 +1,165 @@
+// The tile-level kernel builder: a C++ API in the spirit of NKI that emits an
+// isa::Executable for one NeuronCore. Kernels declare HBM tensors, allocate SBUF/PSUM
+// tiles, and issue ops; the builder
+//  - places each op on an engine (NKI defaults: vector ops on DVE, activation on ACT,
+//    matmul/transpose on PE, cross-partition ops on POOL) unless told otherwise;
+//  - splits every DMA by partition groups over the core's DMA engines (~8 partitions per
+//    engine on a 128-partition tile) so their bandwidth adds up, rotating over queue sets;
+//  - infers all semaphore waits from data dependencies (kernels/deps.h): streams are
+//    in-order, so only hazards between different streams get a wait.
+// Walkthrough: docs/KERNELS.md.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "arch/chip.h"
+#include "isa/instr.h"
+#include "kernels/deps.h"
+#include "kernels/tile.h"
+
+namespace npulab::kernels {
+
+// A tensor in HBM (input, output or scratch), row-major. Views address it as a 2-D
+// matrix [rows, cols] with rows = product of all but the last dim, cols = last dim.
+class HbmTensor {
+ public:
+  HbmTensor() = default;
+  HbmTensor(const isa::TensorDecl& d) : decl_(d) {}
+  const std::string& name() const { return decl_.name; }
+  DType dtype() const { return decl_.dtype; }
+  const std::vector<uint64_t>& shape() const { return decl_.shape; }
+  uint64_t offset() const { return decl_.hbm_offset; }
+  uint64_t rows() const;
+  uint64_t cols() const { return decl_.shape.empty() ? 1 : decl_.shape.back(); }
+  const isa::TensorDecl& decl() const { return decl_; }
+
+  // Rows [r0, r0+nr) x cols [c0, c0+nc): partition p = row r0+p (a DMA operand).
+  isa::TensorRef view(uint64_t r0, uint32_t nr, uint64_t c0, uint32_t nc) const;
+  // Transposed view of the same block: partition p = column c0+p, free = rows (strided).
+  isa::TensorRef view_t(uint64_t r0, uint32_t nr, uint64_t c0, uint32_t nc) const;
+  // Row r, cols [c0, c0+nc), repeated on `parts` partitions (stride 0): broadcasts.
+  isa::TensorRef broadcast_row(uint64_t r, uint32_t parts, uint64_t c0, uint32_t nc) const;
+
+ private:
+  isa::TensorDecl decl_;
+};
+
+// Which engine runs an op that several can run.
+enum class Engine : uint8_t { Default, Vector, Scalar, GpSimd };
+
+// Activation options: dst = func(src * scale + bias), optional free-axis sum into accum.
+struct Act {
+  float scale = 1.0f;
+  float bias = 0.0f;                 // used when bias_tile is null
+  const Tile* bias_tile = nullptr;   // per-partition bias [P,1] (SBUF)
+  const Tile* accum = nullptr;       // [P,1] FP32: sum over the free axis of the result
+};
+
+struct BuilderOptions {
+  uint32_t dma_queue_sets = 8;  // DMA groups rotate over this many sets of queues
+  // Partitions per DMA piece. The hardware gives each engine ~8 partitions; the ISA
+  // validator applies the partition-start rule (<=32 partitions start at 0/32/64/96) to
+  // DMA operands too, so the default is 32 (then free-dim chunks use the other engines).
+  uint32_t dma_partition_group = 32;
+  bool validate = true;          // run isa::validate_executable in finish()
+};
+
+struct BuilderStats {
+  uint64_t instrs = 0, waits = 0, nops = 0, dma_groups = 0;
+};
+
+class Builder {
+ public:
+  Builder(const arch::ChipConfig& chip, std::string name, BuilderOptions opts = {});
+  ~Builder();
+  Builder(const Builder&) = delete;
+  Builder& operator=(const Builder&) = delete;
+
+  const arch::ChipConfig& chip() const { return chip_; }
+
+  // ---- HBM tensors
+  HbmTensor input(const std::string& name, DType t, std::vector<uint64_t> shape);
+  HbmTensor output(const std::string& name, DType t, std::vector<uint64_t> shape);
+  HbmTensor scratch(const std::string& name, DType t, std::vector<uint64_t> shape);
+
+  // ---- on-chip tiles: [partitions, free...] (1 to 4 free dims)
+  Tile sbuf(const std::string& name, DType t, uint32_t partitions, std::vector<uint32_t> free_shape);
+  Tile psum(const std::string& name, DType t, uint32_t partitions, std::vector<uint32_t> free_shape);
+  // One whole PSUM bank as an FP32 [partitions, bank_elems] tile (a matmul accumulator).
+  Tile psum_bank(const std::string& name, uint32_t partitions = 0);
+  uint64_t sbuf_bytes_in_use() const;
+  uint64_t psum_bytes_in_use() const;
+
+  // ---- DMA (split over the DMA engines; dtype cast when the dtypes differ)
+  void load(const Tile& dst, const isa::TensorRef& src) { dma_copy(dst.ref(), src); }
+  void store(const isa::TensorRef& dst, const Tile& src) { dma_copy(dst, src.ref()); }
+  void dma_copy(const isa::TensorRef& dst, const isa::TensorRef& src);
+
+  // ---- tensor engine
+  // psum[M, N] (=|+=) stationary[K, M]^T @ moving[K, N]; start=true overwrites.
+  void matmul(const Tile& psum, const Tile& stationary, const Tile& moving, bool start);
+  // psum[F, P] = src[P, F]^T.
+  void transpose(const Tile& psum_dst, const Tile& src);
+
+  // ---- scalar engine
+  void activation(const Tile& dst, const Tile& src, isa::ActFunc f, const Act& a = {});
+
+  // ---- vector engine (or another engine that can run the op)
+  void tensor_tensor(const Tile& dst, const Tile& a, const Tile& b, isa::AluOp op, Engine e = Engine::Default);
+  // dst = (a op0 s0) op1 s1
+  void tensor_scalar(const Tile& dst, const Tile& a, isa::AluOp op0, float s0,
+                     isa::AluOp op1 = isa::AluOp::bypass, float s1 = 0, Engine e = Engine::Default);
+  // Same with s0 a per-partition scalar tile [P,1].
+  void tensor_scalar(const Tile& dst, const Tile& a, isa::AluOp op0, const Tile& s0,
+                     isa::AluOp op1 = isa::AluOp::bypass, float s1 = 0, Engine e = Engine::Default);
+  void tensor_reduce(const Tile& dst, const Tile& src, isa::AluOp op, bool negate = false,
+                     bool all_free_dims = false, Engine e = Engine::Default);
+  void tensor_copy(const Tile& dst, const Tile& src, Engine e = Engine::Default);
+  void memset(const Tile& dst, float value, Engine e = Engine::Default);
+  // dst[p, i] = base + p * pmul + i * step
+  void iota(const Tile& dst, int64_t base, int64_t pmul, float step, Engine e = Engine::Default);
+  void select(const Tile& dst, const Tile& pred, const Tile& on_true, const Tile& on_false,
+              Engine e = Engine::Default);
+  // dst = (base + p*pmul + i*step) <cmp> 0 ? src : fill
+  void affine_select(const Tile& dst, const Tile& src, isa::AluOp cmp, int64_t base, int64_t pmul,
+                     float step, float fill, Engine e = Engine::Default);
+  void max8(const Tile& dst, const Tile& src);
+  void find_index8(const Tile& dst, const Tile& src, const Tile& vals);
+  // ---- gpsimd
+  void partition_reduce(const Tile& dst, const Tile& src, isa::AluOp op);
+  void shuffle(const Tile& dst, const Tile& src, const Tile& idx);
+
+  // Finish: set semaphore signals, (optionally) validate, return the executable.
+  isa::Executable finish();
+  const BuilderStats& stats() const { return stats_; }
+  // The raw program so far (tests inspect emitted waits).
+  const isa::CoreProgram& program() const { return prog_; }
+
+ private:
+  HbmTensor declare(const std::string& name, DType t, std::vector<uint64_t> shape, isa::TensorDecl::Kind k);
+  Tile make_tile(isa::Space sp, const std::string& name, DType t, uint32_t parts, std::vector<uint32_t> shape);
+  uint32_t pick(isa::Opcode op, Engine e, isa::Stream dflt) const;
+  void emit(uint32_t stream, isa::Instr in);
+  std::vector<std::pair<isa::TensorRef, isa::TensorRef>> split_dma(const isa::TensorRef& dst,
+                                                                   const isa::TensorRef& src) const;
+  void check_on_chip(const Tile& t, const char* op, const char* role) const;
+
+  arch::ChipConfig chip_;
+  BuilderOptions opts_;
+  isa::Executable exe_;
+  isa::CoreProgram prog_;
+  std::shared_ptr<TileAllocator> sbuf_alloc_, psum_alloc_;
+  DepTracker deps_;
+  uint32_t num_sems_;
+  std::vector<int64_t> count_;   // per logical stream (= per semaphore): completions so far
+  std::vector<bool> waited_on_;  // per semaphore
+  uint32_t next_set_ = 0;
+  uint32_t engine_cursor_ = 0;  // DMA pieces rotate over the engines
+  uint64_t hbm_next_ = 0;
+  BuilderStats stats_;
+  bool finished_ = false;
+};
+
+}  // namespace npulab::kernels
