@@ -1,0 +1,187 @@
+// GGUF model files -> Model. Metadata "<arch>.*" keys give the config, tensors are mapped
+// to canonical names, tokenizer.ggml.* is exposed for the tokenizer layer.
+//
+// RoPE layout: llama.cpp's converter permutes the rows of HF q_proj/k_proj for arch "llama"
+// so that rotate_half pairs (i, i+d/2) become adjacent pairs (2i, 2i+1), and llama.cpp then
+// applies RoPE to interleaved pairs. We keep the rows as stored and record the convention
+// (Interleaved) in the config, which gives the same attention scores as the HF original.
+// qwen2 files are not permuted (llama.cpp uses NEOX = half-split RoPE for them).
+#include <array>
+#include <fstream>
+
+#include "common/error.h"
+#include "llm/gguf.h"
+#include "llm/model.h"
+#include "llm/tensor_names.h"
+#include "llm/weights_store.h"
+
+namespace npulab::llm {
+namespace {
+
+struct GgufArch {
+  const char* name;  // general.architecture
+  RopeConvention rope;
+  bool qkv_bias;
+};
+constexpr std::array<GgufArch, 2> kArchs{{
+    {"llama", RopeConvention::Interleaved, false},  // also Mistral / Mixtral files
+    {"qwen2", RopeConvention::HalfSplit, true},
+}};
+
+WDType to_wdtype(GgmlType t) {
+  switch (t) {
+    case GgmlType::F32: return WDType::F32;
+    case GgmlType::F16: return WDType::F16;
+    case GgmlType::BF16: return WDType::BF16;
+    case GgmlType::Q8_0: return WDType::Q8_0;
+  }
+  return WDType::F32;
+}
+
+ModelConfig config_from_metadata(const GgufFile& g, const GgufArch& a, const std::string& arch) {
+  const std::string p = arch + ".";
+  ModelConfig c;
+  c.arch = arch;
+  c.name = g.path;
+  c.rope_convention = a.rope;
+  c.qkv_bias = a.qkv_bias;
+  c.dim = g.get_int(p + "embedding_length");
+  c.n_layers = g.get_int(p + "block_count");
+  c.n_heads = g.get_int(p + "attention.head_count");
+  c.n_kv_heads = g.get_int_or(p + "attention.head_count_kv", c.n_heads);
+  c.head_dim = g.get_int_or(p + "attention.key_length",
+                            g.get_int_or(p + "rope.dimension_count",
+                                         c.n_heads > 0 ? c.dim / c.n_heads : 0));
+  c.hidden_dim = g.get_int(p + "feed_forward_length");
+  c.max_seq_len = g.get_int(p + "context_length");
+  c.rope_theta = g.get_float_or(p + "rope.freq_base", 10000.0);
+  c.rms_eps = g.get_float_or(p + "attention.layer_norm_rms_epsilon", 1e-5);
+  c.n_experts = g.get_int_or(p + "expert_count", 0);
+  c.n_experts_per_tok = g.get_int_or(p + "expert_used_count", 0);
+  c.sliding_window = g.get_int_or(p + "attention.sliding_window", 0);
+  const std::string scaling = g.get_string_or(p + "rope.scaling.type", "none");
+  if (scaling != "none")
+    fail("{}: {}rope.scaling.type '{}' is not supported (Llama 3.1 scaling comes as the "
+         "rope_freqs tensor)", g.path, p, scaling);
+  if (const GgufValue* rd = g.find(p + "rope.dimension_count"); rd && rd->is_integer() &&
+                                                                rd->i != c.head_dim)
+    fail("{}: partial RoPE ({}rope.dimension_count {} != head_dim {}) is not supported", g.path,
+         p, rd->i, c.head_dim);
+  // Vocabulary: explicit key, else the tokenizer's token list.
+  if (g.find(p + "vocab_size")) {
+    c.vocab_size = g.get_int(p + "vocab_size");
+  } else if (const GgufValue* t = g.find("tokenizer.ggml.tokens"); t && t->type == GgufType::Array) {
+    c.vocab_size = int64_t(t->arr.size());
+  } else {
+    for (const auto& t : g.tensors)
+      if (t.name == "token_embd.weight" && t.ne.size() == 2) c.vocab_size = int64_t(t.ne[1]);
+  }
+  c.bos_id = g.get_int_or("tokenizer.ggml.bos_token_id", 1);
+  if (g.find("tokenizer.ggml.eos_token_id")) c.eos_ids = {g.get_int("tokenizer.ggml.eos_token_id")};
+  if (g.find("tokenizer.ggml.eot_token_id")) {
+    const int64_t eot = g.get_int("tokenizer.ggml.eot_token_id");
+    if (!c.is_eos(eot)) c.eos_ids.push_back(eot);
+  }
+  return c;
+}
+
+template <typename T, typename F>
+std::vector<T> get_array(const GgufFile& g, const std::string& key, GgufType want, F conv) {
+  std::vector<T> out;
+  const GgufValue* v = g.find(key);
+  if (!v) return out;
+  if (v->type != GgufType::Array || v->arr_type != want)
+    fail("{}: metadata key '{}' must be an array of {}", g.path, key, gguf_type_name(want));
+  out.reserve(v->arr.size());
+  for (const auto& e : v->arr) out.push_back(conv(e));
+  return out;
+}
+
+std::optional<EmbeddedTokenizer> tokenizer_from_metadata(const GgufFile& g) {
+  if (!g.find("tokenizer.ggml.model")) return std::nullopt;
+  EmbeddedTokenizer t;
+  t.model = g.get_string("tokenizer.ggml.model");
+  t.pre = g.get_string_or("tokenizer.ggml.pre", "");
+  t.tokens = get_array<std::string>(g, "tokenizer.ggml.tokens", GgufType::String,
+                                    [](const GgufValue& v) { return v.s; });
+  t.scores = get_array<float>(g, "tokenizer.ggml.scores", GgufType::F32,
+                              [](const GgufValue& v) { return float(v.f); });
+  t.token_types = get_array<int32_t>(g, "tokenizer.ggml.token_type", GgufType::I32,
+                                     [](const GgufValue& v) { return int32_t(v.i); });
+  t.merges = get_array<std::string>(g, "tokenizer.ggml.merges", GgufType::String,
+                                    [](const GgufValue& v) { return v.s; });
+  if (!t.scores.empty() && t.scores.size() != t.tokens.size())
+    fail("{}: tokenizer.ggml.scores has {} entries for {} tokens", g.path, t.scores.size(),
+         t.tokens.size());
+  if (!t.token_types.empty() && t.token_types.size() != t.tokens.size())
+    fail("{}: tokenizer.ggml.token_type has {} entries for {} tokens", g.path,
+         t.token_types.size(), t.tokens.size());
+  auto id = [&](const char* key) -> std::optional<int64_t> {
+    if (!g.find(key)) return std::nullopt;
+    return g.get_int(key);
+  };
+  t.bos_id = id("tokenizer.ggml.bos_token_id");
+  t.eos_id = id("tokenizer.ggml.eos_token_id");
+  t.unk_id = id("tokenizer.ggml.unknown_token_id");
+  t.pad_id = id("tokenizer.ggml.padding_token_id");
+  return t;
+}
+
+}  // namespace
+
+bool probe_gguf(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char magic[4] = {};
+  return f.read(magic, 4) && std::string_view(magic, 4) == "GGUF";
+}
+
+Model load_gguf(const std::string& path) {
+  auto file = std::make_shared<MappedFile>(path);
+  GgufFile g = parse_gguf(file->bytes(), path);
+  const std::string arch = g.get_string("general.architecture");
+  const GgufArch* a = nullptr;
+  for (const auto& k : kArchs)
+    if (arch == k.name) a = &k;
+  if (!a) {
+    std::string known;
+    for (const auto& k : kArchs) known += std::string(known.empty() ? "" : ", ") + k.name;
+    fail("{}: unknown architecture '{}' (supported: {})", path, arch, known);
+  }
+  Model m;
+  m.format = "gguf";
+  m.config = config_from_metadata(g, *a, arch);
+  m.tokenizer = tokenizer_from_metadata(g);
+  if (m.config.is_moe())
+    fail("{}: MoE GGUF weights (stacked *_exps tensors) are not supported; use the built-in "
+         "config (e.g. mixtral-8x7b) for timing-only runs", path);
+
+  auto store = std::make_unique<WeightStore>(path);
+  const MappedFile& mf = store->keep(file);
+  bool has_output = false;
+  for (const auto& t : g.tensors) {
+    std::string canonical;
+    if (gguf_to_canonical(t.name, canonical) != NameMatch::Mapped)
+      fail("{}: tensor '{}' is not a known {} weight", path, t.name, arch);
+    TensorView v;
+    v.name = canonical;
+    v.dtype = to_wdtype(t.type);
+    v.shape.assign(t.ne.rbegin(), t.ne.rend());  // GGUF ne[] is innermost-first
+    v.data = mf.data() + t.offset;
+    v.nbytes = int64_t(t.nbytes);
+    if (canonical == "rope_freqs") {  // Llama 3.1 scaling as per-frequency divisors
+      if (v.dtype != WDType::F32 || v.shape.size() != 1)
+        fail("{}: tensor 'rope_freqs.weight' must be a 1-D F32 tensor", path);
+      m.config.rope_freq_factors = v.to_f32();
+      continue;
+    }
+    has_output |= canonical == "output";
+    store->add(std::move(v));
+  }
+  m.config.tied_embeddings = !has_output;  // llama.cpp omits output.weight when tied
+  m.config.validate(path);
+  m.weights = std::move(store);
+  check_weights_against_config(*m.weights, m.config);
+  return m;
+}
+
+}  // namespace npulab::llm

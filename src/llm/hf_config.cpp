@@ -1,0 +1,139 @@
+#include "llm/hf_config.h"
+
+#include <array>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+
+namespace npulab::llm {
+namespace {
+
+struct HfArch {
+  const char* hf_name;  // config.json "architectures"[0]
+  const char* arch;     // ModelConfig::arch
+  bool qkv_bias;        // attention projections carry biases
+  bool moe;             // Mixtral-style sparse MoE FFN
+};
+constexpr std::array<HfArch, 4> kArchs{{
+    {"LlamaForCausalLM", "llama", false, false},
+    {"MistralForCausalLM", "mistral", false, false},
+    {"Qwen2ForCausalLM", "qwen2", true, false},
+    {"MixtralForCausalLM", "mixtral", false, true},
+}};
+
+int64_t get_int(const nlohmann::json& j, const char* key, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end()) fail("{}: missing key '{}'", where, key);
+  if (!it->is_number_integer()) fail("{}: key '{}' must be an integer", where, key);
+  return it->get<int64_t>();
+}
+int64_t get_int_or(const nlohmann::json& j, const char* key, int64_t dflt,
+                   const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return dflt;
+  if (!it->is_number_integer()) fail("{}: key '{}' must be an integer", where, key);
+  return it->get<int64_t>();
+}
+double get_num_or(const nlohmann::json& j, const char* key, double dflt,
+                  const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return dflt;
+  if (!it->is_number()) fail("{}: key '{}' must be a number", where, key);
+  return it->get<double>();
+}
+bool get_bool_or(const nlohmann::json& j, const char* key, bool dflt, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return dflt;
+  if (!it->is_boolean()) fail("{}: key '{}' must be true or false", where, key);
+  return it->get<bool>();
+}
+
+void parse_rope_scaling(const nlohmann::json& j, ModelConfig& c, const std::string& where) {
+  auto it = j.find("rope_scaling");
+  if (it == j.end() || it->is_null()) return;
+  if (!it->is_object()) fail("{}: 'rope_scaling' must be an object or null", where);
+  const auto& rs = *it;
+  // Newer configs say "rope_type", older ones "type".
+  std::string type;
+  if (auto t = rs.find("rope_type"); t != rs.end() && t->is_string()) type = t->get<std::string>();
+  else if (auto t2 = rs.find("type"); t2 != rs.end() && t2->is_string()) type = t2->get<std::string>();
+  if (type == "default") return;
+  if (type != "llama3")
+    fail("{}: rope_scaling type '{}' is not supported (supported: llama3)", where, type);
+  c.rope_scaling.enabled = true;
+  c.rope_scaling.factor = get_num_or(rs, "factor", 8.0, where);
+  c.rope_scaling.low_freq_factor = get_num_or(rs, "low_freq_factor", 1.0, where);
+  c.rope_scaling.high_freq_factor = get_num_or(rs, "high_freq_factor", 4.0, where);
+  c.rope_scaling.original_max_position =
+      get_int_or(rs, "original_max_position_embeddings", 8192, where);
+}
+
+std::vector<int64_t> parse_ids(const nlohmann::json& j, const char* key, const std::string& where) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  if (it->is_number_integer()) return {it->get<int64_t>()};
+  if (it->is_array()) {
+    std::vector<int64_t> out;
+    for (const auto& v : *it) {
+      if (!v.is_number_integer()) fail("{}: '{}' entries must be integers", where, key);
+      out.push_back(v.get<int64_t>());
+    }
+    return out;
+  }
+  fail("{}: '{}' must be an integer or a list of integers", where, key);
+}
+
+}  // namespace
+
+ModelConfig parse_hf_config(const nlohmann::json& j, const std::string& where) {
+  if (!j.is_object()) fail("{}: config must be a JSON object", where);
+  auto archs = j.find("architectures");
+  if (archs == j.end() || !archs->is_array() || archs->empty() || !(*archs)[0].is_string())
+    fail("{}: missing 'architectures' list", where);
+  const std::string hf_arch = (*archs)[0].get<std::string>();
+  const HfArch* a = nullptr;
+  for (const auto& k : kArchs)
+    if (hf_arch == k.hf_name) a = &k;
+  if (!a) {
+    std::string known;
+    for (const auto& k : kArchs) known += std::string(known.empty() ? "" : ", ") + k.hf_name;
+    fail("{}: unknown architecture '{}' (supported: {})", where, hf_arch, known);
+  }
+  ModelConfig c;
+  c.arch = a->arch;
+  c.name = where;
+  c.rope_convention = RopeConvention::HalfSplit;  // HF rows are in rotate_half order
+  c.dim = get_int(j, "hidden_size", where);
+  c.n_layers = get_int(j, "num_hidden_layers", where);
+  c.n_heads = get_int(j, "num_attention_heads", where);
+  c.n_kv_heads = get_int_or(j, "num_key_value_heads", c.n_heads, where);
+  c.head_dim = get_int_or(j, "head_dim", c.n_heads > 0 ? c.dim / c.n_heads : 0, where);
+  c.hidden_dim = get_int(j, "intermediate_size", where);
+  c.vocab_size = get_int(j, "vocab_size", where);
+  c.max_seq_len = get_int_or(j, "max_position_embeddings", 2048, where);
+  c.rope_theta = get_num_or(j, "rope_theta", 10000.0, where);
+  c.rms_eps = get_num_or(j, "rms_norm_eps", 1e-6, where);
+  c.tied_embeddings = get_bool_or(j, "tie_word_embeddings", false, where);
+  c.qkv_bias = a->qkv_bias || get_bool_or(j, "attention_bias", false, where);
+  // Qwen2 configs carry sliding_window but disable it with use_sliding_window=false.
+  if (get_bool_or(j, "use_sliding_window", c.arch == "mistral" || c.arch == "mixtral", where))
+    c.sliding_window = get_int_or(j, "sliding_window", 0, where);
+  if (a->moe) {
+    c.n_experts = get_int(j, "num_local_experts", where);
+    c.n_experts_per_tok = get_int(j, "num_experts_per_tok", where);
+  }
+  parse_rope_scaling(j, c, where);
+  auto bos = parse_ids(j, "bos_token_id", where);
+  c.bos_id = bos.empty() ? 1 : bos.front();
+  c.eos_ids = parse_ids(j, "eos_token_id", where);
+  c.validate(where);
+  return c;
+}
+
+ModelConfig parse_hf_config_text(const std::string& text, const std::string& where) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) fail("{}: not valid JSON", where);
+  return parse_hf_config(j, where);
+}
+
+}  // namespace npulab::llm

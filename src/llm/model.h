@@ -1,0 +1,56 @@
+// A loaded model: config + weights (+ tokenizer data the checkpoint carries), and the
+// format registry that produces it from a path.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "llm/model_config.h"
+#include "llm/weights.h"
+
+namespace npulab::llm {
+
+// Tokenizer data embedded in a checkpoint (GGUF tokenizer.ggml.*), handed to the
+// tokenizer layer (src/llm/tokenizer/) to build a tokenizer from.
+struct EmbeddedTokenizer {
+  std::string model;                 // tokenizer.ggml.model: "llama" (SentencePiece), "gpt2" (BPE)
+  std::string pre;                   // tokenizer.ggml.pre (pre-tokenizer name), may be empty
+  std::vector<std::string> tokens;   // tokenizer.ggml.tokens
+  std::vector<float> scores;         // tokenizer.ggml.scores (may be empty)
+  std::vector<int32_t> token_types;  // tokenizer.ggml.token_type (may be empty)
+  std::vector<std::string> merges;   // tokenizer.ggml.merges (BPE only)
+  std::optional<int64_t> bos_id, eos_id, unk_id, pad_id;
+};
+
+struct Model {
+  ModelConfig config;
+  std::unique_ptr<Weights> weights;
+  std::optional<EmbeddedTokenizer> tokenizer;
+  std::string format;  // registry name of the loader that produced it
+};
+
+// A checkpoint format: how to recognise it and how to load it.
+struct ModelFormat {
+  const char* name;                            // "llama2c", "hf", "gguf"
+  bool (*probe)(const std::string& path);      // cheap check (magic bytes / directory layout)
+  Model (*load)(const std::string& path);
+};
+
+// All formats, in probe order (llama2.c has no magic, so it is last).
+const std::vector<ModelFormat>& model_formats();
+// Load by format name; throws npulab::Error for an unknown name.
+Model load_model(const std::string& path, const std::string& format);
+// Detect the format by magic/layout, then load; throws npulab::Error if nothing matches.
+Model load_model(const std::string& path);
+
+// Per-format entry points (also reachable through the registry).
+Model load_llama2c(const std::string& path);
+Model load_hf_dir(const std::string& path);
+Model load_gguf(const std::string& path);
+bool probe_llama2c(const std::string& path);
+bool probe_hf_dir(const std::string& path);
+bool probe_gguf(const std::string& path);
+
+}  // namespace npulab::llm

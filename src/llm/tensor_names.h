@@ -1,0 +1,15 @@
+// Mapping of format-specific tensor names to canonical ones (see weights.h).
+#pragma once
+#include <string>
+
+namespace npulab::llm {
+
+// Hugging Face transformers names (model.layers.N.self_attn.q_proj.weight, lm_head.weight,
+// ...). Ignored: stored buffers that are not weights (old rotary inv_freq). Unknown names
+// are the caller's error to report (naming the file).
+enum class NameMatch { Mapped, Ignored, Unknown };
+NameMatch hf_to_canonical(const std::string& hf, std::string& canonical);
+// GGUF / llama.cpp names (token_embd.weight, blk.N.attn_q.weight, output.weight, ...).
+NameMatch gguf_to_canonical(const std::string& gguf, std::string& canonical);
+
+}  // namespace npulab::llm

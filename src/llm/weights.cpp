@@ -1,0 +1,175 @@
+#include "llm/weights.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+#include <limits>
+
+#include "common/error.h"
+#include "llm/half_float.h"
+#include "llm/model_config.h"
+#include "llm/weights_store.h"
+
+namespace npulab::llm {
+
+const char* wdtype_name(WDType t) {
+  switch (t) {
+    case WDType::F32: return "F32";
+    case WDType::F16: return "F16";
+    case WDType::BF16: return "BF16";
+    case WDType::Q8_0: return "Q8_0";
+  }
+  return "?";
+}
+
+int64_t wdtype_nbytes(WDType t, const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0) return -1;
+    if (d != 0 && n > std::numeric_limits<int64_t>::max() / 8 / d) return -1;
+    n *= d;
+  }
+  switch (t) {
+    case WDType::F32: return n * 4;
+    case WDType::F16:
+    case WDType::BF16: return n * 2;
+    case WDType::Q8_0: {
+      const int64_t inner = shape.empty() ? 1 : shape.back();
+      if (inner % kQ8BlockSize != 0) return -1;
+      return n / kQ8BlockSize * kQ8BlockBytes;
+    }
+  }
+  return -1;
+}
+
+int64_t TensorView::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+int64_t TensorView::cols() const { return shape.empty() ? 1 : shape.back(); }
+int64_t TensorView::rows() const {
+  int64_t n = 1;
+  for (size_t i = 0; i + 1 < shape.size(); ++i) n *= shape[i];
+  return n;
+}
+
+void TensorView::row_to_f32(int64_t r, float* out) const {
+  const int64_t n = cols();
+  switch (dtype) {
+    case WDType::F32:
+      std::memcpy(out, data + r * n * 4, size_t(n) * 4);
+      return;
+    case WDType::F16: {
+      const std::byte* p = data + r * n * 2;
+      for (int64_t i = 0; i < n; ++i) out[i] = f16_bits_to_f32(load_u16_le(p + 2 * i));
+      return;
+    }
+    case WDType::BF16: {
+      const std::byte* p = data + r * n * 2;
+      for (int64_t i = 0; i < n; ++i) out[i] = bf16_bits_to_f32(load_u16_le(p + 2 * i));
+      return;
+    }
+    case WDType::Q8_0: {
+      const int64_t blocks = n / kQ8BlockSize;
+      const std::byte* p = data + r * blocks * kQ8BlockBytes;
+      for (int64_t b = 0; b < blocks; ++b, p += kQ8BlockBytes) {
+        const float d = f16_bits_to_f32(load_u16_le(p));
+        const auto* q = reinterpret_cast<const int8_t*>(p + 2);
+        for (int64_t i = 0; i < kQ8BlockSize; ++i) out[b * kQ8BlockSize + i] = d * float(q[i]);
+      }
+      return;
+    }
+  }
+}
+
+std::vector<float> TensorView::to_f32() const {
+  std::vector<float> out(static_cast<size_t>(numel()));
+  const int64_t n = cols();
+  for (int64_t r = 0; r < rows(); ++r) row_to_f32(r, out.data() + r * n);
+  return out;
+}
+
+const TensorView& Weights::get(const std::string& name) const {
+  const TensorView* v = find(name);
+  if (!v) fail("{}: missing tensor '{}'", source(), name);
+  return *v;
+}
+
+std::string layer_tensor(int64_t layer, const char* suffix) {
+  return fmt::format("layers.{}.{}", layer, suffix);
+}
+
+void check_weights_against_config(const Weights& w, const ModelConfig& c) {
+  auto expect = [&](const std::string& name, std::vector<int64_t> shape) {
+    const TensorView& t = w.get(name);
+    if (t.shape != shape)
+      fail("{}: tensor '{}' has shape [{}], config implies [{}]", w.source(), name,
+           fmt::join(t.shape, ", "), fmt::join(shape, ", "));
+  };
+  expect("tok_embeddings", {c.vocab_size, c.dim});
+  expect("norm", {c.dim});
+  if (c.tied_embeddings) {
+    if (w.find("output"))
+      fail("{}: config says tied embeddings but tensor 'output' is present", w.source());
+  } else {
+    expect("output", {c.vocab_size, c.dim});
+  }
+  for (int64_t l = 0; l < c.n_layers; ++l) {
+    auto L = [&](const char* s) { return layer_tensor(l, s); };
+    expect(L("attn_norm"), {c.dim});
+    expect(L("ffn_norm"), {c.dim});
+    expect(L("attn.wq"), {c.q_dim(), c.dim});
+    expect(L("attn.wk"), {c.kv_dim(), c.dim});
+    expect(L("attn.wv"), {c.kv_dim(), c.dim});
+    expect(L("attn.wo"), {c.dim, c.q_dim()});
+    if (c.qkv_bias) {
+      expect(L("attn.bq"), {c.q_dim()});
+      expect(L("attn.bk"), {c.kv_dim()});
+      expect(L("attn.bv"), {c.kv_dim()});
+    } else {
+      for (const char* b : {"attn.bq", "attn.bk", "attn.bv"})
+        if (w.find(L(b)))
+          fail("{}: tensor '{}' present but the config has no QKV bias", w.source(), L(b));
+    }
+    if (c.is_moe()) {
+      expect(L("ffn.router"), {c.n_experts, c.dim});
+      for (int64_t e = 0; e < c.n_experts; ++e) {
+        expect(fmt::format("layers.{}.ffn.experts.{}.w1", l, e), {c.hidden_dim, c.dim});
+        expect(fmt::format("layers.{}.ffn.experts.{}.w2", l, e), {c.dim, c.hidden_dim});
+        expect(fmt::format("layers.{}.ffn.experts.{}.w3", l, e), {c.hidden_dim, c.dim});
+      }
+    } else {
+      expect(L("ffn.w1"), {c.hidden_dim, c.dim});
+      expect(L("ffn.w2"), {c.dim, c.hidden_dim});
+      expect(L("ffn.w3"), {c.hidden_dim, c.dim});
+    }
+  }
+}
+
+// --- WeightStore ---
+
+const TensorView* WeightStore::find(const std::string& name) const {
+  auto it = tensors_.find(name);
+  return it == tensors_.end() ? nullptr : &it->second;
+}
+
+std::vector<std::string> WeightStore::names() const {
+  std::vector<std::string> out;
+  out.reserve(tensors_.size());
+  for (const auto& [k, v] : tensors_) out.push_back(k);
+  return out;
+}
+
+const MappedFile& WeightStore::keep(std::shared_ptr<MappedFile> f) {
+  files_.push_back(std::move(f));
+  return *files_.back();
+}
+
+void WeightStore::add(TensorView v) {
+  std::string key = v.name;
+  if (!tensors_.emplace(key, std::move(v)).second)
+    fail("{}: tensor '{}' appears twice", source_, key);
+}
+
+}  // namespace npulab::llm
