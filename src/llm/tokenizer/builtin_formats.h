@@ -1,0 +1,13 @@
+// Internal: the built-in tokenizer formats, listed in the registry table. (An explicit table
+// rather than static self-registration, because objects of a static library that nothing
+// references are dropped by the linker.)
+#pragma once
+#include "llm/tokenizer/tokenizer.h"
+
+namespace npulab::llm::formats {
+
+extern const TokenizerFormat kSentencePieceModel;  // sp_formats.cpp
+extern const TokenizerFormat kLlama2cBin;          // sp_formats.cpp
+
+
+}  // namespace npulab::llm::formats
