@@ -62,18 +62,24 @@ __attribute__((target("avx2,fma"))) inline __m256 canon_nan8(__m256 v) {
 template <int MR>
 __attribute__((target("avx2,fma"))) void micro_avx2(const float* Ap, const float* Bp, int K,
                                                      float* C, size_t ldc, int nv, bool accumulate) {
-  __m256 c0[MR], c1[MR];
-  for (int r = 0; r < MR; ++r) c0[r] = c1[r] = _mm256_setzero_ps();
+  // Named accumulators (not arrays) so they stay in registers across the k loop; rows
+  // beyond MR compile away.
+  __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
   for (int k = 0; k < K; ++k) {
     const __m256 b0 = _mm256_load_ps(Bp + size_t(k) * kNR);
     const __m256 b1 = _mm256_load_ps(Bp + size_t(k) * kNR + 8);
     const float* a = Ap + size_t(k) * kMR;
-    for (int r = 0; r < MR; ++r) {
-      const __m256 av = _mm256_broadcast_ss(a + r);
-      c0[r] = _mm256_fmadd_ps(av, b0, c0[r]);
-      c1[r] = _mm256_fmadd_ps(av, b1, c1[r]);
-    }
+#define NPULAB_ROW(r)                                \
+  if constexpr (MR > r) {                            \
+    const __m256 av = _mm256_broadcast_ss(a + r);    \
+    c##r##0 = _mm256_fmadd_ps(av, b0, c##r##0);      \
+    c##r##1 = _mm256_fmadd_ps(av, b1, c##r##1);      \
   }
+    NPULAB_ROW(0) NPULAB_ROW(1) NPULAB_ROW(2) NPULAB_ROW(3) NPULAB_ROW(4) NPULAB_ROW(5)
+#undef NPULAB_ROW
+  }
+  const __m256 c0[6] = {c00, c10, c20, c30, c40, c50}, c1[6] = {c01, c11, c21, c31, c41, c51};
   for (int r = 0; r < MR; ++r) {
     float* row = C + size_t(r) * ldc;
     if (nv == kNR) {

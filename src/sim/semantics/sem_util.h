@@ -79,6 +79,22 @@ inline void scatter_i32(const ExecCtx& ctx, const isa::TensorRef& r, const int32
   scatter_raw(ctx, r, raw);
 }
 
+// For an SBUF/PSUM operand whose free dims are dense row-major (innermost stride 1, each
+// outer stride = size * inner extent), the address of element 0 of its first partition;
+// partition p's elements start p * bytes_per_partition later. nullptr otherwise (HBM,
+// strided). Call after check_operand. Lets hot paths work in place without gather/scatter.
+inline uint8_t* dense_rows(const ExecCtx& ctx, const isa::TensorRef& r, uint64_t* row_bytes) {
+  Scratchpad* sp = r.space == isa::Space::Sbuf ? ctx.mem.sbuf : r.space == isa::Space::Psum ? ctx.mem.psum : nullptr;
+  if (!sp) return nullptr;
+  int64_t expect = 1;
+  for (int k = r.ndim - 1; k >= 0; --k) {
+    if (r.dims[k].size != 1 && r.dims[k].stride != expect) return nullptr;
+    expect *= r.dims[k].size;
+  }
+  *row_bytes = sp->bytes_per_partition();
+  return sp->row(r.part_start) + effective_offset(r, ctx.regs);
+}
+
 // Read an operand as raw elements of dtype `target`: a raw copy when the dtypes agree
 // (bit-exact), else decoded to FP32 and rounded to `target` (RNE). out: elems * size(target).
 inline void gather_as(const ExecCtx& ctx, const isa::TensorRef& r, DType target, uint8_t* out,

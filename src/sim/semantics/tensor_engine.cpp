@@ -40,10 +40,18 @@ void sem_matmul(const isa::Instr& in, ExecCtx& ctx) {
     fail("matmul: dst (PSUM accumulator) must be f32, got {}", dtype_name(dst.dtype));
   float* S = sem::fbuf(0, K * M);
   float* B = sem::fbuf(1, K * N);
-  float* C = sem::fbuf(2, M * N);
   gather_f32(ctx, st, S);
   gather_f32(ctx, mv, B);
   const bool start = in.flags & isa::F_START;
+  // PSUM tiles are normally dense rows: accumulate in place (no gather/scatter copies).
+  uint64_t row_bytes = 0;
+  if (uint8_t* base = sem::dense_rows(ctx, dst, &row_bytes); base && row_bytes % 4 == 0 &&
+                                                            reinterpret_cast<uintptr_t>(base) % 4 == 0) {
+    host::matmul_f32(S, M, B, N, reinterpret_cast<float*>(base), row_bytes / 4, int(M), int(N),
+                     int(K), !start);
+    return;
+  }
+  float* C = sem::fbuf(2, M * N);
   if (!start) gather_f32(ctx, dst, C);
   host::matmul_f32(S, M, B, N, C, N, int(M), int(N), int(K), !start);
   scatter_f32(ctx, dst, C);
