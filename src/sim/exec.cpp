@@ -43,6 +43,8 @@ uint64_t effective_offset(const TensorRef& r, std::span<const int64_t> regs) {
 
 namespace {
 
+constexpr uint64_t kMaxOperandElems = 1ull << 28;
+
 // Byte span [lo, hi) (relative to the partition/row base) touched by the free dims.
 struct FreeSpan {
   int64_t lo = 0, hi = 0;
@@ -188,6 +190,15 @@ void check_operand(const ExecCtx& ctx, const TensorRef& r, std::string_view oper
   for (int k = 0; k < r.ndim; ++k)
     if (r.dims[k].size == 0) fail("{}: free dim {} has size 0", operand, k);
   if (r.part_count == 0) fail("{}: part_count is 0", operand);
+  // Stride-0 dims pass the byte-range check at any size; cap the element count so a
+  // broadcast operand cannot ask the host for an absurd temporary buffer.
+  i128 n = r.part_count;
+  for (int k = 0; k < r.ndim; ++k) {
+    n *= r.dims[k].size;
+    if (n > i128(kMaxOperandElems))
+      fail("{}: operand has more than {} elements (simulator limit per operand)", operand,
+           kMaxOperandElems);
+  }
   const uint64_t off = effective_offset(r, ctx.regs);
   const FreeSpan fs = free_span(r);
   if (r.space == Space::Hbm) {

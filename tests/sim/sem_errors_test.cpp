@@ -232,3 +232,25 @@ TEST(SemFindIndex, AbsentValueGivesAllOnes) {
 
 }  // namespace
 }  // namespace npulab::test
+
+namespace npulab::test {
+namespace {
+
+TEST(SemErrors, HugeBroadcastOperandIsRefusedNotAllocated) {
+  SemMachine m;
+  auto ctx = m.ctx();
+  isa::Instr in;
+  in.op = isa::Opcode::tensor_copy;
+  in.t[0] = tref(isa::Space::Sbuf, DType::F32, 0, 128, 0, {{0, 65535}, {0, 65535}, {0, 65535}});
+  in.t[1] = in.t[0];
+  in.t[1].offset = 64;
+  try {
+    sim::sem_tensor_copy(in, ctx);
+    ADD_FAILURE() << "expected npulab::Error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("simulator limit"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace npulab::test
