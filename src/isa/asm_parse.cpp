@@ -56,13 +56,14 @@ class Scan {
   }
 
   // Signed decimal or 0x-hex integer, range-checked into T.
+  // allow_hex is off where an 'x' may follow a 0 (the stride of "0x512").
   template <class T>
-  T integer(std::string_view what) {
+  T integer(std::string_view what, bool allow_hex = true) {
     size_t b = pos_;
     bool neg = accept('-');
     if (!neg) accept('+');
     int base = 10;
-    if (accept("0x") || accept("0X")) base = 16;
+    if (allow_hex && (accept("0x") || accept("0X"))) base = 16;
     unsigned long long mag = 0;
     const char* first = s_.data() + pos_;
     auto [p, ec] = std::from_chars(first, s_.data() + s_.size(), mag, base);
@@ -164,7 +165,7 @@ TensorRef parse_tensor(Scan& sc) {
   do {
     if (t.ndim == 4) sc.error("more than 4 free dimensions");
     Dim& d = t.dims[t.ndim++];
-    d.stride = sc.integer<int32_t>("dimension stride");
+    d.stride = sc.integer<int32_t>("dimension stride", /*allow_hex=*/false);
     sc.expect('x', "between stride and size (stride x size)");
     d.size = sc.integer<uint32_t>("dimension size");
   } while (sc.accept(','));

@@ -167,6 +167,16 @@ TEST(Asm, MalformedInputNamesTheLine) {
   expect_error(kHead + "memset dst=sbuf:f32[0:1]@0{1x1} value=nan(0x3f800000)\n", {"bad.s:4:", "is not a NaN bit pattern"});
 }
 
+// Found by fuzz_container: a zero stride printed as "0x32768" was read back as hex.
+TEST(Asm, ZeroStrideIsNotAHexPrefix) {
+  Executable exe = parse_executable(kHead + "tensor_copy dst=sbuf:f32[0:1]@0{0x32768,0x0} src=sbuf:f32[0:1]@0x10{1x1}\n");
+  const Instr& in = exe.cores[0].streams[1][0];
+  EXPECT_EQ(in.t[0].dims[0].stride, 0);
+  EXPECT_EQ(in.t[0].dims[0].size, 32768u);
+  EXPECT_EQ(in.t[0].dims[1].size, 0u);
+  EXPECT_EQ(in.t[1].offset, 16u);  // hex is still accepted elsewhere
+}
+
 TEST(Asm, CommentsAndBlankLinesAreIgnored) {
   Executable exe = parse_executable("# only a comment\n\n  .executable \"a#b\"  # trailing\n.core 0\n.stream pe\n nop # x\n");
   EXPECT_EQ(exe.name, "a#b");
