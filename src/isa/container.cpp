@@ -206,6 +206,7 @@ TensorRef decode_tensor(Reader& r, std::string_view role) {
 }
 
 Instr decode_instr(Reader& r) {
+  const size_t start = r.pos();
   Instr in;
   in.op = r.get_enum<Opcode>("opcode", uint32_t(Opcode::kCount));
   const OpInfo& info = op_info(in.op);
@@ -246,6 +247,9 @@ Instr decode_instr(Reader& r) {
       }
     }
   }
+  // Same structural rule as the assembler, so whatever decodes can be disassembled and
+  // reassembled.
+  if (auto err = operand_presence_error(in)) r.error(start, "operands", *err);
   return in;
 }
 

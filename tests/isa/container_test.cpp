@@ -157,6 +157,11 @@ TEST(Container, InstructionErrorsNameTheInstructionAndField) {
   b = good;
   b[b.size() - 5] = 200;  // alu0 ("op") sits before the 4-byte flags at the very end
   EXPECT_NE(error_of(b).find("op: value 200 out of range"), std::string::npos) << error_of(b);
+  Instr missing = in;
+  missing.t[1] = TensorRef{};  // the encoder writes what it is given; the decoder checks
+  auto [bad, at2] = one_instr(missing);
+  EXPECT_NE(error_of(bad).find(fmt::format("byte {}: core 0, stream dve, instr 0, operands: missing operand 'src'", at2)),
+            std::string::npos) << error_of(bad);
   b = good;
   b[b.size() - 1] = 0x80;
   EXPECT_NE(error_of(b).find("flags: unknown flag bits"), std::string::npos) << error_of(b);
