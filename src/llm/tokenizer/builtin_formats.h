@@ -8,6 +8,7 @@ namespace npulab::llm::formats {
 
 extern const TokenizerFormat kSentencePieceModel;  // sp_formats.cpp
 extern const TokenizerFormat kLlama2cBin;          // sp_formats.cpp
+extern const TokenizerFormat kHfByteBpeJson;       // byte_bpe.cpp
 
 
 }  // namespace npulab::llm::formats

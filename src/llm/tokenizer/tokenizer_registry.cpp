@@ -10,7 +10,8 @@ namespace npulab::llm {
 
 namespace {
 std::vector<TokenizerFormat>& registry() {
-  static std::vector<TokenizerFormat> formats = {formats::kSentencePieceModel, formats::kLlama2cBin};
+  static std::vector<TokenizerFormat> formats = {formats::kSentencePieceModel, formats::kLlama2cBin,
+                                                 formats::kHfByteBpeJson};
   return formats;
 }
 std::mutex& registry_mutex() {
