@@ -39,7 +39,12 @@ inline void check_operands(const isa::Instr& in, const ExecCtx& ctx, int require
       if (s < required) fail("{}: missing (required)", role(in, s));
       continue;
     }
-    check_operand(ctx, in.t[s], role(in, s));
+    // The role name is formatted only on failure: this runs for every instruction.
+    try {
+      check_operand(ctx, in.t[s], "");
+    } catch (const Error& e) {
+      fail("{}{}", role(in, s), e.what());
+    }
   }
 }
 
