@@ -39,6 +39,16 @@ std::string fields_text(const OpInfo& info, Opcode op, std::string_view sep) {
   return s.empty() ? "-" : s;
 }
 
+// '|' separates Markdown table cells, so alternatives ("sbuf|psum") are escaped there.
+std::string md(std::string s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 int run_isa(bool markdown) {
   if (markdown) {
     fmt::print("| opcode | engines | operands (role:spaces:access) | fields (name=storage) |\n");
@@ -48,8 +58,8 @@ int run_isa(bool markdown) {
     Opcode op = Opcode(i);
     const OpInfo& info = op_info(op);
     if (markdown) {
-      fmt::print("| `{}` | {} | {} | {} |\n", info.name, engines_text(info.engines), operands_text(info, "<br>"),
-                 fields_text(info, op, "<br>"));
+      fmt::print("| `{}` | {} | {} | {} |\n", info.name, md(engines_text(info.engines)),
+                 md(operands_text(info, "<br>")), md(fields_text(info, op, "<br>")));
     } else {
       fmt::print("{:<17} {:<13} operands: {}\n{:<31} fields:   {}\n", info.name, engines_text(info.engines),
                  operands_text(info, ", "), "", fields_text(info, op, ", "));
