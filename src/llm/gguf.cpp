@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "common/error.h"
+#include "llm/weights.h"
 
 namespace npulab::llm {
 namespace {
@@ -97,25 +98,25 @@ GgufValue read_value(Reader& r, GgufType t, const std::string& key, const std::s
   return v;
 }
 
-// Bytes of a tensor, or throws for shapes that overflow or Q8_0 rows not divisible by 32.
+// Bytes of a tensor, or throws for out-of-range shapes or Q8_0 rows not divisible by 32.
 uint64_t tensor_bytes(const GgufTensorInfo& t, const std::string& path) {
-  uint64_t n = 1;
+  std::vector<int64_t> shape;
   for (uint64_t d : t.ne) {
-    if (d != 0 && n > (uint64_t(1) << 50) / d)
-      fail("{}: tensor '{}': element count overflows", path, t.name);
-    n *= d;
+    if (d > uint64_t(kMaxDim)) fail("{}: tensor '{}': dimension {} is too large", path, t.name, d);
+    shape.insert(shape.begin(), int64_t(d));
   }
-  switch (t.type) {
-    case GgmlType::F32: return n * 4;
-    case GgmlType::F16:
-    case GgmlType::BF16: return n * 2;
-    case GgmlType::Q8_0:
-      if (t.ne.empty() || t.ne[0] % 32 != 0)
-        fail("{}: tensor '{}': Q8_0 needs the innermost dimension to be a multiple of 32",
-             path, t.name);
-      return n / 32 * 34;
+  const WDType wt = t.type == GgmlType::F32    ? WDType::F32
+                    : t.type == GgmlType::F16  ? WDType::F16
+                    : t.type == GgmlType::BF16 ? WDType::BF16
+                                               : WDType::Q8_0;
+  const int64_t n = wdtype_nbytes(wt, shape);
+  if (n < 0) {
+    if (wt == WDType::Q8_0 && !t.ne.empty() && t.ne[0] % 32 != 0)
+      fail("{}: tensor '{}': Q8_0 needs the innermost dimension to be a multiple of 32", path,
+           t.name);
+    fail("{}: tensor '{}': element count out of range", path, t.name);
   }
-  fail("{}: tensor '{}': unsupported type", path, t.name);
+  return uint64_t(n);
 }
 
 }  // namespace

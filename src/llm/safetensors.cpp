@@ -52,7 +52,7 @@ std::vector<SafetensorsEntry> parse_safetensors(std::span<const std::byte> file,
     e.name = name;
     e.dtype = parse_dtype(dt->get<std::string>(), path, name);
     for (const auto& d : *sh) {
-      if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t(1) << 40))
+      if (!d.is_number_unsigned() || d.get<uint64_t>() > uint64_t(kMaxDim))
         fail("{}: tensor '{}': shape entries must be non-negative integers", path, name);
       e.shape.push_back(int64_t(d.get<uint64_t>()));
     }

@@ -23,10 +23,15 @@ const char* wdtype_name(WDType t) {
 }
 
 int64_t wdtype_nbytes(WDType t, const std::vector<int64_t>& shape) {
-  int64_t n = 1;
+  // Every dim must be sane and the product of the non-zero dims bounded too, so that
+  // row/element counts cannot overflow even when another dim is 0.
+  int64_t n = 1, nonzero = 1;
   for (int64_t d : shape) {
-    if (d < 0) return -1;
-    if (d != 0 && n > std::numeric_limits<int64_t>::max() / 8 / d) return -1;
+    if (d < 0 || d > kMaxDim) return -1;
+    if (d != 0) {
+      if (nonzero > kMaxElements / d) return -1;
+      nonzero *= d;
+    }
     n *= d;
   }
   switch (t) {
@@ -85,6 +90,7 @@ void TensorView::row_to_f32(int64_t r, float* out) const {
 
 std::vector<float> TensorView::to_f32() const {
   std::vector<float> out(static_cast<size_t>(numel()));
+  if (out.empty()) return out;  // a 0 dim: rows() may still be large
   const int64_t n = cols();
   for (int64_t r = 0; r < rows(); ++r) row_to_f32(r, out.data() + r * n);
   return out;

@@ -29,8 +29,13 @@ const char* wdtype_name(WDType t);
 constexpr int64_t kQ8BlockSize = 32;
 constexpr int64_t kQ8BlockBytes = 34;
 
-// Bytes needed for a tensor of `shape` (Q8_0: innermost dim must be a multiple of 32;
-// returns -1 then, or on overflow).
+// Limits on tensor shapes accepted from files: any dim <= 2^40, product of the non-zero
+// dims <= 2^50 (so element/row counts never overflow int64, even with a 0 dim).
+constexpr int64_t kMaxDim = int64_t(1) << 40;
+constexpr int64_t kMaxElements = int64_t(1) << 50;
+
+// Bytes needed for a tensor of `shape`; -1 if a dim or the element count is out of the
+// limits above, or for Q8_0 when the innermost dim is not a multiple of 32.
 int64_t wdtype_nbytes(WDType t, const std::vector<int64_t>& shape);
 
 struct TensorView {

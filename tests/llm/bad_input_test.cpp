@@ -69,6 +69,14 @@ TEST(BadSafetensors, ParserRejectsMalformedHeaders) {
   const std::string neg = R"({"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}})";
   EXPECT_ERROR_CONTAINS(parse_safetensors(span_of(make(neg.size(), neg, 4)), "n.st"), "'a'",
                         "shape");
+  // A 0 dim next to huge ones (found by fuzzing: row counts that overflow or loop forever).
+  const std::string zero =
+      R"({"a": {"dtype": "F32", "shape": [1073741824, 1073741824, 0], "data_offsets": [0, 0]}})";
+  EXPECT_ERROR_CONTAINS(parse_safetensors(span_of(make(zero.size(), zero, 0)), "z.st"), "'a'");
+  EXPECT_EQ(wdtype_nbytes(WDType::F32, {0, 4}), 0);
+  EXPECT_EQ(wdtype_nbytes(WDType::F32, {int64_t(1) << 30, int64_t(1) << 30, 0}), -1);
+  EXPECT_EQ(wdtype_nbytes(WDType::Q8_0, {2, 64}), 2 * 2 * 34);
+  EXPECT_EQ(wdtype_nbytes(WDType::Q8_0, {2, 48}), -1);
 }
 
 TEST(BadSafetensors, TruncatedShardNamesFileAndTensor) {

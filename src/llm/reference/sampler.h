@@ -36,9 +36,9 @@ int64_t argmax(std::span<const float> logits);
 
 class ReferenceModel;
 // Feeds `prompt` (must be non-empty), then samples up to `max_new_tokens` tokens, stopping
-// after an EOS of the config. `on_token` (optional) sees each generated token. Returns the
-// generated tokens (prompt excluded, the EOS included if produced). Throws npulab::Error if
-// prompt + generation would exceed the model's context.
+// after an EOS of the config or when the context is full. `on_token` (optional) sees each
+// generated token. Returns the generated tokens (prompt excluded, the EOS included if
+// produced). Throws npulab::Error if the prompt alone is longer than the context.
 std::vector<int64_t> generate(ReferenceModel& model, const std::vector<int64_t>& prompt,
                               int64_t max_new_tokens, Sampler& sampler,
                               const std::function<void(int64_t)>& on_token = {});
