@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "isa/asm.h"
 #include "isa/opcode_table.h"
 #include "sim/scheduler/footprint.h"
@@ -74,29 +76,45 @@ void RaceDetector::report(const Access& prev, bool prev_write, const Access& me,
                                   describe(me), me_write ? "write" : "read")});
 }
 
+void RaceDetector::insert(Access (&slots)[2], const Access& me, uint32_t core, uint32_t stream) {
+  // Records keep only bytes disjoint from `me` (a write removed its bytes from all of
+  // them). Prefer a free slot: merging loses which instruction touched which bytes.
+  for (Access& a : slots)
+    if (!a.valid()) {
+      a = me;
+      return;
+    }
+  // Same stream or ordered before `me`: merge into `me`. Anything unordered with the old
+  // record is unordered with `me` (no race is lost); an access ordered after the old
+  // record but not after `me` may be reported for the old record's bytes (conservative).
+  for (Access& a : slots)
+    if (a.gstream == me.gstream || ordered(a, core, stream)) {
+      const uint64_t m = a.mask | me.mask;
+      a = me;
+      a.mask = m;
+      return;
+    }
+  // Two live unordered records already: drop the older one (may miss a race with it).
+  slots[slots[0].epoch <= slots[1].epoch ? 0 : 1] = me;
+}
+
 void RaceDetector::access_block(Cell& c, bool write, const Access& me, uint32_t core,
                                 uint32_t stream, isa::Space space, uint32_t partition,
                                 uint64_t block) {
-  if (c.w.valid() && c.w.gstream != me.gstream && !ordered(c.w, core, stream))
-    report(c.w, true, me, write, space, core, partition, block);
-  if (write) {
-    for (Access& r : c.r) {
-      if (r.valid() && r.gstream != me.gstream && !ordered(r, core, stream))
-        report(r, false, me, true, space, core, partition, block);
-      r = Access{};
-    }
-    c.w = me;
+  for (Access& w : c.w)
+    if ((w.mask & me.mask) && w.gstream != me.gstream && !ordered(w, core, stream))
+      report(w, true, me, write, space, core, partition, block);
+  if (!write) {
+    insert(c.r, me, core, stream);
     return;
   }
-  // Keep at most two reads: replace one from the same stream, or one that happens-before
-  // this read (a later write unordered with it is unordered with this read too), or an
-  // empty slot; otherwise forget the older one.
   for (Access& r : c.r)
-    if (!r.valid() || r.gstream == me.gstream || ordered(r, core, stream)) {
-      r = me;
-      return;
-    }
-  c.r[c.r[0].epoch <= c.r[1].epoch ? 0 : 1] = me;
+    if ((r.mask & me.mask) && r.gstream != me.gstream && !ordered(r, core, stream))
+      report(r, false, me, true, space, core, partition, block);
+  // The bytes written now no longer need the older records.
+  for (Access& a : c.r) a.mask &= ~me.mask;
+  for (Access& a : c.w) a.mask &= ~me.mask;
+  insert(c.w, me, core, stream);
 }
 
 void RaceDetector::on_issue(uint32_t core, uint32_t stream, uint32_t pc, const isa::Instr& in,
@@ -105,18 +123,23 @@ void RaceDetector::on_issue(uint32_t core, uint32_t stream, uint32_t pc, const i
   uint32_t* my = cc.vc.data() + size_t(stream) * cc.n;
   const uint32_t epoch = ++my[stream];
   if (in.signal >= 0) std::copy(my, my + cc.n, cc.sigclk.data() + size_t(stream) * cc.n);
-  const Access me{epoch, pc, uint16_t(gbase_[core] + stream)};
+  const Access me{0, epoch, pc, uint16_t(gbase_[core] + stream)};
   const isa::OpInfo& info = isa::op_info(in.op);
   for (uint32_t i = 0; i < info.num_operands; ++i) {
     const isa::TensorRef& r = in.t[i];
     if (!r.used()) continue;
     const bool write = info.operands[i].access != isa::Access::R;
     const uint32_t mcore = r.space == isa::Space::Hbm ? 0 : core;
-    for_each_interval(r, offsets[i], kBlockBytes, [&](uint32_t part, uint64_t lo, uint64_t hi) {
+    for_each_interval(r, offsets[i], 0, [&](uint32_t part, uint64_t lo, uint64_t hi) {
       const uint32_t p = part == UINT32_MAX ? 0 : part;
-      for (uint64_t b = lo / kBlockBytes; b <= (hi - 1) / kBlockBytes; ++b)
-        access_block(*cell(r.space, mcore, p, b * kBlockBytes), write, me, core, stream, r.space,
-                     p, b);
+      for (uint64_t b = lo / kBlockBytes; b <= (hi - 1) / kBlockBytes; ++b) {
+        // Bytes of block b inside [lo, hi).
+        const uint64_t b0 = b * kBlockBytes;
+        const uint64_t from = std::max(lo, b0) - b0, to = std::min(hi, b0 + kBlockBytes) - b0;
+        Access acc = me;
+        acc.mask = (to - from == 64 ? ~0ull : ((1ull << (to - from)) - 1)) << from;
+        access_block(*cell(r.space, mcore, p, b0), write, acc, core, stream, r.space, p, b);
+      }
     });
   }
 }

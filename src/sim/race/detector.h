@@ -5,13 +5,14 @@
 // satisfied wait `sem >= v` joins the clocks of increments 1..v. Streams of different
 // cores are never ordered (there is no cross-core synchronisation in the ISA).
 //
-// Accesses are tracked per 64-byte block (per partition for SBUF/PSUM, flat for HBM):
-// each block remembers its last write and up to two reads since (FastTrack-style epochs).
-// Two instructions race when they are on different streams, touch the same block, at
-// least one writes, and neither happens-before the other. Block granularity makes the
-// detector conservative for accesses within 64 bytes of each other (may report a pair
-// that touches neighbouring bytes of one block); with more than two concurrent readers
-// of a block an older reader can be forgotten (may miss a write-after-read race).
+// Accesses are tracked per 64-byte block (per partition for SBUF/PSUM, flat for HBM) with
+// a byte mask: each block remembers up to two writers and two readers (FastTrack-style
+// epochs, each with the bytes of the block it touched). Two instructions race when they
+// are on different streams, touch a common byte, at least one writes, and neither
+// happens-before the other. When more than two unordered writers (or readers) of one
+// block are live, two records are merged (conservative: may report a pair for bytes only
+// the other one touched) or the oldest reader is forgotten (may miss a write-after-read
+// race); docs/SIMULATOR.md.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -48,13 +49,14 @@ class RaceDetector {
 
  private:
   struct Access {
+    uint64_t mask = 0;          // bytes of the block touched (0: empty record)
     uint32_t epoch = 0;
     uint32_t pc = 0;
-    uint16_t gstream = 0xFFFF;  // 0xFFFF: empty
-    bool valid() const { return gstream != 0xFFFF; }
+    uint16_t gstream = 0xFFFF;
+    bool valid() const { return mask != 0; }
   };
   struct Cell {
-    Access w;
+    Access w[2];
     Access r[2];
   };
   static constexpr uint32_t kCellsPerPage = 1024;  // 64 KiB of address space per page
@@ -70,6 +72,8 @@ class RaceDetector {
   bool ordered(const Access& a, uint32_t core, uint32_t stream) const;
   void access_block(Cell& c, bool write, const Access& me, uint32_t core, uint32_t stream,
                     isa::Space space, uint32_t partition, uint64_t block);
+  // Put `me` into a two-slot record set after its bytes were removed from the others.
+  void insert(Access (&slots)[2], const Access& me, uint32_t core, uint32_t stream);
   void report(const Access& prev, bool prev_write, const Access& me, bool me_write,
               isa::Space space, uint32_t core, uint32_t partition, uint64_t block);
   std::string describe(const Access& a) const;

@@ -44,11 +44,10 @@ void check_operand_bounds(const isa::TensorRef& r, uint64_t eff_offset,
 uint64_t operand_offset(const isa::TensorRef& r, std::span<const int64_t> regs,
                         std::string_view what);
 
-// Calls fn(row_base, lo, hi) for every maximal byte interval [lo, hi) (relative to
-// row_base) touched in each partition, coalescing elements closer than `gap` bytes
-// (the race detector's block size) so dense patterns cost one call per partition.
-// row_base is the partition index for SBUF/PSUM and the row's byte address for HBM
-// (then lo/hi are relative to it, and the callback gets partition = UINT32_MAX).
+// Calls fn(partition, lo, hi) for every maximal byte interval [lo, hi) touched in each
+// partition, merging intervals separated by at most `gap` bytes (gap = 0: byte-exact;
+// contiguous runs always cost one call). For SBUF/PSUM lo/hi are byte offsets within the
+// partition; for HBM they are absolute addresses and partition = UINT32_MAX.
 template <class Fn>
 void for_each_interval(const isa::TensorRef& r, uint64_t eff_offset, int64_t gap, Fn&& fn);
 

@@ -16,7 +16,7 @@ void for_each_interval(const isa::TensorRef& r, uint64_t eff_offset, int64_t gap
     in_stride = np.dims[0].stride;
     first_outer = 1;
   }
-  const bool dense = (in_stride < 0 ? -in_stride : in_stride) * esz <= gap;
+  const bool dense = ((in_stride < 0 ? -in_stride : in_stride) - 1) * esz <= gap;
   // Outer dims (up to 3), enumerated with an odometer.
   int64_t osize[3] = {1, 1, 1}, ostride[3] = {0, 0, 0};
   int no = 0;
