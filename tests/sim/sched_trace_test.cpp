@@ -2,6 +2,7 @@
 // engine and DMA queue, one complete event per executed instruction.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -60,6 +61,40 @@ TEST(SchedTrace, WritesParsableChromeTraceWithTracks) {
     for (const char* t : {"pe", "act", "dma0", "dma1"}) EXPECT_TRUE(threads.count({c, t})) << c << t;
   EXPECT_EQ(complete, int(r.instrs));
   EXPECT_NEAR(max_end_us * 1000, r.total_ns, 1e-3);
+}
+
+}  // namespace
+}  // namespace npulab::sim
+
+namespace npulab::sim {
+namespace {
+using namespace testutil;
+
+TEST(SchedTrace, HundredThousandEventsStayFast) {
+  auto exe = make_exe();
+  for (isa::Stream s : {isa::Stream::DVE, isa::Stream::ACT}) {
+    auto& code = stream(exe, s);
+    code.push_back(ctrl(isa::Opcode::reg_set, 0, 0));
+    code.push_back(memset(sbuf(DType::BF16, 128, 64, s == isa::Stream::DVE ? 0 : 4096), 0.0f));
+    code.push_back(ctrl(isa::Opcode::reg_add, 0, 1));
+    code.push_back(ctrl(isa::Opcode::branch_lt, 0, 50000, 1));
+  }
+  const auto path = (std::filesystem::temp_directory_path() / "npulab_sched_trace_big.json").string();
+  Chip chip(trn2(), Mode::TimingOnly);
+  SimOptions o;
+  o.trace_path = path;
+  o.check_races = false;  // measure the trace writer, not the race detector
+  const auto t0 = std::chrono::steady_clock::now();
+  chip.run(exe, o);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::ifstream f(path);
+  const nlohmann::json j = nlohmann::json::parse(f);
+  std::remove(path.c_str());
+  size_t complete = 0;
+  for (const auto& e : j.at("traceEvents")) complete += e.at("ph") == "X";
+  EXPECT_EQ(complete, 100000u);
+  EXPECT_LT(secs, 5.0);  // typically ~0.1 s
+  std::printf("trace of %zu events written in %.3f s\n", complete, secs);
 }
 
 }  // namespace
