@@ -20,6 +20,12 @@ cmp -s "$tmp/a.s" tests/isa/golden/sample.expected.s || fail "disasm output diff
 cmp -s "$tmp/a.s" "$tmp/c.s" || fail "disasm of the text form differs from disasm of the binary"
 [[ $(head -c 8 "$tmp/a.npx") == NPULABX1 ]] || fail "binary does not start with the magic"
 
+# A realistic program validates against hw/trn2.toml (its .chip) and round-trips too.
+good=tests/isa/golden/gemm_tile_trn2.s
+"$NPULAB" asm "$good" -o "$tmp/g.npx" || fail "asm with validation of $good"
+"$NPULAB" disasm "$tmp/g.npx" -o "$tmp/g.s" && "$NPULAB" asm "$tmp/g.s" -o "$tmp/g2.npx" || fail "re-asm of $good"
+cmp -s "$tmp/g.npx" "$tmp/g2.npx" || fail "$good: asm -> disasm -> asm is not byte-identical"
+sed 's/@256{1x512} flags=start/@256{1x1024} flags=start/' "$good" > "$tmp/big.s"
 # expect_fail <exit code> <substring of stderr>... -- <args...>
 expect_fail() {
   local want=$1; shift
@@ -44,6 +50,7 @@ head -c 40 "$tmp/a.npx" > "$tmp/trunc.npx"
 expect_fail 1 "trunc.npx: byte " -- disasm "$tmp/trunc.npx"
 printf 'NPULABX9rest' > "$tmp/magic.npx"
 expect_fail 1 "magic.npx: byte 0: magic" -- disasm "$tmp/magic.npx"
+expect_fail 1 "core 0, stream pe, instr 0" "moving free size 1024 exceeds tensor.max_moving_free 512" "hw/trn2.toml" -- asm "$tmp/big.s" -o "$tmp/x.npx"
 expect_fail 1 "unknown chip" -- asm "$src" -o "$tmp/x.npx" --hw trn99
 # Misuse of the command line: CLI11 exit code (non-zero), usage on stderr.
 err=$("$NPULAB" asm "$src" 2>&1); rc=$?
