@@ -1,0 +1,192 @@
+// KernelCtx, projections, RMSNorm, transposes and RoPE (flash attention: flash_attention.cpp).
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/error.h"
+#include "llm/compile/llm_kernels.h"
+
+namespace npulab::llm::compile {
+
+using isa::ActFunc;
+using isa::AluOp;
+using kernels::Engine;
+
+namespace {
+// Per-partition bytes of each weight staging buffer, and how many are in flight. 3 x 16 KiB
+// keeps >= 2 KiB DMA payloads per partition with loads running ahead of the PE.
+constexpr uint64_t kWeightTileBytes = 16 * 1024;
+constexpr uint32_t kWeightBuffers = 3;
+constexpr uint32_t kMaxGroupBanks = 4;  // PSUM banks per projection column group
+}  // namespace
+
+KernelCtx::KernelCtx(Builder& bb, DType mm_, DType kv_)
+    : b(bb), mm(mm_), kv(kv_), bank_elems(uint32_t(bb.chip().psum.bank_bytes() / 4)),
+      banks(bb.chip().psum.banks) {
+  psum_all_ = b.psum("psum_all", DType::F32, bb.chip().psum.partitions, {banks * bank_elems});
+  wring_elems_ = kWeightTileBytes / dtype_size(mm);
+  for (uint32_t i = 0; i < kWeightBuffers; ++i)
+    wring_.push_back(b.sbuf(fmt::format("wtile{}", i), mm, bb.chip().tensor.rows, {uint32_t(wring_elems_)}));
+}
+
+Tile KernelCtx::psum_banks(uint32_t n) {
+  if (n == 0 || n > banks) fail("internal: {} PSUM banks requested, the chip has {}", n, banks);
+  if (next_bank_ + n > banks) next_bank_ = 0;
+  Tile t = psum_all_.cols(next_bank_ * bank_elems, n * bank_elems);
+  next_bank_ = (next_bank_ + n) % banks;
+  return t;
+}
+
+Engine KernelCtx::evac_engine() { return (evac_rr_++ % 2) ? Engine::Scalar : Engine::Vector; }
+
+Tile KernelCtx::weight_tile() { return wring_[wnext_++ % wring_.size()]; }
+
+Tile KernelCtx::scratch(const std::string& name, DType t, uint32_t parts, uint32_t elems) {
+  for (auto& [n, tile] : scratch_)
+    if (n == name) {
+      if (tile.dtype() != t || tile.partitions() < parts || tile.free_elems() < elems)
+        fail("internal: scratch tile '{}' reused with another shape", name);
+      return tile;
+    }
+  scratch_.emplace_back(name, b.sbuf(name, t, parts, {elems}));
+  return scratch_.back().second;
+}
+
+void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTensor& W, uint64_t w_row0,
+             uint64_t col0, uint64_t ncols, const ProjSink& sink) {
+  Builder& b = k.b;
+  const uint32_t TN = b.chip().tensor.max_moving_free;
+  const uint32_t rows = xT.dim(xT.free_rank() - 1);
+  const uint32_t nk = uint32_t((K + kp - 1) / kp);
+  if (xT.dim(0) < nk) fail("internal: project: xT has {} chunks, K={} needs {}", xT.dim(0), K, nk);
+  const uint64_t Wcols = W.cols();
+  const uint32_t G = uint32_t(std::min<uint64_t>(ncols, uint64_t(kMaxGroupBanks) * TN));
+  const uint32_t kq_max = uint32_t(std::max<uint64_t>(1, k.weight_tile_elems() / G));
+  auto kk_of = [&](uint32_t c) { return uint32_t(std::min<uint64_t>(kp, K - uint64_t(c) * kp)); };
+  for (uint64_t n0 = col0; n0 < col0 + ncols; n0 += G) {
+    const uint32_t g = uint32_t(std::min<uint64_t>(G, col0 + ncols - n0));
+    const uint32_t nb = (g + TN - 1) / TN;
+    Tile acc = k.psum_banks(nb);
+    for (uint32_t c0 = 0; c0 < nk;) {
+      // Full chunks go together (one DMA of [kp, kq, g]); a short last chunk alone.
+      uint32_t kq = 1;
+      if (kk_of(c0) == kp)
+        while (kq < kq_max && c0 + kq < nk && kk_of(c0 + kq) == kp) ++kq;
+      const uint32_t kk = kk_of(c0);
+      Tile wt = k.weight_tile().cols(0, kq * g).reshape({kq, g});
+      isa::TensorRef src = W.view(w_row0 + uint64_t(c0) * kp, kk, n0, g);
+      src.ndim = 2;
+      src.dims[0] = {int32_t(uint64_t(kp) * Wcols), kq};
+      src.dims[1] = {1, g};
+      b.load(wt.parts(0, kk), src);
+      for (uint32_t c = 0; c < kq; ++c) {
+        Tile stat = xT.parts(0, kk).slice(0, c0 + c, 1).reshape({rows});
+        for (uint32_t j = 0; j < nb; ++j) {
+          const uint32_t nn = std::min<uint32_t>(TN, g - j * TN);
+          b.matmul(acc.parts(0, rows).cols(j * TN, nn), stat,
+                   wt.parts(0, kk).slice(0, c, 1).slice(1, j * TN, nn).reshape({nn}), c0 + c == 0);
+        }
+      }
+      c0 += kq;
+    }
+    sink(n0, g, acc.parts(0, rows).cols(0, g));
+  }
+}
+
+void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& x, const HbmTensor& w, float eps) {
+  Builder& b = k.b;
+  const uint32_t T = x.partitions(), D = uint32_t(x.free_elems()), P = b.chip().tensor.rows;
+  const uint32_t nc = (D + P - 1) / P;
+  Tile s = k.scratch("norm_ss", DType::F32, 128, 1).parts(0, T);
+  Tile r = k.scratch("norm_rstd", DType::F32, 128, 1).parts(0, T);
+  // Feature-major weight, repeated over the tokens: wT[p, c, t] = w[c*128 + p].
+  Tile wT = k.scratch("norm_wT", DType::F32, 128, nc * T).reshape({nc, T});
+  const uint32_t full = D / P, rem = D % P;
+  if (full) {
+    isa::TensorRef src = w.view(0, 1, 0, 1);
+    src.part_count = uint16_t(P);
+    src.part_stride = 1;
+    src.ndim = 2;
+    src.dims[0] = {int32_t(P), full};
+    src.dims[1] = {0, T};
+    b.load(wT.parts(0, P).slice(0, 0, full), src);
+  }
+  if (rem) {
+    isa::TensorRef src = w.view(0, 1, uint64_t(full) * P, 1);
+    src.part_count = uint16_t(rem);
+    src.part_stride = 1;
+    src.ndim = 1;
+    src.dims[0] = {0, T};
+    b.load(wT.parts(0, rem).slice(0, full, 1).reshape({T}), src);
+  }
+  kernels::Act sq;
+  sq.accum = &s;  // sum of squares in index order, like the reference loop
+  b.activation(xn, x, ActFunc::square, sq);
+  b.tensor_scalar(r, s, AluOp::divide, float(D), AluOp::add, eps);
+  b.activation(r, r, ActFunc::rsqrt);
+  b.tensor_scalar(xn, x, AluOp::multiply, r);  // rstd * x
+  transpose_to_chunks(k, xT, xn, P, &wT);      // w * (rstd * x), cast to the matmul dtype
+}
+
+void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t chunk, const Tile* scale) {
+  Builder& b = k.b;
+  const uint32_t T = src.partitions(), D = uint32_t(src.free_elems());
+  const uint32_t nc = (D + chunk - 1) / chunk;
+  const uint32_t per_bank = std::max<uint32_t>(1, k.bank_elems / T);
+  for (uint32_t c0 = 0; c0 < nc; c0 += per_bank) {
+    const uint32_t n = std::min(per_bank, nc - c0);
+    // Full chunks share one PSUM bank and one evacuation; a short last chunk goes alone.
+    uint32_t full = 0;
+    while (full < n && (uint64_t(c0 + full) + 1) * chunk <= D) ++full;
+    Tile pb = k.psum_banks(1);
+    auto one = [&](uint32_t c, uint32_t slot) {
+      const uint32_t w = std::min<uint32_t>(chunk, D - c * chunk);
+      b.transpose(pb.parts(0, w).cols(slot * T, T), src.cols(c * chunk, w));
+    };
+    if (full) {
+      for (uint32_t i = 0; i < full; ++i) one(c0 + i, i);
+      Tile dst = xT.parts(0, chunk).slice(0, c0, full);
+      Tile srcp = pb.parts(0, chunk).cols(0, full * T).reshape({full, T});
+      if (scale) b.tensor_tensor(dst, srcp, scale->parts(0, chunk).slice(0, c0, full), AluOp::multiply);
+      else b.tensor_copy(dst, srcp, k.evac_engine());
+    }
+    for (uint32_t i = full; i < n; ++i) {
+      const uint32_t w = D - (c0 + i) * chunk;
+      Tile p1 = k.psum_banks(1);
+      b.transpose(p1.parts(0, w).cols(0, T), src.cols((c0 + i) * chunk, w));
+      Tile dst = xT.parts(0, w).slice(0, c0 + i, 1).reshape({T});
+      if (scale)
+        b.tensor_tensor(dst, p1.parts(0, w).cols(0, T), scale->parts(0, w).slice(0, c0 + i, 1).reshape({T}),
+                        AluOp::multiply);
+      else b.tensor_copy(dst, p1.parts(0, w).cols(0, T), k.evac_engine());
+    }
+  }
+}
+
+void rope(KernelCtx& k, const Tile& x, const Tile& cos, const Tile& sin, uint32_t heads, uint32_t hd,
+          bool interleaved) {
+  Builder& b = k.b;
+  const uint32_t T = x.partitions(), half = hd / 2, n = heads * half;
+  Tile e, o;
+  if (interleaved) {
+    Tile v = x.reshape({heads, half, 2});
+    e = v.slice(2, 0, 1);
+    o = v.slice(2, 1, 1);
+  } else {
+    Tile v = x.reshape({heads, 2, half});
+    e = v.slice(1, 0, 1);
+    o = v.slice(1, 1, 1);
+  }
+  Tile t1 = k.scratch("rope_t1", DType::F32, 128, n).parts(0, T).cols(0, n);
+  Tile t2 = k.scratch("rope_t2", DType::F32, 128, n).parts(0, T).cols(0, n);
+  // a' = a*c - b*s ; b' = b*c + a*s  (the reference's order of operations). The updates of
+  // the interleaved halves stay on one engine: they share 64-byte blocks.
+  b.tensor_tensor(t1, e, sin, AluOp::multiply, Engine::GpSimd);
+  b.tensor_tensor(t2, o, sin, AluOp::multiply, Engine::GpSimd);
+  b.tensor_tensor(e, e, cos, AluOp::multiply);
+  b.tensor_tensor(e, e, t2, AluOp::subtract);
+  b.tensor_tensor(o, o, cos, AluOp::multiply);
+  b.tensor_tensor(o, o, t1, AluOp::add);
+}
+
+}  // namespace npulab::llm::compile

@@ -1,0 +1,88 @@
+// Fused transformer kernels written with the tile builder (kernels/builder.h), used by the
+// step compiler (step_compiler.h). Activations are token-major in SBUF ([tokens, features],
+// tokens on partitions, FP32) for the elementwise work (RMSNorm, RoPE, softmax, SwiGLU) and
+// transposed on the PE into feature-major chunks ([features<=128, chunk, tokens], matmul
+// dtype) where they feed the tensor engine as the stationary operand; weights stream
+// through as moving tiles [K<=128, N<=512]. Schedules: docs/LLM.md.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "kernels/builder.h"
+
+namespace npulab::llm::compile {
+
+using kernels::Builder;
+using kernels::HbmTensor;
+using kernels::Tile;
+
+// Shared state of one step program: PSUM banks handed out round robin (so one group's
+// accumulation overlaps the previous group's evacuation), a ring of weight staging tiles,
+// and an alternation of evacuation engines (DVE / ACT).
+class KernelCtx {
+ public:
+  KernelCtx(Builder& b, DType mm, DType kv);
+  Builder& b;
+  const DType mm, kv;
+  const uint32_t bank_elems, banks;
+  // `n` consecutive PSUM banks as an FP32 tile [128, n * bank_elems].
+  Tile psum_banks(uint32_t n);
+  kernels::Engine evac_engine();
+  // The next weight staging tile, [128, elems] in the matmul dtype.
+  Tile weight_tile();
+  uint64_t weight_tile_elems() const { return wring_elems_; }
+  // Small SBUF tile cache keyed by use (reused across layers; the builder orders reuse).
+  Tile scratch(const std::string& name, DType t, uint32_t parts, uint32_t elems);
+  uint32_t attn_rr = 0;  // alternates the attention K/V staging buffers
+
+ private:
+  Tile psum_all_;
+  uint32_t next_bank_ = 0, evac_rr_ = 0, wnext_ = 0;
+  uint64_t wring_elems_ = 0;
+  std::vector<Tile> wring_;
+  std::vector<std::pair<std::string, Tile>> scratch_;
+};
+
+// Receives one group of accumulated projection columns: acc is PSUM [rows, ncols] FP32
+// holding output columns [col0, col0 + ncols).
+using ProjSink = std::function<void(uint64_t col0, uint32_t ncols, const Tile& acc)>;
+
+// out = x @ W[:, col0:col0+ncols] for the `rows` tokens of xT, where xT is feature-major
+// [kp, nk, rows] (chunk c holds W rows w_row0 + c*kp ...; the last chunk may hold only
+// K - (nk-1)*kp rows). Output columns come in groups of up to 4 PSUM banks.
+void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTensor& W, uint64_t w_row0,
+             uint64_t col0, uint64_t ncols, const ProjSink& sink);
+
+// RMSNorm straight into the feature-major matmul input: xn = x / sqrt(mean(x^2) + eps)
+// token-major (FP32 scratch [T, D]), then xT = w * transpose(xn), the weight applied per
+// partition while evacuating the transposes (same rounding order as the reference).
+void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& x, const HbmTensor& w, float eps);
+
+// xT[:, c, :] = transpose(src[:, c*chunk : (c+1)*chunk]) (times scale[:, c, :] if given),
+// cast to xT's dtype (src [T, D] FP32, xT [chunk.., ceil(D/chunk), T]).
+void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t chunk,
+                         const Tile* scale = nullptr);
+
+// In-place RoPE on x [T, heads*hd] FP32 with per-token tables cos/sin [T, heads*hd/2].
+void rope(KernelCtx& k, const Tile& x, const Tile& cos, const Tile& sin, uint32_t heads, uint32_t hd,
+          bool interleaved);
+
+// One query block of causal flash attention against one (sequence, kv head) of the cache.
+struct AttnBlock {
+  Tile q;              // stationary [hd, M] (kv dtype): M query rows
+  uint32_t M = 0;
+  isa::TensorRef kT;   // K^T cache of this (slot, kv head): [hd rows, max_ctx] (row stride max_ctx)
+  isa::TensorRef v;    // V cache of this (slot, kv head): [max_ctx rows, hd]
+  int64_t key_lo = 0, key_hi = 0;  // keys [key_lo, key_hi) are visible to some row
+  // Causal mask for row m (prefill: rows are consecutive positions): row m sees keys
+  // <= row_pos0 + m; with window > 0 only keys > row_pos + ... - window. decode: no mask.
+  bool causal_rows = false;
+  int64_t row_pos0 = 0;
+  int64_t window = 0;
+  float scale = 1.0f;
+  Tile out_T;          // destination [hd, M] (any dtype, strided ok) for the normalised output^T
+};
+void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd);
+
+}  // namespace npulab::llm::compile

@@ -1,0 +1,134 @@
+#include "llm/compile/model_layout.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace npulab::llm::compile {
+
+DType kv_dtype_for(DType w) { return w == DType::F32 ? DType::F32 : DType::BF16; }
+
+DType parse_weight_dtype(const std::string& s) {
+  if (s == "fp32" || s == "f32") return DType::F32;
+  if (s == "bf16") return DType::BF16;
+  if (s == "fp8" || s == "f8e4m3") return DType::F8E4M3;
+  fail("--dtype '{}': expected fp32, bf16 or fp8 (e4m3 weights)", s);
+}
+
+uint64_t HbmSlot::bytes() const {
+  uint64_t n = dtype_size(dtype);
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const CompileOptions& opt)
+    : cfg_(cfg), chip_(chip), opt_(opt) {
+  cfg_.validate(cfg_.name.empty() ? "model config" : cfg_.name);
+  if (cfg_.is_moe())
+    fail("model '{}': mixture-of-experts ({} experts) is not supported by the LLM compiler yet", cfg_.name,
+         cfg_.n_experts);
+  const DType w = opt_.weight_dtype;
+  if (w != DType::F32 && w != DType::BF16 && w != DType::F8E4M3)
+    fail("weight dtype {} is not supported (use fp32, bf16 or fp8)", dtype_name(w));
+  if (cfg_.head_dim > int64_t(chip.tensor.rows) || cfg_.head_dim % 2)
+    fail("model '{}': head_dim {} must be even and at most the tensor engine's {} rows", cfg_.name, cfg_.head_dim,
+         chip.tensor.rows);
+  if (opt_.batch < 1 || opt_.batch > int64_t(chip.tensor.cols))
+    fail("batch {} must be between 1 and {} (one token per sequence per decode step)", opt_.batch, chip.tensor.cols);
+  max_ctx_ = opt_.max_context > 0 ? opt_.max_context : std::min<int64_t>(cfg_.max_seq_len, 4096);
+  if (max_ctx_ > cfg_.max_seq_len)
+    fail("context {} exceeds the model's maximum sequence length {} ({})", max_ctx_, cfg_.max_seq_len, cfg_.name);
+
+  plan(cfg_.n_layers, cfg_.n_layers);
+  const uint64_t cap = chip.hbm.capacity_bytes;
+  if (end_ <= cap) return;
+  const std::string need = fmt::format(
+      "model '{}' needs {:.2f} GiB of HBM ({:.2f} GiB weights in {}, {:.2f} GiB KV cache for batch {} x {} "
+      "positions) but chip '{}' has {:.2f} GiB",
+      cfg_.name, end_ / 1073741824.0, weight_bytes_ / 1073741824.0, dtype_name(w), kv_bytes_ / 1073741824.0,
+      opt_.batch, max_ctx_, chip.name, cap / 1073741824.0);
+  if (!opt_.ignore_capacity)
+    fail("{}; use a smaller dtype, context or batch, or --ignore-capacity with --timing-only", need);
+  // Alias layers until it fits (timing-only): weights first, then the KV cache.
+  const uint64_t all_w = weight_bytes_, all_kv = kv_bytes_;
+  for (int64_t wl = cfg_.n_layers;; wl = std::max<int64_t>(1, wl / 2)) {
+    for (int64_t kl = cfg_.n_layers;; kl = std::max<int64_t>(1, kl / 2)) {
+      plan(wl, kl);
+      if (end_ <= cap || kl == 1) break;
+    }
+    if (end_ <= cap || wl == 1) break;
+  }
+  if (end_ > cap) fail("{}; even one layer does not fit", need);
+  weight_bytes_ = all_w;
+  kv_bytes_ = all_kv;
+  aliased_ = true;
+}
+
+int ModelLayout::add(std::string name, DType t, std::vector<uint64_t> shape) {
+  HbmSlot s{std::move(name), t, std::move(shape), end_};
+  end_ = (end_ + s.bytes() + kHbmAlign - 1) / kHbmAlign * kHbmAlign;
+  slots_.push_back(std::move(s));
+  return int(slots_.size() - 1);
+}
+
+void ModelLayout::plan(int64_t weight_layers, int64_t kv_layers) {
+  slots_.clear();
+  layers_.clear();
+  kcache_.clear();
+  vcache_.clear();
+  end_ = 0;
+  const ModelConfig& c = cfg_;
+  const DType w = opt_.weight_dtype, kv = kv_dtype();
+  const uint64_t dim = c.dim, qd = c.q_dim(), kvd = c.kv_dim(), hid = c.hidden_dim, voc = c.vocab_size;
+  const uint64_t qkv = qd + 2 * kvd, hd = c.head_dim, ctx = max_ctx_, B = opt_.batch;
+  uint64_t wbytes = 0;
+  embed = add("embed", kv, {voc, dim});
+  wbytes += slots_.back().bytes();
+  for (int64_t l = 0; l < weight_layers; ++l) {
+    LayerSlots ls;
+    const std::string p = fmt::format("L{}.", l);
+    ls.attn_norm = add(p + "attn_norm", DType::F32, {dim});
+    ls.wqkv = add(p + "wqkv", w, {dim, qkv});
+    if (c.qkv_bias) ls.bqkv = add(p + "bqkv", DType::F32, {qkv});
+    ls.wo = add(p + "wo", w, {qd, dim});
+    ls.ffn_norm = add(p + "ffn_norm", DType::F32, {dim});
+    ls.w1 = add(p + "w1", w, {dim, hid});
+    ls.w3 = add(p + "w3", w, {dim, hid});
+    ls.w2 = add(p + "w2", w, {hid, dim});
+    layers_.push_back(ls);
+  }
+  const uint64_t per_layer = 2 * dim * 4 + (dim * qkv + qd * dim + 3 * dim * hid) * dtype_size(w) +
+                             (c.qkv_bias ? qkv * 4 : 0);
+  wbytes += per_layer * uint64_t(c.n_layers);
+  final_norm = add("final_norm", DType::F32, {dim});
+  classifier = add("classifier", w, {dim, voc});
+  wbytes += dim * 4 + dim * voc * dtype_size(w);
+  rope_cos = add("rope_cos", DType::F32, {ctx, hd / 2});
+  rope_sin = add("rope_sin", DType::F32, {ctx, hd / 2});
+  for (int64_t l = 0; l < kv_layers; ++l) {
+    kcache_.push_back(add(fmt::format("K{}", l), kv, {B, uint64_t(c.n_kv_heads), hd, ctx}));
+    vcache_.push_back(add(fmt::format("V{}", l), kv, {B, uint64_t(c.n_kv_heads), ctx, hd}));
+  }
+  weight_bytes_ = wbytes;
+  kv_bytes_ = 2 * B * kvd * ctx * dtype_size(kv) * uint64_t(c.n_layers);
+}
+
+const LayerSlots& ModelLayout::weight_slots_of_layer(int64_t layer) const {
+  return layers_[size_t(layer % int64_t(layers_.size()))];
+}
+
+std::vector<kernels::HbmTensor> ModelLayout::declare(kernels::Builder& b) const {
+  std::vector<kernels::HbmTensor> out;
+  out.reserve(slots_.size());
+  for (const HbmSlot& s : slots_) {
+    out.push_back(b.input(s.name, s.dtype, s.shape));
+    if (out.back().offset() != s.offset)
+      fail("internal: HBM tensor '{}' placed at {} but the model layout planned {} (builder alignment changed?)",
+           s.name, out.back().offset(), s.offset);
+  }
+  return out;
+}
+
+}  // namespace npulab::llm::compile

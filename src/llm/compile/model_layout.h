@@ -1,0 +1,103 @@
+// Where a model lives in simulated HBM for one NeuronCore: every weight (laid out for the
+// tensor engine), the RoPE tables and the KV cache, at fixed offsets shared by every step
+// program. Step programs declare these tensors first, in the same order, so the kernel
+// builder places them at the same addresses in each program (checked in declare()).
+//
+// Layout (docs/LLM.md, "HBM layout"):
+//   embed            [vocab, dim]            act dtype (rows fetched by DMA per token)
+//   L<i>.attn_norm   [dim]                   f32
+//   L<i>.wqkv        [dim, q_dim+2*kv_dim]   matmul dtype, W^T: 128-row K tiles are moving tiles
+//   L<i>.bqkv        [q_dim+2*kv_dim]        f32 (Qwen2 only)
+//   L<i>.wo          [q_dim, dim]            matmul dtype
+//   L<i>.ffn_norm    [dim]                   f32
+//   L<i>.w1, L<i>.w3 [dim, hidden]           matmul dtype (gate, up)
+//   L<i>.w2          [hidden, dim]           matmul dtype (down)
+//   final_norm       [dim]                   f32
+//   classifier       [dim, vocab]            matmul dtype (the embedding again when tied)
+//   rope_cos/sin     [max_context, hd/2]     f32, cos/sin(pos * inv_freq[i])
+//   K<i>             [batch, kv_heads, head_dim, max_context]  kv dtype (K^T per kv head)
+//   V<i>             [batch, kv_heads, max_context, head_dim]  kv dtype
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "arch/chip.h"
+#include "kernels/builder.h"
+#include "llm/model_config.h"
+#include "numerics/dtype.h"
+
+namespace npulab::llm::compile {
+
+struct CompileOptions {
+  DType weight_dtype = DType::F32;  // matmul weights: F32, BF16 or F8E4M3
+  int64_t max_context = 0;          // KV cache positions; 0 = min(max_seq_len, 4096)
+  int64_t batch = 1;                // decode batch = KV cache slots
+  // Timing-only runs of models larger than HBM: layers whose weights do not fit share the
+  // HBM addresses of earlier layers (modulo what fits). Values would be wrong, timing is
+  // unaffected (the simulator's costs do not depend on addresses). Never for functional runs.
+  bool ignore_capacity = false;
+};
+
+// Activations fed to the tensor engine must share the weights' dtype; the KV cache and the
+// embedding table use F32 in fp32 mode and BF16 otherwise (FP8 applies to weights only).
+DType kv_dtype_for(DType weight_dtype);
+DType parse_weight_dtype(const std::string& s);  // "fp32"|"bf16"|"fp8" (+ dtype names)
+
+struct HbmSlot {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<uint64_t> shape;
+  uint64_t offset = 0;
+  uint64_t bytes() const;
+};
+
+struct LayerSlots {
+  int attn_norm = -1, wqkv = -1, bqkv = -1, wo = -1, ffn_norm = -1, w1 = -1, w3 = -1, w2 = -1;
+};
+
+class ModelLayout {
+ public:
+  ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const CompileOptions& opt);
+
+  const ModelConfig& config() const { return cfg_; }
+  const arch::ChipConfig& chip() const { return chip_; }
+  const CompileOptions& options() const { return opt_; }
+  DType mm_dtype() const { return opt_.weight_dtype; }
+  DType kv_dtype() const { return kv_dtype_for(opt_.weight_dtype); }
+  int64_t max_context() const { return max_ctx_; }
+
+  const std::vector<HbmSlot>& slots() const { return slots_; }
+  const HbmSlot& slot(int i) const { return slots_[size_t(i)]; }
+  const LayerSlots& weight_slots_of_layer(int64_t layer) const;
+  int kcache(int64_t layer) const { return kcache_[size_t(layer % int64_t(kcache_.size()))]; }
+  int vcache(int64_t layer) const { return vcache_[size_t(layer % int64_t(vcache_.size()))]; }
+  int embed = -1, final_norm = -1, classifier = -1, rope_cos = -1, rope_sin = -1;
+
+  uint64_t weight_bytes() const { return weight_bytes_; }     // all layers (not aliased)
+  uint64_t kv_bytes() const { return kv_bytes_; }             // all layers
+  uint64_t end_offset() const { return end_; }                // first free HBM byte
+  bool aliased() const { return aliased_; }                   // ignore_capacity took effect
+  int64_t weight_layer_slots() const { return int64_t(layers_.size()); }
+
+  // Declare every slot on `b`, in order, and check each lands at its planned offset.
+  std::vector<kernels::HbmTensor> declare(kernels::Builder& b) const;
+
+ private:
+  int add(std::string name, DType t, std::vector<uint64_t> shape);
+  void plan(int64_t weight_layers, int64_t kv_layers);
+  ModelConfig cfg_;
+  arch::ChipConfig chip_;
+  CompileOptions opt_;
+  int64_t max_ctx_ = 0;
+  std::vector<HbmSlot> slots_;
+  std::vector<LayerSlots> layers_;
+  std::vector<int> kcache_, vcache_;
+  uint64_t weight_bytes_ = 0, kv_bytes_ = 0, end_ = 0;
+  bool aliased_ = false;
+};
+
+// Host bytes and HBM byte offsets use this alignment (must equal the kernel builder's).
+constexpr uint64_t kHbmAlign = 4096;
+
+}  // namespace npulab::llm::compile

@@ -1,0 +1,41 @@
+// Compiles one inference step of a Llama-family model into a NeuronCore program.
+//
+// Programs are generated per step: the tokens and positions are known when the step is
+// compiled, so embedding rows are fetched by DMA from static offsets of the embedding
+// table, and the causal mask and cache offsets are immediates (docs/LLM.md explains why
+// this beats buckets here). Every program first declares the model's HBM tensors in the
+// ModelLayout order, so weights and the KV cache keep their addresses from step to step.
+//
+// Single NeuronCore: the program is cores[0]; the chip's other cores idle. Kernels take
+// whole-tensor HBM views, so tensor-parallel sharding can later hand each core a column
+// (wqkv, w1, w3, classifier) or row (wo, w2) slice of the same layout plus a reduction.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "isa/instr.h"
+#include "llm/compile/model_layout.h"
+
+namespace npulab::llm::compile {
+
+struct StepSpec {
+  enum class Kind : uint8_t { Prefill, Decode };
+  Kind kind = Kind::Prefill;
+  // Prefill: up to 128 consecutive tokens of the sequence in KV slot `slot`, the first at
+  // position `pos0`. Decode: one token per KV slot 0..batch-1, all at position `pos0`.
+  std::vector<int64_t> tokens;
+  int64_t pos0 = 0;
+  int64_t slot = 0;
+  bool logits = true;  // prefill: produce the last token's logits (the last chunk only)
+};
+
+struct StepProgram {
+  isa::Executable exe;
+  uint64_t logits_offset = 0;  // HBM byte offset of the FP32 logits [logits_rows, vocab]
+  uint32_t logits_rows = 0;    // 0 when the step produces none
+};
+
+StepProgram compile_step(const ModelLayout& layout, const StepSpec& spec);
+
+}  // namespace npulab::llm::compile

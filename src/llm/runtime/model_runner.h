@@ -1,0 +1,72 @@
+// Runs a compiled model on a simulated chip: writes the weights into HBM once, then runs
+// one generated program per prefill chunk (<= 128 tokens) or decode step, reads the logits
+// back from HBM and records simulated and host time per step. Functional runs compute real
+// logits; timing-only runs hold no weights and no values (same programs, same costs).
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "llm/compile/model_layout.h"
+#include "llm/compile/step_compiler.h"
+#include "llm/weights.h"
+#include "sim/simulator.h"
+
+namespace npulab::llm::runtime {
+
+struct StepRecord {
+  compile::StepSpec::Kind kind;
+  int64_t pos0 = 0;
+  uint32_t tokens = 0;
+  double sim_ns = 0;           // simulated time of the step (sim::SimResult::total_ns)
+  double compile_host_s = 0;   // host time to generate the program
+  double sim_host_s = 0;       // host time to simulate it
+  uint64_t instrs = 0;
+  double hbm_bytes = 0;        // bytes read + written in HBM by the program
+  size_t races = 0;
+};
+
+struct RunnerOptions {
+  compile::CompileOptions compile;
+  sim::Mode mode = sim::Mode::Functional;
+  bool check_races = false;
+};
+
+class ModelRunner {
+ public:
+  // `weights` may be null only in timing-only mode.
+  ModelRunner(const ModelConfig& cfg, const Weights* weights, const arch::ChipConfig& chip, RunnerOptions opt);
+  ~ModelRunner();
+
+  const compile::ModelLayout& layout() const { return *layout_; }
+  sim::Chip& chip() { return *chip_; }
+  bool functional() const { return opt_.mode == sim::Mode::Functional; }
+
+  // Feeds `tokens` to KV slot `slot` from its current position, in chunks of <= 128; returns
+  // the logits of the last token (empty in timing-only mode). Throws npulab::Error if the
+  // context would overflow.
+  std::vector<float> prefill(const std::vector<int64_t>& tokens, int64_t slot = 0);
+  // One decode step: tokens[b] goes to slot b; all slots must be at the same position.
+  // Returns logits [batch * vocab] (empty in timing-only mode).
+  std::vector<float> decode(const std::vector<int64_t>& tokens);
+  // Timing-only: pretend slot `slot` already holds `pos` tokens (their values do not
+  // matter to timing), so decode at a long context needs no simulated prefill.
+  void set_position(int64_t slot, int64_t pos);
+  int64_t position(int64_t slot = 0) const { return pos_[size_t(slot)]; }
+  void reset();
+
+  const std::vector<StepRecord>& steps() const { return steps_; }
+  double weight_write_host_s() const { return weight_write_s_; }
+
+ private:
+  std::vector<float> run(const compile::StepSpec& spec);
+  ModelConfig cfg_;
+  RunnerOptions opt_;
+  std::unique_ptr<compile::ModelLayout> layout_;
+  std::unique_ptr<sim::Chip> chip_;
+  std::vector<int64_t> pos_;
+  std::vector<StepRecord> steps_;
+  double weight_write_s_ = 0;
+};
+
+}  // namespace npulab::llm::runtime

@@ -1,0 +1,39 @@
+#include "llm/runtime/roofline.h"
+
+namespace npulab::llm::runtime {
+
+DecodeBound decode_bound(const compile::ModelLayout& L, int64_t context, int64_t batch) {
+  const ModelConfig& c = L.config();
+  const double w = double(dtype_size(L.mm_dtype())), kv = double(dtype_size(L.kv_dtype()));
+  const double mats = double(c.n_layers) * double(c.dim * (c.q_dim() + 2 * c.kv_dim()) + c.q_dim() * c.dim +
+                                                  3 * c.dim * c.hidden_dim) +
+                      double(c.dim) * double(c.vocab_size);
+  const double kv_read = 2.0 * double(c.n_layers) * double(batch) * double(c.kv_dim()) * double(context + 1) * kv;
+  const double kv_write = 2.0 * double(c.n_layers) * double(batch) * double(c.kv_dim()) * kv;
+  DecodeBound b;
+  b.bytes = mats * w + kv_read + kv_write + double(batch) * double(c.dim) * kv;
+  const auto& chip = L.chip();
+  b.chip_hbm_ns = b.bytes / chip.hbm.bandwidth_gbps;
+  b.core_dma_ns = b.bytes / (chip.dma.engines_per_core * chip.dma.bytes_per_ns_per_engine);
+  return b;
+}
+
+PrefillBound prefill_bound(const compile::ModelLayout& L, int64_t tokens) {
+  const ModelConfig& c = L.config();
+  const double T = double(tokens);
+  const double proj = double(c.dim * (c.q_dim() + 2 * c.kv_dim()) + c.q_dim() * c.dim + 3 * c.dim * c.hidden_dim);
+  // Causal attention: QK^T and PV over T*(T+1)/2 (query, key) pairs per head.
+  const double attn = 2.0 * 2.0 * double(c.n_heads) * double(c.head_dim) * T * (T + 1) / 2.0;
+  PrefillBound b;
+  b.flops = double(c.n_layers) * (2.0 * proj * T + attn) + 2.0 * double(c.dim) * double(c.vocab_size);
+  const auto& te = L.chip().tensor;
+  double factor = 1.0;
+  if (dtype_size(L.mm_dtype()) == 4) factor = te.fp32_factor;
+  if (dtype_size(L.mm_dtype()) == 1) factor = te.fp8_factor;
+  const double core_flops_per_ns = 2.0 * te.rows * te.cols * te.clock_ghz / factor;
+  b.core_ns = b.flops / core_flops_per_ns;
+  b.chip_ns = b.core_ns / double(L.chip().cores_per_chip);
+  return b;
+}
+
+}  // namespace npulab::llm::runtime
