@@ -3,8 +3,10 @@
 // Syntax reference: docs/ISA.md.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
+#include <iterator>
 
 #include "isa/asm.h"
 #include "isa/asm_text.h"
@@ -35,17 +37,43 @@ std::string quoted(std::string_view s) {
   return out + "\"";
 }
 
+namespace {
+// Appending helpers: printing a large program must not allocate per token.
+template <class... Args>
+void put(std::string& out, fmt::format_string<Args...> f, Args&&... args) {
+  fmt::format_to(std::back_inserter(out), f, std::forward<Args>(args)...);
+}
+
 // sbuf:bf16[0:128]@4096+r3*512{1x512}   hbm:f32[0:128/4096]@0{1x512}
-std::string tensor_text(const TensorRef& t) {
-  std::string s = fmt::format("{}:{}[{}:{}", space_name(t.space), dtype_name(t.dtype),
-                              t.part_start, t.part_count);
-  if (t.space == Space::Hbm || t.part_stride != 0) s += fmt::format("/{}", t.part_stride);
-  s += fmt::format("]@{}", t.offset);
-  if (t.offset_reg >= 0) s += fmt::format("+r{}*{}", t.offset_reg, t.offset_reg_scale);
+void append_tensor(std::string& s, const TensorRef& t) {
+  put(s, "{}:{}[{}:{}", space_name(t.space), dtype_name(t.dtype), t.part_start, t.part_count);
+  if (t.space == Space::Hbm || t.part_stride != 0) put(s, "/{}", t.part_stride);
+  put(s, "]@{}", t.offset);
+  if (t.offset_reg >= 0) put(s, "+r{}*{}", t.offset_reg, t.offset_reg_scale);
   s += '{';
-  for (int d = 0; d < t.ndim && d < 4; ++d)
-    s += fmt::format("{}{}x{}", d ? "," : "", t.dims[d].stride, t.dims[d].size);
-  return s + '}';
+  for (int d = 0; d < t.ndim && d < 4; ++d) put(s, "{}{}x{}", d ? "," : "", t.dims[d].stride, t.dims[d].size);
+  s += '}';
+}
+
+// s3>=5   s4>=r2*8+1
+void append_wait(std::string& s, const SemWait& w) {
+  put(s, "s{}>=", w.sem);
+  if (w.reg < 0) return put(s, "{}", w.value);
+  put(s, "r{}*{}", w.reg, w.reg_scale);
+  if (w.value != 0) put(s, "{}{}", w.value > 0 ? "+" : "", w.value);
+}
+}  // namespace
+
+std::string tensor_text(const TensorRef& t) {
+  std::string s;
+  append_tensor(s, t);
+  return s;
+}
+
+std::string wait_text(const SemWait& w) {
+  std::string s;
+  append_wait(s, w);
+  return s;
 }
 
 std::string flags_text(uint32_t flags) {
@@ -76,27 +104,29 @@ std::string field_text(const Instr& in, Field f) {
   return "?";
 }
 
-// s3>=5   s4>=r2*8+1
-std::string wait_text(const SemWait& w) {
-  std::string s = fmt::format("s{}>=", w.sem);
-  if (w.reg < 0) return s + fmt::format("{}", w.value);
-  s += fmt::format("r{}*{}", w.reg, w.reg_scale);
-  if (w.value != 0) s += fmt::format("{}{}", w.value > 0 ? "+" : "", w.value);
-  return s;
-}
-
-std::string to_text(const Instr& in) {
+static void append_instr(std::string& s, const Instr& in) {
   const OpInfo& info = op_info(in.op);
-  std::string s(info.name);
-  for (int i = 0; i < info.num_operands; ++i)
-    if (in.t[i].used()) s += fmt::format(" {}={}", info.operands[i].name, tensor_text(in.t[i]));
+  s += info.name;
+  for (int i = 0; i < info.num_operands; ++i) {
+    if (!in.t[i].used()) continue;
+    put(s, " {}=", info.operands[i].name);
+    append_tensor(s, in.t[i]);
+  }
   for (int i = 0; i < info.num_fields; ++i) {
     const FieldRole& f = info.fields[i];
     if (f.field == Field::flags && in.flags == 0) continue;  // the common case stays short
-    s += fmt::format(" {}={}", f.name, field_text(in, f.field));
+    put(s, " {}={}", f.name, field_text(in, f.field));
   }
-  for (int i = 0; i < in.num_waits && i < int(kMaxWaits); ++i) s += " wait=" + wait_text(in.waits[i]);
-  if (in.signal >= 0) s += fmt::format(" signal=s{}", in.signal);
+  for (int i = 0; i < in.num_waits && i < int(kMaxWaits); ++i) {
+    s += " wait=";
+    append_wait(s, in.waits[i]);
+  }
+  if (in.signal >= 0) put(s, " signal=s{}", in.signal);
+}
+
+std::string to_text(const Instr& in) {
+  std::string s;
+  append_instr(s, in);
   return s;
 }
 
@@ -114,8 +144,11 @@ std::string print_executable(const Executable& exe) {
     constexpr size_t kPerLine = 32;
     for (size_t i = 0; i < c.bytes.size(); i += kPerLine) {
       out += ".data ";
-      for (size_t j = i; j < std::min(c.bytes.size(), i + kPerLine); ++j)
-        out += fmt::format("{:02x}", c.bytes[j]);
+      for (size_t j = i; j < std::min(c.bytes.size(), i + kPerLine); ++j) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out += kHex[c.bytes[j] >> 4];
+        out += kHex[c.bytes[j] & 15];
+      }
       out += '\n';
     }
   }
@@ -124,7 +157,11 @@ std::string print_executable(const Executable& exe) {
     const auto& streams = exe.cores[c].streams;
     for (size_t s = 0; s < streams.size(); ++s) {
       out += fmt::format(".stream {}\n", stream_name(uint32_t(s)));
-      for (const auto& in : streams[s]) out += "  " + to_text(in) + '\n';
+      for (const auto& in : streams[s]) {
+        out += "  ";
+        append_instr(out, in);
+        out += '\n';
+      }
     }
   }
   return out;

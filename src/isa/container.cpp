@@ -110,6 +110,16 @@ void encode_instr(Writer& w, const Instr& in) {
 }
 
 // ---------------------------------------------------------------- decoding
+// Name of the field being read, formatted only if an error is raised (decoding must not
+// allocate per field): "opcode", or "operand dst" + " dtype".
+struct FieldName {
+  std::string_view role, what;
+  FieldName(const char* w) : what(w) {}
+  FieldName(std::string_view w) : what(w) {}
+  FieldName(std::string_view r, std::string_view w) : role(r), what(w) {}
+  std::string str() const { return role.empty() ? std::string(what) : fmt::format("operand {} {}", role, what); }
+};
+
 class Reader {
  public:
   Reader(const uint8_t* d, size_t n, std::string_view src) : d_(d), end_(n), src_(src) {}
@@ -117,18 +127,18 @@ class Reader {
   // Where we are, for messages: "core 1, stream dma2, instr 7" (set by the decoder).
   int64_t core = -1, stream = -1, instr = -1;
 
-  [[noreturn]] void error(size_t at, std::string_view field, const std::string& msg) const {
+  [[noreturn]] void error(size_t at, FieldName field, const std::string& msg) const {
     std::string where;
     if (core >= 0) where += fmt::format("core {}, ", core);
     if (stream >= 0) where += fmt::format("stream {}, ", stream_name(uint32_t(stream)));
     if (instr >= 0) where += fmt::format("instr {}, ", instr);
-    fail("{}: byte {}: {}{}: {}", src_, at, where, field, msg);
+    fail("{}: byte {}: {}{}: {}", src_, at, where, field.str(), msg);
   }
   size_t pos() const { return pos_; }
   size_t left() const { return end_ - pos_; }
 
   template <class T>
-  T get(std::string_view field) {
+  T get(FieldName field) {
     static_assert(std::is_integral_v<T>);
     if (left() < sizeof(T))
       error(pos_, field, fmt::format("truncated: need {} bytes, {} left", sizeof(T), left()));
@@ -137,11 +147,11 @@ class Reader {
     pos_ += sizeof(T);
     return T(u);
   }
-  float get_f32(std::string_view field) { return std::bit_cast<float>(get<uint32_t>(field)); }
+  float get_f32(FieldName field) { return std::bit_cast<float>(get<uint32_t>(field)); }
 
   // An enum stored as u8, checked to be < limit.
   template <class E>
-  E get_enum(std::string_view field, uint32_t limit, uint32_t lowest = 0) {
+  E get_enum(FieldName field, uint32_t limit, uint32_t lowest = 0) {
     size_t at = pos_;
     uint8_t v = get<uint8_t>(field);
     if (v < lowest || v >= limit)
@@ -149,14 +159,14 @@ class Reader {
     return E(v);
   }
   // A count of items each at least min_bytes long: must fit in what is left.
-  uint64_t get_count(std::string_view field, size_t min_bytes) {
+  uint64_t get_count(FieldName field, size_t min_bytes) {
     size_t at = pos_;
     uint32_t n = get<uint32_t>(field);
     if (uint64_t(n) * min_bytes > left())
       error(at, field, fmt::format("count {} too large for the {} bytes left", n, left()));
     return n;
   }
-  std::string get_str(std::string_view field) {
+  std::string get_str(FieldName field) {
     size_t n = get_count(field, 1);
     std::string s(reinterpret_cast<const char*>(d_ + pos_), n);
     pos_ += n;
@@ -183,24 +193,23 @@ class Reader {
 
 TensorRef decode_tensor(Reader& r, std::string_view role) {
   TensorRef t;
-  std::string f = fmt::format("operand {}", role);
   size_t at = r.pos();
-  t.ndim = r.get<uint8_t>(f + " ndim");
-  if (t.ndim > 4) r.error(at, f + " ndim", fmt::format("value {} out of range [0, 4]", t.ndim));
+  t.ndim = r.get<uint8_t>({role, "ndim"});
+  if (t.ndim > 4) r.error(at, {role, "ndim"}, fmt::format("value {} out of range [0, 4]", t.ndim));
   if (!t.ndim) return t;
-  t.space = r.get_enum<Space>(f + " space", 4, 1);
-  t.dtype = r.get_enum<DType>(f + " dtype", uint32_t(DType::kCount));
-  t.part_start = r.get<uint16_t>(f + " part_start");
-  t.part_count = r.get<uint16_t>(f + " part_count");
-  t.part_stride = r.get<int64_t>(f + " part_stride");
-  t.offset = r.get<uint64_t>(f + " offset");
+  t.space = r.get_enum<Space>({role, "space"}, 4, 1);
+  t.dtype = r.get_enum<DType>({role, "dtype"}, uint32_t(DType::kCount));
+  t.part_start = r.get<uint16_t>({role, "part_start"});
+  t.part_count = r.get<uint16_t>({role, "part_count"});
+  t.part_stride = r.get<int64_t>({role, "part_stride"});
+  t.offset = r.get<uint64_t>({role, "offset"});
   at = r.pos();
-  t.offset_reg = r.get<int8_t>(f + " offset_reg");
-  if (t.offset_reg < -1) r.error(at, f + " offset_reg", fmt::format("value {} out of range [-1, 127]", t.offset_reg));
-  if (t.offset_reg >= 0) t.offset_reg_scale = r.get<int64_t>(f + " offset_reg_scale");
+  t.offset_reg = r.get<int8_t>({role, "offset_reg"});
+  if (t.offset_reg < -1) r.error(at, {role, "offset_reg"}, fmt::format("value {} out of range [-1, 127]", t.offset_reg));
+  if (t.offset_reg >= 0) t.offset_reg_scale = r.get<int64_t>({role, "offset_reg_scale"});
   for (int d = 0; d < t.ndim; ++d) {
-    t.dims[d].stride = r.get<int32_t>(f + " dim stride");
-    t.dims[d].size = r.get<uint32_t>(f + " dim size");
+    t.dims[d].stride = r.get<int32_t>({role, "dim stride"});
+    t.dims[d].size = r.get<uint32_t>({role, "dim size"});
   }
   return t;
 }
@@ -242,7 +251,7 @@ Instr decode_instr(Reader& r) {
         in.flags = r.get<uint32_t>(name);
         uint32_t known = 0;
         for (const auto& f : flag_infos()) known |= f.bit;
-        if (in.flags & ~known) r.error(at, name, fmt::format("unknown flag bits 0x{:x}", in.flags & ~known));
+        if (in.flags & ~known) r.error(at, FieldName(name), fmt::format("unknown flag bits 0x{:x}", in.flags & ~known));
         break;
       }
     }
