@@ -4,14 +4,18 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 
+#include "common/error.h"
 #include "isa/asm.h"
 #include "isa/opcode_table.h"
 #include "sim/scheduler/footprint.h"
 
 namespace npulab::sim::race {
 
-RaceDetector::RaceDetector(const isa::Executable& exe, const arch::ChipConfig&) : exe_(exe) {
+RaceDetector::RaceDetector(const isa::Executable& exe, const arch::ChipConfig& chip)
+    : exe_(exe), chip_(chip) {
+  flat_.resize(exe.cores.size() * 2);
   cores_.resize(exe.cores.size());
   for (size_t c = 0; c < exe.cores.size(); ++c) {
     const uint32_t n = uint32_t(exe.cores[c].streams.size());
@@ -24,10 +28,22 @@ RaceDetector::RaceDetector(const isa::Executable& exe, const arch::ChipConfig&) 
   }
 }
 
-RaceDetector::~RaceDetector() = default;
+RaceDetector::~RaceDetector() {
+  for (Flat& f : flat_) std::free(f.cells);
+}
 
 RaceDetector::Cell* RaceDetector::cell(isa::Space space, uint32_t core, uint32_t partition,
                                        uint64_t addr) {
+  if (space != isa::Space::Hbm) {
+    Flat& f = flat_[size_t(core) * 2 + (space == isa::Space::Psum)];
+    if (!f.cells) {
+      const arch::Memory2D& m = space == isa::Space::Psum ? chip_.psum : chip_.sbuf;
+      f.per_part = (m.bytes_per_partition + kBlockBytes - 1) / kBlockBytes;
+      f.cells = static_cast<Cell*>(std::calloc(size_t(m.partitions) * f.per_part, sizeof(Cell)));
+      if (!f.cells) fail("race detector: out of memory for the shadow of core {}", core);
+    }
+    return f.cells + partition * f.per_part + addr / kBlockBytes;
+  }
   const uint64_t page = addr >> 16;
   const uint64_t key = (uint64_t(space) << 60) | (uint64_t(core & 0xFF) << 52) |
                        (uint64_t(partition & 0xFFF) << 40) | page;

@@ -82,6 +82,15 @@ class RaceDetector {
   std::vector<CoreClocks> cores_;
   std::vector<uint32_t> gbase_;                 // first global stream index of each core
   std::vector<std::pair<uint32_t, uint32_t>> gstream_;  // global -> (core, stream)
+  // SBUF/PSUM shadow: per core and space one zero-filled (calloc: the OS backs only the
+  // pages touched) array [partitions][bytes_per_partition / 64]; all-zero = no record.
+  struct Flat {
+    Cell* cells = nullptr;
+    uint64_t per_part = 0;
+  };
+  std::vector<Flat> flat_;  // index core * 2 + (space == Psum)
+  const arch::ChipConfig& chip_;
+  // HBM shadow: 64 KiB pages on first touch.
   std::unordered_map<uint64_t, std::unique_ptr<Cell[]>> pages_;
   uint64_t last_key_ = ~0ull;
   Cell* last_page_ = nullptr;
