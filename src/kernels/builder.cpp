@@ -288,8 +288,13 @@ void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) {
     fail("kernel '{}': dma_copy shapes differ: dst {} partitions x {} elements, src {} x {}", exe_.name,
          dst.part_count, dst.free_elems(), src.part_count, src.free_elems());
   const uint32_t E = chip_.dma.engines_per_core;
-  const uint32_t set = next_set_;
-  next_set_ = (next_set_ + 1) % opts_.dma_queue_sets;
+  // Stores (to HBM) rotate over their own sets: a store waits for the compute that
+  // produced its data, and must not hold up the next load queued behind it in a set.
+  const uint32_t nsets = opts_.dma_queue_sets;
+  const uint32_t store_sets = nsets >= 4 ? std::max<uint32_t>(1, nsets / 4) : 0;
+  const bool is_store = dst.space == Space::Hbm && store_sets > 0;
+  const uint32_t set = is_store ? nsets - store_sets + (next_store_set_++ % store_sets)
+                                : next_set_++ % (nsets - store_sets);
   const uint32_t ls = isa::kNumFixedStreams + set;
   const int64_t prev = count_[ls];
 

@@ -58,7 +58,8 @@ struct Act {
 };
 
 struct BuilderOptions {
-  uint32_t dma_queue_sets = 8;  // DMA groups rotate over this many sets of queues
+  // DMA groups rotate over this many sets of queues (a quarter of them for stores).
+  uint32_t dma_queue_sets = 8;
   // Partitions per DMA piece. The hardware gives each engine ~8 partitions; the ISA
   // validator applies the partition-start rule (<=32 partitions start at 0/32/64/96) to
   // DMA operands too, so the default is 32 (then free-dim chunks use the other engines).
@@ -155,7 +156,7 @@ class Builder {
   uint32_t num_sems_;
   std::vector<int64_t> count_;   // per logical stream (= per semaphore): completions so far
   std::vector<bool> waited_on_;  // per semaphore
-  uint32_t next_set_ = 0;
+  uint32_t next_set_ = 0, next_store_set_ = 0;
   uint32_t engine_cursor_ = 0;  // DMA pieces rotate over the engines
   uint64_t hbm_next_ = 0;
   BuilderStats stats_;

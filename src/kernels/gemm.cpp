@@ -84,7 +84,7 @@ GemmPlan gemm(Builder& b, const HbmTensor& A, const HbmTensor& B, const HbmTenso
       for (uint32_t n = 1; n <= std::min<uint32_t>(nt_n, banks); ++n) {
         if (m * n > banks || (opt.m_tiles && m != opt.m_tiles) || (opt.n_tiles && n != opt.n_tiles)) continue;
         const double c = blocking_cost(chip, in, N, m, n);
-        if (c < best * 0.999) best = c, mt = m, nt = n;
+        if (c <= best * 1.001) best = std::min(best, c), mt = m, nt = n;  // ties: more reuse
       }
   }
   mt = std::clamp<uint32_t>(mt, 1, mt_n);
@@ -92,12 +92,11 @@ GemmPlan gemm(Builder& b, const HbmTensor& A, const HbmTensor& B, const HbmTenso
   if (mt * nt > banks) fail("gemm: m_tiles {} x n_tiles {} accumulators exceed the {} PSUM banks", mt, nt, banks);
 
   const uint64_t es = dtype_size(in), os = dtype_size(out), cap = chip.sbuf.bytes_per_partition;
-  const uint32_t kc = std::min<uint32_t>(kt_n, 16);  // MK staging: up to 16 k-tiles of A rows per DMA
   auto sbuf_need = [&](uint32_t m, uint32_t panels) {
-    uint64_t n = uint64_t(panels) * kt_n * m * TM * es + uint64_t(opt.b_buffers) * nt * TN * es +
-                 2ull * nt * TN * os;
-    if (!km) n += 2ull * kc * TK * es;
-    return n + 4096;  // slack for alignment
+    const uint64_t panel_bytes = uint64_t(kt_n) * m * TM * es;
+    uint64_t n = panels * panel_bytes + uint64_t(opt.b_buffers) * nt * TN * es + 2ull * m * nt * TN * os;
+    if (!km) n += panel_bytes;  // the next block's rows of A, staged before the PE transposes them
+    return n + 4096;            // slack for alignment
   };
   uint32_t panels = 2;
   while (sbuf_need(mt, panels) > cap) {
@@ -112,28 +111,32 @@ GemmPlan gemm(Builder& b, const HbmTensor& A, const HbmTensor& B, const HbmTenso
   // ---- on-chip buffers
   std::vector<Tile> panel;
   for (uint32_t i = 0; i < panels; ++i) panel.push_back(b.sbuf(fmt::format("a_panel{}", i), in, TK, {kt_n, mt * TM}));
-  std::vector<Tile> bring, cring, stage;
+  std::vector<Tile> bring, cring;
   for (uint32_t i = 0; i < std::max<uint32_t>(opt.b_buffers, 1); ++i)
     bring.push_back(b.sbuf(fmt::format("b_tile{}", i), in, TK, {nt * TN}));
-  for (uint32_t i = 0; i < 2; ++i) cring.push_back(b.sbuf(fmt::format("c_strip{}", i), out, TM, {nt * TN}));
-  if (!km)
-    for (uint32_t i = 0; i < 2; ++i) stage.push_back(b.sbuf(fmt::format("a_rows{}", i), in, TM, {kc * TK}));
+  for (uint32_t i = 0; i < 2 * mt; ++i) cring.push_back(b.sbuf(fmt::format("c_strip{}", i), out, TM, {nt * TN}));
+  Tile stage;  // MK layout: rows of A for one block, [128 rows, m_tiles, K]
+  if (!km) stage = b.sbuf("a_rows", in, TM, {mt, kt_n * TK});
   std::vector<Tile> bank;
   for (uint32_t i = 0; i < banks; ++i) bank.push_back(b.psum_bank(fmt::format("psum_bank{}", i)));
-  uint32_t bank_next = 0, b_next = 0, c_next = 0, s_next = 0, copy_next = 0;
+  uint32_t bank_next = 0, b_next = 0, c_next = 0, copy_next = 0;
   auto next_bank = [&]() -> Tile& { return bank[bank_next++ % banks]; };
   auto copy_engine = [&]() { return (copy_next++ % 2) ? Engine::Scalar : Engine::Vector; };
   const uint32_t bank_elems = uint32_t(chip.psum.bank_bytes() / 4);
   const uint32_t per_bank = std::max<uint32_t>(1, bank_elems / TM);  // 128x128 transposes per bank
+  const uint32_t blocks = cdiv(mt_n, mt);
+  auto kk_of = [&](uint32_t kt) { return uint32_t(std::min<uint64_t>(TK, K - uint64_t(kt) * TK)); };
+  auto block_rows = [&](uint32_t mb) {
+    return uint32_t(std::min<uint64_t>(uint64_t(mt) * TM, M - uint64_t(mb) * mt * TM));
+  };
 
-  for (uint32_t mb = 0; mb * mt < mt_n; ++mb) {
+  // Software pipeline: the DMAs that feed block mb+1's panel are emitted at the start of
+  // block mb, and (MK layout) its PE transposes after block mb's first column group, so
+  // neither the loads nor the transposes sit on the critical path.
+  auto panel_loads = [&](uint32_t mb) {
     const uint64_t m0 = uint64_t(mb) * mt * TM;
-    const uint32_t mrows = uint32_t(std::min<uint64_t>(uint64_t(mt) * TM, M - m0));
-    const uint32_t mts = cdiv(mrows, TM);
+    const uint32_t mrows = block_rows(mb);
     Tile& pan = panel[mb % panels];
-    auto kk_of = [&](uint32_t kt) { return uint32_t(std::min<uint64_t>(TK, K - uint64_t(kt) * TK)); };
-
-    // ---- A^T panel for these rows
     if (km) {
       for (uint32_t kt = 0; kt < kt_n;) {
         const uint32_t kk = kk_of(kt);
@@ -147,33 +150,49 @@ GemmPlan gemm(Builder& b, const HbmTensor& A, const HbmTensor& B, const HbmTenso
         b.load(pan.parts(0, kk).slice(0, kt, g).slice(1, 0, mrows), src);
         kt += g;
       }
-    } else {
-      for (uint32_t i = 0; i < mts; ++i) {
-        const uint32_t mm = std::min<uint32_t>(TM, mrows - i * TM);
-        for (uint32_t k0 = 0; k0 < kt_n; k0 += kc) {
-          const uint32_t kn = std::min<uint32_t>(kc, kt_n - k0);
-          const uint32_t kcols = uint32_t(std::min<uint64_t>(uint64_t(kn) * TK, K - uint64_t(k0) * TK));
-          Tile& st = stage[s_next++ % stage.size()];
-          b.load(st.parts(0, mm).cols(0, kcols), A.view(m0 + uint64_t(i) * TM, mm, uint64_t(k0) * TK, kcols));
-          for (uint32_t kt = k0; kt < k0 + kn;) {
-            const uint32_t kk = kk_of(kt);
-            uint32_t g = 1;
-            if (kk == TK)
-              while (g < per_bank && kt + g < k0 + kn && kk_of(kt + g) == TK) ++g;
-            Tile bv = next_bank().reshape({per_bank, TM});
-            for (uint32_t s = 0; s < g; ++s)
-              b.transpose(bv.parts(0, kk).slice(0, s, 1).slice(1, 0, mm),
-                          st.parts(0, mm).cols((kt - k0 + s) * TK, kk));
-            b.tensor_copy(pan.parts(0, kk).slice(0, kt, g).slice(1, i * TM, mm),
-                          bv.parts(0, kk).slice(0, 0, g).slice(1, 0, mm), copy_engine());
-            kt += g;
-          }
-        }
+      return;
+    }
+    for (uint32_t i = 0; i * TM < mrows; ++i) {
+      const uint32_t mm = std::min<uint32_t>(TM, mrows - i * TM);
+      b.load(stage.parts(0, mm).slice(0, i, 1).reshape({kt_n * TK}).cols(0, uint32_t(K)),
+             A.view(m0 + uint64_t(i) * TM, mm, 0, uint32_t(K)));
+    }
+  };
+  auto panel_transposes = [&](uint32_t mb) {
+    if (km) return;
+    const uint32_t mrows = block_rows(mb);
+    Tile& pan = panel[mb % panels];
+    for (uint32_t i = 0; i * TM < mrows; ++i) {
+      const uint32_t mm = std::min<uint32_t>(TM, mrows - i * TM);
+      Tile rows = stage.parts(0, mm).slice(0, i, 1).reshape({kt_n * TK});
+      for (uint32_t kt = 0; kt < kt_n;) {
+        const uint32_t kk = kk_of(kt);
+        uint32_t g = 1;
+        if (kk == TK)
+          while (g < per_bank && kt + g < kt_n && kk_of(kt + g) == TK) ++g;
+        Tile bv = next_bank().reshape({per_bank, TM});
+        for (uint32_t s = 0; s < g; ++s)
+          b.transpose(bv.parts(0, kk).slice(0, s, 1).slice(1, 0, mm), rows.cols((kt + s) * TK, kk));
+        b.tensor_copy(pan.parts(0, kk).slice(0, kt, g).slice(1, i * TM, mm),
+                      bv.parts(0, kk).slice(0, 0, g).slice(1, 0, mm), copy_engine());
+        kt += g;
       }
     }
+  };
+
+  panel_loads(0);
+  panel_transposes(0);
+  for (uint32_t mb = 0; mb < blocks; ++mb) {
+    const uint64_t m0 = uint64_t(mb) * mt * TM;
+    const uint32_t mrows = block_rows(mb);
+    const uint32_t mts = cdiv(mrows, TM);
+    Tile& pan = panel[mb % panels];
+    const bool next = mb + 1 < blocks;
+    if (next && panels > 1) panel_loads(mb + 1);
 
     // ---- C rows [m0, m0+mrows): groups of nt*512 columns
     for (uint64_t n0 = 0; n0 < N; n0 += uint64_t(nt) * TN) {
+      if (n0 == uint64_t(nt) * TN && next && panels > 1) panel_transposes(mb + 1);
       const uint32_t ncols = uint32_t(std::min<uint64_t>(uint64_t(nt) * TN, N - n0));
       const uint32_t njs = cdiv(ncols, TN);
       std::vector<Tile> acc;
@@ -200,6 +219,10 @@ GemmPlan gemm(Builder& b, const HbmTensor& A, const HbmTensor& B, const HbmTenso
         }
         b.store(C.view(m0 + uint64_t(i) * TM, mm, n0, ncols), cs.parts(0, mm).cols(0, ncols));
       }
+    }
+    if (next && (panels == 1 || N <= uint64_t(nt) * TN)) {  // not yet done above
+      if (panels == 1) panel_loads(mb + 1);
+      panel_transposes(mb + 1);
     }
   }
   return plan;

@@ -18,7 +18,7 @@ struct GemmOptions {
   ALayout a_layout = ALayout::MK;
   uint32_t m_tiles = 0;   // 128-row tiles of A per block (stationary panel); 0 = choose
   uint32_t n_tiles = 0;   // 512-col tiles of B per k-step (stationary reuse); 0 = choose
-  uint32_t b_buffers = 4; // B tiles in flight (multi-buffering of the moving operand)
+  uint32_t b_buffers = 6; // B tiles in flight (multi-buffering of the moving operand)
 };
 
 // What the kernel chose (for reports and tests).

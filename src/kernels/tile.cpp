@@ -101,7 +101,7 @@ std::shared_ptr<TileStorage> TileAllocator::allocate(const std::string& name, ui
     if (i >= live_.size()) {
       fail("{} full: cannot allocate tile '{}' ({}: {} bytes per partition); capacity {} bytes per "
            "partition, {} in use: {}",
-           space_name(space_), name, what, size, bpp_, bytes_in_use(), usage_summary());
+           space_ == isa::Space::Psum ? "PSUM" : "SBUF", name, what, size, bpp_, bytes_in_use(), usage_summary());
     }
     pos = std::max(pos, live_[i].offset + live_[i].size);
   }

@@ -1,0 +1,31 @@
+// Host references used by `npulab kernel` to verify a simulated kernel (double math on
+// the inputs as the chip saw them, i.e. already rounded to their dtype). The unit tests do
+// not use these: they compare against committed numpy fixtures (tests/kernels/fixtures).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "isa/instr.h"
+
+namespace npulab::kernels::ref {
+
+// One element of C = A @ B with A [M, K] row-major (a_km: A stored as [K, M]), B [K, N].
+// Also returns sum_k |a*b|, the scale of FP32 accumulation error.
+double gemm_element(const std::vector<float>& a, const std::vector<float>& b, uint64_t M, uint64_t N, uint64_t K,
+                    bool a_km, uint64_t m, uint64_t n, double* sum_abs);
+
+std::vector<double> softmax(const std::vector<float>& x, uint64_t rows, uint64_t cols);
+std::vector<double> rmsnorm(const std::vector<float>& x, const std::vector<float>& g, uint64_t rows, uint64_t cols,
+                            double eps);
+std::vector<double> layernorm(const std::vector<float>& x, const std::vector<float>& g, const std::vector<float>& bta,
+                              uint64_t rows, uint64_t cols, double eps);
+double act(isa::ActFunc f, double x);
+
+struct Compare {
+  uint64_t checked = 0, bad = 0;
+  double max_abs = 0, max_rel = 0;  // max |got-want| and max |got-want|/|want| (want != 0)
+  void add(double got, double want, double tol);
+  bool ok() const { return bad == 0 && checked > 0; }
+};
+
+}  // namespace npulab::kernels::ref
