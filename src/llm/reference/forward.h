@@ -14,6 +14,7 @@ namespace npulab::llm::reference {
 
 class ReferenceModel {
  public:
+  // `weights` must outlive this object (views are not copied; the config is).
   // max_context <= 0 means the model's max_seq_len. Throws npulab::Error for configs it
   // cannot run (MoE) or weights that do not match the config.
   ReferenceModel(const ModelConfig& config, const Weights& weights, int64_t max_context = 0);
