@@ -31,6 +31,7 @@ double secs(Clock::time_point a) { return std::chrono::duration<double>(Clock::n
 struct Common {
   std::string hw = "trn2", dtype = "f32", out_dtype, trace;
   bool timing_only = false, no_race_check = false;
+  uint32_t dma_sets = BuilderOptions{}.dma_queue_sets;
   uint64_t seed = 1;
 };
 
@@ -43,6 +44,8 @@ void add_common(CLI::App* s, Common& c, const char* default_dtype) {
   s->add_option("--trace", c.trace, "write a Chrome trace JSON (open in Perfetto)");
   s->add_option("--seed", c.seed, "seed of the random inputs")->capture_default_str();
   s->add_flag("--no-race-check", c.no_race_check, "skip the race detector (faster)");
+  s->add_option("--dma-sets", c.dma_sets, "DMA queue sets the builder rotates over (16 queues each)")
+      ->capture_default_str();
 }
 
 DType parse_dt(const std::string& s, const char* opt) {
@@ -87,7 +90,9 @@ void print_engines(const sim::SimResult& r, const arch::ChipConfig& chip) {
 int run_job(const Common& c, KernelJob& job) {
   const arch::ChipConfig chip = arch::load_chip_by_name(c.hw);
   auto t0 = Clock::now();
-  Builder b(chip, job.title);
+  BuilderOptions bo;
+  bo.dma_queue_sets = c.dma_sets;
+  Builder b(chip, job.title, bo);
   job.build(b);
   isa::Executable exe = b.finish();
   const double t_build = secs(t0);

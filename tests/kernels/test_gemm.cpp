@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "arch/chip.h"
+#include "common/error.h"
 #include "kernels/gemm.h"
 #include "kernels/host_io.h"
 #include "test_util.h"
@@ -107,6 +108,31 @@ TEST(GemmTiming, LargeBf16ReachesSaneFractionOfPeak) {
   EXPECT_NEAR(r.flops, 2.0 * n * n * n, 1.0);
   EXPECT_GT(frac, 0.70) << r.achieved_tflops() << " TFLOPS of " << peak;
   EXPECT_LE(frac, 1.0);
+}
+
+TEST(GemmPlan, FitsSbufAndPsumAndRejectsAnImpossibleK) {
+  for (DType t : {DType::F32, DType::BF16, DType::F8E4M3}) {
+    Builder b(trn2(), "plan");
+    auto p = gemm(b, b.input("A", t, {4096, 8192}), b.input("B", t, {8192, 4096}), b.output("C", DType::BF16, {4096, 4096}));
+    EXPECT_LE(p.m_tiles * p.n_tiles, trn2().psum.banks);
+    EXPECT_LE(p.sbuf_bytes_per_partition, trn2().sbuf.bytes_per_partition);
+    EXPECT_LE(b.sbuf_bytes_in_use(), trn2().sbuf.bytes_per_partition);
+  }
+  Builder b(trn2(), "too_big");
+  try {
+    gemm(b, b.input("A", DType::F32, {128, 100000}), b.input("B", DType::F32, {100000, 128}),
+         b.output("C", DType::F32, {128, 128}));
+    FAIL() << "expected an error for K = 100000 in fp32";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("K=100000"), std::string::npos) << e.what();
+  }
+}
+
+TEST(GemmPlan, ShapeMismatchIsAnError) {
+  Builder b(trn2(), "mismatch");
+  EXPECT_THROW(gemm(b, b.input("A", DType::BF16, {64, 32}), b.input("B", DType::BF16, {33, 16}),
+                    b.output("C", DType::F32, {64, 16})),
+               Error);
 }
 
 }  // namespace
