@@ -104,3 +104,15 @@ TEST(ByteBpe, BadFiles) {
 
 }  // namespace
 }  // namespace npulab::llm
+
+namespace npulab::llm {
+namespace {
+TEST(ByteBpe, LongChunksRoundTrip) {  // long whitespace runs and words stay fast and lossless
+  const auto tok = load_tokenizer(test::repo_path(kJson));
+  const std::string text = std::string(5000, ' ') + std::string(3000, 'a') + " zebra\n" + std::string(2000, '\n');
+  const auto ids = tok->encode(text, true);
+  EXPECT_LT(ids.size(), text.size());
+  EXPECT_EQ(tok->decode(ids), text);
+}
+}  // namespace
+}  // namespace npulab::llm

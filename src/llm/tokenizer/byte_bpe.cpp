@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <climits>
 
 #include "common/error.h"
@@ -43,6 +44,7 @@ ByteLevelBpe::ByteLevelBpe(ByteBpeVocab vocab) : v_(std::move(vocab)) {
     if (id < 0 || static_cast<size_t>(id) >= n) fail("{}: special token '{}' id {} out of range", src, text, id);
     if (text.empty()) fail("{}: special token {} has empty content", src, id);
     is_special_[id] = true;
+    special_first_byte_[static_cast<uint8_t>(text[0])] = true;
   }
   token_bytes_.resize(n);
   for (size_t i = 0; i < n; ++i) {
@@ -93,19 +95,24 @@ void ByteLevelBpe::encode_chunk(std::string_view chunk, std::vector<int32_t>& ou
   }
   if (v_.ignore_merges)
     if (auto it = token_ids_.find(whole); it != token_ids_.end()) return out.push_back(it->second);
-  // Merge the lowest-ranked adjacent pair (leftmost on ties) until none is ranked. Chunks are
-  // short (one word), so the quadratic scan is cheaper than a heap here.
-  std::string key;
-  while (parts.size() > 1) {
-    int32_t best = INT32_MAX;
-    size_t at = 0;
-    for (size_t i = 0; i + 1 < parts.size(); ++i) {
-      key.assign(parts[i]).append(" ").append(parts[i + 1]);
-      if (auto it = merge_rank_.find(key); it != merge_rank_.end() && it->second < best) best = it->second, at = i;
-    }
-    if (best == INT32_MAX) break;
+  // Merge the lowest-ranked adjacent pair (leftmost on ties) until none is ranked. rank[i] caches
+  // the rank of (parts[i], parts[i+1]); a merge only changes its two neighbours, so long chunks
+  // (whitespace runs, long words) cost O(n^2) integer work, not O(n^2) hash lookups.
+  auto rank_of = [&](size_t i) {
+    std::string key = parts[i] + " " + parts[i + 1];
+    const auto it = merge_rank_.find(key);
+    return it == merge_rank_.end() ? INT32_MAX : it->second;
+  };
+  std::vector<int32_t> rank(parts.size() > 1 ? parts.size() - 1 : 0);
+  for (size_t i = 0; i < rank.size(); ++i) rank[i] = rank_of(i);
+  while (!rank.empty()) {
+    const size_t at = static_cast<size_t>(std::min_element(rank.begin(), rank.end()) - rank.begin());
+    if (rank[at] == INT32_MAX) break;
     parts[at] += parts[at + 1];
     parts.erase(parts.begin() + static_cast<std::ptrdiff_t>(at) + 1);
+    rank.erase(rank.begin() + static_cast<std::ptrdiff_t>(at));
+    if (at > 0) rank[at - 1] = rank_of(at - 1);
+    if (at < rank.size()) rank[at] = rank_of(at);
   }
   for (const auto& p : parts) out.push_back(token_ids_.at(p));  // every merge result is a token
 }
@@ -120,7 +127,8 @@ std::vector<int32_t> ByteLevelBpe::encode(std::string_view text, bool add_bos) c
   size_t start = 0;
   for (size_t pos = 0; pos < text.size();) {
     const std::pair<std::string, int32_t>* hit = nullptr;
-    for (const auto& s : v_.special)
+    if (special_first_byte_[static_cast<uint8_t>(text[pos])])
+      for (const auto& s : v_.special)
       if (text.substr(pos).starts_with(s.first) && (!hit || s.first.size() > hit->first.size())) hit = &s;
     if (!hit) {
       ++pos;

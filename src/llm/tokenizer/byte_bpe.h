@@ -28,7 +28,8 @@ class ByteLevelBpe final : public Tokenizer {
   explicit ByteLevelBpe(ByteBpeVocab vocab);  // validates; throws npulab::Error
 
   std::vector<int32_t> encode(std::string_view text, bool add_bos) const override;
-  // Special tokens are skipped (like control pieces in SentencePiece); invalid UTF-8 -> U+FFFD.
+  // Special tokens are skipped (like control pieces in SentencePiece); each invalid UTF-8 byte
+  // becomes U+FFFD (Rust's from_utf8_lossy, used by HF, may use one U+FFFD per bad sequence).
   std::string decode(std::span<const int32_t> ids) const override;
   std::string decode_piece(int32_t prev, int32_t id) const override;
   int32_t bos_id() const override { return v_.bos_id; }
@@ -45,6 +46,7 @@ class ByteLevelBpe final : public Tokenizer {
   StringMap<int32_t> merge_rank_;           // key: left + ' ' + right (mapped text has no ' ')
   std::vector<std::string> token_bytes_;    // id -> raw bytes (specials: empty)
   std::vector<bool> is_special_;
+  std::array<bool, 256> special_first_byte_{};  // quick filter before matching special tokens
   std::array<std::string, 256> byte_char_;  // byte -> its mapped character (UTF-8)
 };
 
