@@ -5,6 +5,7 @@
 #include "numerics/convert_kernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <cstring>
@@ -15,10 +16,22 @@
 
 namespace npulab::numerics_detail {
 
+// F16C is read from CPUID directly: clang 14's __builtin_cpu_supports does not know "f16c".
+// AVX2/FMA come from __builtin_cpu_supports, which (gcc and clang) also requires the OS to
+// save the YMM state; we check OSXSAVE + XCR0 explicitly as well so F16C's use of YMM
+// registers is covered the same way on every compiler.
 bool avx2_available() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-         __builtin_cpu_supports("f16c");
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return false;
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  const bool f16c = (ecx >> 29) & 1u;
+  const bool osxsave = (ecx >> 27) & 1u;
+  if (!f16c || !osxsave) return false;
+  unsigned xcr0_lo = 0, xcr0_hi = 0;
+  // xgetbv via inline asm: the intrinsic would need the "xsave" target on this function.
+  __asm__ volatile("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
+  return (xcr0_lo & 0x6u) == 0x6u;  // XMM (bit 1) and YMM (bit 2) state enabled by the OS
 }
 
 namespace {
