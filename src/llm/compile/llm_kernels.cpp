@@ -13,18 +13,17 @@ using isa::AluOp;
 using kernels::Engine;
 
 namespace {
-// Per-partition bytes of each weight staging buffer, and how many are in flight. 3 x 16 KiB
-// keeps >= 2 KiB DMA payloads per partition with loads running ahead of the PE.
-constexpr uint64_t kWeightTileBytes = 16 * 1024;
+// How many weight staging buffers are in flight (loads run ahead of the PE); their size per
+// partition is the caller's (>= 2 KiB DMA payloads per partition either way).
 constexpr uint32_t kWeightBuffers = 3;
 constexpr uint32_t kMaxGroupBanks = 4;  // PSUM banks per projection column group
 }  // namespace
 
-KernelCtx::KernelCtx(Builder& bb, DType mm_, DType kv_)
+KernelCtx::KernelCtx(Builder& bb, DType mm_, DType kv_, uint64_t weight_tile_bytes)
     : b(bb), mm(mm_), kv(kv_), bank_elems(uint32_t(bb.chip().psum.bank_bytes() / 4)),
       banks(bb.chip().psum.banks) {
   psum_all_ = b.psum("psum_all", DType::F32, bb.chip().psum.partitions, {banks * bank_elems});
-  wring_elems_ = kWeightTileBytes / dtype_size(mm);
+  wring_elems_ = weight_tile_bytes / dtype_size(mm);
   for (uint32_t i = 0; i < kWeightBuffers; ++i)
     wring_.push_back(b.sbuf(fmt::format("wtile{}", i), mm, bb.chip().tensor.rows, {uint32_t(wring_elems_)}));
 }

@@ -22,7 +22,7 @@ using kernels::Tile;
 // and an alternation of evacuation engines (DVE / ACT).
 class KernelCtx {
  public:
-  KernelCtx(Builder& b, DType mm, DType kv);
+  KernelCtx(Builder& b, DType mm, DType kv, uint64_t weight_tile_bytes);
   Builder& b;
   const DType mm, kv;
   const uint32_t bank_elems, banks;

@@ -25,6 +25,8 @@ using isa::AluOp;
 
 namespace {
 constexpr uint32_t kMlpGroup = 2048;  // hidden columns per SwiGLU group (4 PSUM banks)
+constexpr uint32_t kRopeHeads = 16;   // heads per RoPE pass (bounds the SBUF for tables)
+constexpr uint32_t kLogitsCols = 1024;  // logits staged in SBUF per store
 
 uint32_t cdiv(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
 }  // namespace
@@ -62,7 +64,8 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   HbmTensor logits;
   if (rows_out) logits = b.output("logits", DType::F32, {rows_out, uint64_t(c.vocab_size)});
 
-  KernelCtx k(b, mm, kv);
+  // Weight staging: 3 x 16 KiB per partition (24 KiB tiles or a 4th buffer simulated no faster).
+  KernelCtx k(b, mm, kv, 16 * 1024);
   Tile x = b.sbuf("x", DType::F32, T, {dim});
   Tile xn = b.sbuf("xn", DType::F32, T, {dim});
   // Feature-major tiles [features, chunk, T]: each chunk's T columns padded to 64 bytes, so
@@ -78,8 +81,10 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   Tile attnT = fm_tile("attnT", mm, hd, NH);
   Tile h1 = b.sbuf("h1", DType::F32, T, {std::min(hid, kMlpGroup)});
   Tile gT = fm_tile("gT", mm, P, cdiv(hid, P));
-  Tile cosT = b.sbuf("rope_cos", DType::F32, T, {(NH + KVH) * half});
-  Tile sinT = b.sbuf("rope_sin", DType::F32, T, {(NH + KVH) * half});
+  // RoPE tables for a group of up to kRopeHeads heads (the same rows serve every group).
+  const uint32_t rope_heads = std::min(NH + KVH, kRopeHeads);
+  Tile cosT = b.sbuf("rope_cos", DType::F32, T, {rope_heads * half});
+  Tile sinT = b.sbuf("rope_sin", DType::F32, T, {rope_heads * half});
   Tile bias;
   if (c.qkv_bias) bias = b.sbuf("bqkv", DType::F32, T, {qkvd});
 
@@ -94,7 +99,7 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     src.part_count = uint16_t(T);
     src.part_stride = decode ? 0 : half;
     src.ndim = 2;
-    src.dims[0] = {0, NH + KVH};
+    src.dims[0] = {0, rope_heads};
     src.dims[1] = {1, half};
     b.load(tile, src);
   }
@@ -117,7 +122,10 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
       if (c.qkv_bias) b.tensor_tensor(dst, acc, bias.cols(uint32_t(c0), n), AluOp::add);
       else b.tensor_copy(dst, acc, k.evac_engine());
     });
-    rope(k, qkv.cols(0, qd + kvd), cosT, sinT, NH + KVH, hd, interleaved);
+    for (uint32_t h0 = 0; h0 < NH + KVH; h0 += rope_heads) {
+      const uint32_t nh = std::min(rope_heads, NH + KVH - h0);
+      rope(k, qkv.cols(h0 * hd, nh * hd), cosT.cols(0, nh * half), sinT.cols(0, nh * half), nh, hd, interleaved);
+    }
     transpose_to_chunks(k, qT, qkv.cols(0, qd), hd);
     transpose_to_chunks(k, kT, qkv.cols(qd, kvd), hd);
     // Append K^T columns and V rows to the cache.
@@ -207,13 +215,17 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     uint32_t flip = 0;
     project(k, sel, P, dim, H[L.classifier], 0, 0, uint64_t(c.vocab_size),
             [&](uint64_t c0, uint32_t n, const Tile& acc) {
-              Tile lg = k.scratch(fmt::format("logits_sb{}", flip++ % 2), DType::F32, P,
-                                  4 * chip.tensor.max_moving_free)
-                            .parts(0, rows_out)
-                            .cols(0, n);
-              b.tensor_copy(lg, acc, k.evac_engine());
-              b.store(logits.view(0, rows_out, c0, n), lg);
+              for (uint32_t j = 0; j < n; j += kLogitsCols) {
+                const uint32_t m = std::min(kLogitsCols, n - j);
+                Tile lg = k.scratch(fmt::format("logits_sb{}", flip++ % 2), DType::F32, P, kLogitsCols)
+                              .parts(0, rows_out)
+                              .cols(0, m);
+                b.tensor_copy(lg, acc.cols(j, m), k.evac_engine());
+                b.store(logits.view(0, rows_out, c0 + j, m), lg);
+              }
             });
+  }
+  if (rows_out) {
     out.logits_offset = logits.offset();
     out.logits_rows = rows_out;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <string_view>
 
 #include "common/error.h"
 #include "llm/compile/weight_writer.h"
@@ -25,6 +26,7 @@ ModelRunner::ModelRunner(const ModelConfig& cfg, const Weights* weights, const a
   layout_ = std::make_unique<compile::ModelLayout>(cfg, chip, opt_.compile);
   chip_ = std::make_unique<sim::Chip>(chip, opt_.mode);
   pos_.assign(size_t(opt_.compile.batch), 0);
+  prefill_chunk_ = int64_t(chip.tensor.cols);
   if (opt_.mode == sim::Mode::Functional) {
     const double t0 = now_s();
     compile::write_weights(*layout_, *weights, chip_->hbm());
@@ -76,16 +78,25 @@ std::vector<float> ModelRunner::prefill(const std::vector<int64_t>& tokens, int6
   if (start + int64_t(tokens.size()) > layout_->max_context())
     fail("prompt of {} tokens (after {} already in the cache) exceeds the context length {} of model '{}'",
          tokens.size(), start, layout_->max_context(), cfg_.name);
-  const size_t chunk = layout_->chip().tensor.cols;
   std::vector<float> logits;
-  for (size_t i = 0; i < tokens.size(); i += chunk) {
+  for (size_t i = 0; i < tokens.size();) {
+    const size_t n = std::min<size_t>(size_t(prefill_chunk_), tokens.size() - i);
     compile::StepSpec s;
     s.kind = compile::StepSpec::Kind::Prefill;
-    s.tokens.assign(tokens.begin() + long(i), tokens.begin() + long(std::min(tokens.size(), i + chunk)));
+    s.tokens.assign(tokens.begin() + long(i), tokens.begin() + long(i + n));
     s.pos0 = start + int64_t(i);
     s.slot = slot;
-    s.logits = i + chunk >= tokens.size();
-    logits = run(s);
+    s.logits = i + n >= tokens.size();
+    try {
+      logits = run(s);
+    } catch (const Error& e) {
+      // Wide models do not fit 128 tokens' activations in SBUF: halve the chunk and retry
+      // (the program failed while being built, before anything ran).
+      if (std::string_view(e.what()).find("sbuf full") == std::string_view::npos || prefill_chunk_ <= 8) throw;
+      prefill_chunk_ /= 2;
+      continue;
+    }
+    i += n;
   }
   pos_[size_t(slot)] = start + int64_t(tokens.size());
   return logits;

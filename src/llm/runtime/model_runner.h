@@ -57,6 +57,8 @@ class ModelRunner {
 
   const std::vector<StepRecord>& steps() const { return steps_; }
   double weight_write_host_s() const { return weight_write_s_; }
+  // Tokens per prefill program: 128, halved while a chunk's activations overflow SBUF.
+  int64_t prefill_chunk() const { return prefill_chunk_; }
 
  private:
   std::vector<float> run(const compile::StepSpec& spec);
@@ -67,6 +69,7 @@ class ModelRunner {
   std::vector<int64_t> pos_;
   std::vector<StepRecord> steps_;
   double weight_write_s_ = 0;
+  int64_t prefill_chunk_ = 128;
 };
 
 }  // namespace npulab::llm::runtime

@@ -1,0 +1,115 @@
+// LLM benchmarks (docs/LLM.md, "Benchmarks"):
+//  - host speed of functional generation on stories260K through the compiled programs on the
+//    simulated NeuronCore (which also simulates timing), against the plain single-threaded
+//    C++ reference forward pass of the same checkpoint in the same run;
+//  - host time of one Llama-3.1-8B decode step in timing-only mode at batch 1 and 64 (context
+//    2048), with the simulated TPOT and the HBM roofline bound as counters;
+//  - the simulated TTFT of a 2048-token prompt (16 chunks of 128).
+#include <benchmark/benchmark.h>
+
+#include "arch/chip.h"
+#include "llm/builtin_configs.h"
+#include "llm/model.h"
+#include "llm/reference/forward.h"
+#include "llm/reference/sampler.h"
+#include "llm/runtime/model_runner.h"
+#include "llm/runtime/roofline.h"
+
+using namespace npulab;
+using namespace npulab::llm;
+
+namespace {
+
+constexpr int64_t kStoriesTokens = 64;
+
+const Model& stories() {
+  static Model m = load_model(std::string(NPULAB_SOURCE_DIR) + "/models/stories260K.bin");
+  return m;
+}
+
+void BM_StoriesReferenceGreedy(benchmark::State& st) {
+  const Model& m = stories();
+  reference::ReferenceModel rm(m.config, *m.weights, kStoriesTokens + 1);
+  for (auto _ : st) {
+    rm.reset();
+    int64_t tok = m.config.bos_id;
+    for (int64_t p = 0; p < kStoriesTokens; ++p) tok = reference::argmax(rm.forward(tok, p));
+    benchmark::DoNotOptimize(tok);
+  }
+  st.counters["tokens_per_s"] = benchmark::Counter(double(kStoriesTokens), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_StoriesReferenceGreedy)->Unit(benchmark::kMillisecond);
+
+void BM_StoriesNpuGreedy(benchmark::State& st) {
+  const Model& m = stories();
+  runtime::RunnerOptions o;
+  o.compile.max_context = kStoriesTokens + 1;
+  o.check_races = false;
+  runtime::ModelRunner r(m.config, m.weights.get(), arch::load_chip_by_name("trn2"), o);
+  double sim_ns = 0;
+  for (auto _ : st) {
+    r.reset();
+    const size_t first = r.steps().size();
+    auto logits = r.prefill({m.config.bos_id});
+    for (int64_t p = 1; p < kStoriesTokens; ++p) logits = r.decode({reference::argmax(logits)});
+    sim_ns = 0;
+    for (size_t i = first + 1; i < r.steps().size(); ++i) sim_ns += r.steps()[i].sim_ns;
+  }
+  st.counters["tokens_per_s"] = benchmark::Counter(double(kStoriesTokens), benchmark::Counter::kIsIterationInvariantRate);
+  st.counters["sim_tpot_us"] = sim_ns / double(kStoriesTokens - 1) / 1e3;
+}
+BENCHMARK(BM_StoriesNpuGreedy)->Unit(benchmark::kMillisecond);
+
+// One Llama-3.1-8B decode step (bf16, trn2, context 2048) in timing-only mode.
+void BM_Llama8BDecodeStepTimingOnly(benchmark::State& st) {
+  const int64_t batch = st.range(0), ctx = 2048;
+  auto cfg = *builtin_config("llama-3.1-8b");
+  runtime::RunnerOptions o;
+  o.mode = sim::Mode::TimingOnly;
+  o.check_races = false;
+  o.compile.weight_dtype = DType::BF16;
+  o.compile.batch = batch;
+  o.compile.max_context = ctx + 1;
+  runtime::ModelRunner r(cfg, nullptr, arch::load_chip_by_name("trn2"), o);
+  const std::vector<int64_t> toks(size_t(batch), 1);
+  for (auto _ : st) {
+    for (int64_t b = 0; b < batch; ++b) r.set_position(b, ctx);
+    r.decode(toks);
+  }
+  const auto& s = r.steps().back();
+  const auto bound = runtime::decode_bound(r.layout(), ctx, batch);
+  st.counters["sim_tpot_ms"] = s.sim_ns / 1e6;
+  st.counters["bound_core_dma_ms"] = bound.core_dma_ns / 1e6;
+  st.counters["bound_chip_hbm_ms"] = bound.chip_hbm_ns / 1e6;
+  st.counters["compile_ms"] = s.compile_host_s * 1e3;
+  st.counters["simulate_ms"] = s.sim_host_s * 1e3;
+  st.counters["instrs"] = double(s.instrs);
+}
+BENCHMARK(BM_Llama8BDecodeStepTimingOnly)->Arg(1)->Arg(64)->Unit(benchmark::kMillisecond)->Iterations(2);
+
+// TTFT of a 2048-token prompt on Llama-3.1-8B (bf16, trn2): 16 prefill chunk programs.
+void BM_Llama8BPrefill2048TimingOnly(benchmark::State& st) {
+  auto cfg = *builtin_config("llama-3.1-8b");
+  runtime::RunnerOptions o;
+  o.mode = sim::Mode::TimingOnly;
+  o.check_races = false;
+  o.compile.weight_dtype = DType::BF16;
+  o.compile.max_context = 2048;
+  runtime::ModelRunner r(cfg, nullptr, arch::load_chip_by_name("trn2"), o);
+  double ttft = 0;
+  for (auto _ : st) {
+    r.reset();
+    const size_t first = r.steps().size();
+    r.prefill(std::vector<int64_t>(2048, 1));
+    ttft = 0;
+    for (size_t i = first; i < r.steps().size(); ++i) ttft += r.steps()[i].sim_ns;
+  }
+  const auto bound = runtime::prefill_bound(r.layout(), 2048);
+  st.counters["sim_ttft_ms"] = ttft / 1e6;
+  st.counters["bound_core_ms"] = bound.core_ns / 1e6;
+}
+BENCHMARK(BM_Llama8BPrefill2048TimingOnly)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+}  // namespace
+
+BENCHMARK_MAIN();
