@@ -28,7 +28,7 @@ using namespace npulab::llm;
 
 struct Args {
   std::string model, prompt, tokens, hw = "trn2", dtype = "fp32", tokenizer;
-  int64_t max_tokens = 32, prompt_len = 0, batch = 1, context = 0, decode_samples = -1;
+  int64_t max_tokens = 32, decode_bucket = 0, prompt_len = 0, batch = 1, context = 0, decode_samples = -1;
   float temperature = 0, top_p = 1;
   int64_t top_k = 0;
   uint64_t seed = 0;
@@ -112,6 +112,7 @@ int run(const Args& a) {
   ro.compile.ignore_capacity = a.ignore_capacity;
   ro.mode = a.timing_only ? sim::Mode::TimingOnly : sim::Mode::Functional;
   ro.check_races = a.check_races;
+  ro.decode_key_bucket = a.decode_bucket;
   if (!a.timing_only && a.batch != 1) fail("--batch > 1 needs --timing-only (functional generation runs one sequence)");
   if (a.ignore_capacity && !a.timing_only) fail("--ignore-capacity needs --timing-only");
 
@@ -217,6 +218,8 @@ Run setup(CLI::App& app) {
                  "timing-only: decode steps to simulate (others interpolated; 0 = all; default 8 when > 16 steps)");
   app.add_flag("--ignore-capacity", a->ignore_capacity,
                "timing-only: run models larger than HBM (layers share HBM addresses; timing is unaffected)");
+  app.add_option("--decode-bucket", a->decode_bucket,
+                 "reuse one decode program per N positions (keys after the current one masked; 0 = exact per step)");
   app.add_flag("--print-steps", a->print_steps, "print every simulated step (time, instructions, host time) to stderr");
   app.add_flag("--check-races", a->check_races, "run the simulator's race detector on every step program");
   return [a]() { return run(*a); };

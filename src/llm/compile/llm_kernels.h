@@ -78,6 +78,9 @@ struct AttnBlock {
   // Causal mask for row m (prefill: rows are consecutive positions): row m sees keys
   // <= row_pos0 + m; with window > 0 only keys > row_pos + ... - window. decode: no mask.
   bool causal_rows = false;
+  // Decode over a key bucket: keys above `mask_above` (the current position) exist in the
+  // loaded range but are masked out (-1 = none). The base is an immediate the runtime patches.
+  int64_t mask_above = -1;
   int64_t row_pos0 = 0;
   int64_t window = 0;
   float scale = 1.0f;

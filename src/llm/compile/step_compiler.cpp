@@ -61,6 +61,11 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   const uint32_t rows_out = spec.logits ? (decode ? T : 1) : 0;
 
   HbmTensor stage = b.scratch("embed_stage", kv, {T, dim});
+  int64_t bucket_end = spec.pos0 + 1;
+  if (decode && spec.key_bucket > 0) {
+    if (c.sliding_window > 0) fail("compile_step: key buckets need full attention (model has a sliding window)");
+    bucket_end = std::min<int64_t>(ctx, (spec.pos0 / spec.key_bucket + 1) * spec.key_bucket);
+  }
   HbmTensor logits;
   if (rows_out) logits = b.output("logits", DType::F32, {rows_out, uint64_t(c.vocab_size)});
 
@@ -170,7 +175,8 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
           cache_refs(s, g, a);
           a.M = grp;
           a.q = qT.slice(0, g * grp, grp).slice(1, s, 1);
-          a.key_hi = spec.pos0 + 1;
+          a.key_hi = bucket_end;
+          if (spec.key_bucket > 0) a.mask_above = spec.pos0;
           a.key_lo = c.sliding_window > 0 ? std::max<int64_t>(0, spec.pos0 - c.sliding_window + 1) : 0;
           a.out_T = attnT.slice(0, g * grp, grp).slice(1, s, 1);
           flash_attention(k, a, hd);
@@ -227,10 +233,52 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   }
   if (rows_out) {
     out.logits_offset = logits.offset();
+    out.stage_offset = stage.offset();
+    out.bucket_end = bucket_end;
     out.logits_rows = rows_out;
   }
   out.exe = b.finish();
   return out;
+}
+
+void patch_decode_step(const ModelLayout& L, StepProgram& prog, int64_t old_pos, const std::vector<int64_t>& old_tok,
+                       int64_t new_pos, const std::vector<int64_t>& new_tok) {
+  const ModelConfig& c = L.config();
+  if (old_tok.size() != new_tok.size()) fail("internal: patch_decode_step changes the batch");
+  if (new_pos >= prog.bucket_end || new_pos < 0) fail("internal: position {} outside the program's bucket", new_pos);
+  const int64_t dpos = new_pos - old_pos;
+  const uint64_t kes = dtype_size(L.kv_dtype()), row = uint64_t(c.dim) * kes, half = uint64_t(c.head_dim / 2);
+  auto in = [](const HbmSlot& s, uint64_t off) { return off >= s.offset && off < s.offset + s.bytes(); };
+  const HbmSlot &emb = L.slot(L.embed), &rc = L.slot(L.rope_cos), &rs = L.slot(L.rope_sin);
+  std::vector<const HbmSlot*> ks, vs;
+  for (int64_t l = 0; l < c.n_layers; ++l) {
+    ks.push_back(&L.slot(L.kcache(l)));
+    vs.push_back(&L.slot(L.vcache(l)));
+  }
+  auto in_any = [&](const std::vector<const HbmSlot*>& v, uint64_t off) {
+    for (auto* s : v)
+      if (in(*s, off)) return true;
+    return false;
+  };
+  for (auto& stream : prog.exe.cores[0].streams)
+    for (isa::Instr& ins : stream) {
+      if (ins.op == isa::Opcode::affine_select) {
+        ins.iimm0 += dpos;  // decode programs mask only the bucket tail
+        continue;
+      }
+      if (ins.op != isa::Opcode::dma_copy) continue;
+      isa::TensorRef &dst = ins.t[0], &src = ins.t[1];
+      if (src.space == isa::Space::Hbm && in(emb, src.offset) && dst.space == isa::Space::Hbm) {
+        const uint64_t t = (dst.offset - prog.stage_offset) / row;
+        src.offset += uint64_t((new_tok[t] - old_tok[t]) * int64_t(row));
+      } else if (src.space == isa::Space::Hbm && (in(rc, src.offset) || in(rs, src.offset))) {
+        src.offset += uint64_t(dpos * int64_t(half * 4));
+      } else if (dst.space == isa::Space::Hbm && in_any(ks, dst.offset)) {
+        dst.offset += uint64_t(dpos * int64_t(kes));
+      } else if (dst.space == isa::Space::Hbm && in_any(vs, dst.offset)) {
+        dst.offset += uint64_t(dpos * int64_t(uint64_t(c.head_dim) * kes));
+      }
+    }
 }
 
 }  // namespace npulab::llm::compile

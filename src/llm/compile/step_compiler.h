@@ -28,14 +28,26 @@ struct StepSpec {
   int64_t pos0 = 0;
   int64_t slot = 0;
   bool logits = true;  // prefill: produce the last token's logits (the last chunk only)
+  // Decode: > 0 = attend over keys up to the end of this bucket of positions (multiple of
+  // key_bucket), masking keys after pos0, so one program serves every position of the
+  // bucket after patch_decode_step(). 0 = exactly the keys 0..pos0.
+  int64_t key_bucket = 0;
 };
 
 struct StepProgram {
   isa::Executable exe;
   uint64_t logits_offset = 0;  // HBM byte offset of the FP32 logits [logits_rows, vocab]
   uint32_t logits_rows = 0;    // 0 when the step produces none
+  uint64_t stage_offset = 0;   // HBM staging rows of the token embeddings [T, dim]
+  int64_t bucket_end = 0;      // decode with key_bucket: keys loaded are < bucket_end
 };
 
 StepProgram compile_step(const ModelLayout& layout, const StepSpec& spec);
+
+// Retarget a bucketed decode program (compiled with key_bucket > 0) from (old_pos,
+// old_tokens) to (new_pos, new_tokens) in the same bucket: embedding rows, RoPE rows, K/V
+// append offsets and the bucket mask bases are the only position/token-dependent fields.
+void patch_decode_step(const ModelLayout& layout, StepProgram& prog, int64_t old_pos,
+                       const std::vector<int64_t>& old_tokens, int64_t new_pos, const std::vector<int64_t>& new_tokens);
 
 }  // namespace npulab::llm::compile

@@ -30,13 +30,28 @@ ModelRunner::ModelRunner(const ModelConfig& cfg, const Weights* weights, const a
   if (opt_.mode == sim::Mode::Functional) {
     const double t0 = now_s();
     compile::write_weights(*layout_, *weights, chip_->hbm());
+    if (opt_.decode_key_bucket > 0) {
+      // Bucketed decode loads not-yet-written cache rows (masked out of the softmax, but
+      // 0 * NaN would still poison P V): start from zeros instead of the 0xFF fill.
+      const std::vector<uint8_t> zeros(1 << 20, 0);
+      for (int64_t l = 0; l < cfg.n_layers; ++l)
+        for (int slot : {layout_->kcache(l), layout_->vcache(l)}) {
+          const auto& sl = layout_->slot(slot);
+          for (uint64_t o = 0; o < sl.bytes(); o += zeros.size())
+            chip_->hbm().write(sl.offset + o, zeros.data(), std::min<uint64_t>(zeros.size(), sl.bytes() - o));
+        }
+    }
     weight_write_s_ = now_s() - t0;
   }
 }
 
 ModelRunner::~ModelRunner() = default;
 
-void ModelRunner::reset() { std::fill(pos_.begin(), pos_.end(), 0); }
+void ModelRunner::reset() {
+  std::fill(pos_.begin(), pos_.end(), 0);
+  cached_decode_.reset();
+  cached_pos_ = -1;
+}
 
 void ModelRunner::set_position(int64_t slot, int64_t pos) {
   if (functional()) fail("set_position is only meaningful in timing-only mode");
@@ -49,15 +64,18 @@ std::vector<float> ModelRunner::run(const compile::StepSpec& spec) {
   StepRecord rec{spec.kind, spec.pos0, uint32_t(spec.tokens.size())};
   const double t0 = now_s();
   compile::StepProgram prog = compile::compile_step(*layout_, spec);
-  const double t1 = now_s();
+  rec.compile_host_s = now_s() - t0;
+  return execute(prog, rec);
+}
+
+std::vector<float> ModelRunner::execute(compile::StepProgram& prog, StepRecord rec) {
   sim::SimOptions so;
   so.mode = opt_.mode;
   so.check_races = opt_.check_races;
+  const double t1 = now_s();
   sim::SimResult r = chip_->run(prog.exe, so);
-  const double t2 = now_s();
+  rec.sim_host_s = now_s() - t1;
   rec.sim_ns = r.total_ns;
-  rec.compile_host_s = t1 - t0;
-  rec.sim_host_s = t2 - t1;
   rec.instrs = r.instrs;
   rec.hbm_bytes = r.hbm_bytes_read + r.hbm_bytes_written;
   rec.races = r.races.size();
@@ -109,11 +127,37 @@ std::vector<float> ModelRunner::decode(const std::vector<int64_t>& tokens) {
     if (p != pos_[0]) fail("decode: all sequences of a batch must be at the same position");
   if (pos_[0] >= layout_->max_context())
     fail("generation reached the context length {} of model '{}'", layout_->max_context(), cfg_.name);
-  compile::StepSpec s;
-  s.kind = compile::StepSpec::Kind::Decode;
-  s.tokens = tokens;
-  s.pos0 = pos_[0];
-  std::vector<float> logits = run(s);
+  const int64_t pos = pos_[0];
+  std::vector<float> logits;
+  const int64_t kb = cfg_.sliding_window > 0 ? 0 : opt_.decode_key_bucket;
+  if (kb > 0 && cached_decode_ && pos > cached_pos_ && pos < cached_decode_->bucket_end &&
+      pos / kb == cached_pos_ / kb) {
+    StepRecord rec{compile::StepSpec::Kind::Decode, pos, uint32_t(tokens.size())};
+    const double t0 = now_s();
+    compile::patch_decode_step(*layout_, *cached_decode_, cached_pos_, cached_tokens_, pos, tokens);
+    rec.compile_host_s = now_s() - t0;
+    rec.patched = true;
+    cached_pos_ = pos;
+    cached_tokens_ = tokens;
+    logits = execute(*cached_decode_, rec);
+  } else {
+    compile::StepSpec s;
+    s.kind = compile::StepSpec::Kind::Decode;
+    s.tokens = tokens;
+    s.pos0 = pos;
+    s.key_bucket = kb;
+    if (kb > 0) {
+      StepRecord rec{s.kind, pos, uint32_t(tokens.size())};
+      const double t0 = now_s();
+      cached_decode_ = std::make_unique<compile::StepProgram>(compile::compile_step(*layout_, s));
+      rec.compile_host_s = now_s() - t0;
+      cached_pos_ = pos;
+      cached_tokens_ = tokens;
+      logits = execute(*cached_decode_, rec);
+    } else {
+      logits = run(s);
+    }
+  }
   for (auto& p : pos_) ++p;
   return logits;
 }

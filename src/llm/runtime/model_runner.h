@@ -24,12 +24,18 @@ struct StepRecord {
   uint64_t instrs = 0;
   double hbm_bytes = 0;        // bytes read + written in HBM by the program
   size_t races = 0;
+  bool patched = false;        // decode: a bucket program reused (patched), not built
 };
 
 struct RunnerOptions {
   compile::CompileOptions compile;
   sim::Mode mode = sim::Mode::Functional;
   bool check_races = false;
+  // Decode programs cover keys up to the end of a bucket of this many positions (keys after
+  // the current one masked) and are reused, patched, for every position of the bucket:
+  // no program building on most steps, at the price of attending to up to bucket-1 masked
+  // keys. 0 = build an exact program per step. Not for sliding-window models.
+  int64_t decode_key_bucket = 0;
 };
 
 class ModelRunner {
@@ -62,6 +68,10 @@ class ModelRunner {
 
  private:
   std::vector<float> run(const compile::StepSpec& spec);
+  std::vector<float> execute(compile::StepProgram& prog, StepRecord rec);
+  std::unique_ptr<compile::StepProgram> cached_decode_;
+  int64_t cached_pos_ = -1;
+  std::vector<int64_t> cached_tokens_;
   ModelConfig cfg_;
   RunnerOptions opt_;
   std::unique_ptr<compile::ModelLayout> layout_;
