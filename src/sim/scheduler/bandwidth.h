@@ -39,7 +39,14 @@ class DmaFluid {
     double rate = 0;   // engine-ns per ns
   };
   void advance(double now_ns);
+  // Full recomputation of every rate (engine shares, then HBM water-filling).
   void rebalance(double now_ns);
+  // After a start/finish on `engine`: the same result as rebalance() (bit for bit,
+  // including the order of changed_), but O(active) compares instead of divisions and
+  // water-filling when HBM is clearly unsaturated before and after (then every rate is
+  // 1 / transfers-on-its-engine and only `engine`'s transfers can change).
+  void update(uint32_t engine, double now_ns);
+
 
   std::vector<Xfer> xfers_;
   std::vector<uint32_t> per_engine_;
@@ -47,6 +54,8 @@ class DmaFluid {
   std::vector<std::pair<uint32_t, double>> changed_;
   double hbm_bw_;
   double last_ns_ = 0;
+  std::vector<double> engine_demand_;  // per engine: sum of hbm_per_ns / count (approx.)
+  bool unsaturated_ = true;            // last rates were the plain engine shares
 };
 
 }  // namespace npulab::sim

@@ -45,6 +45,10 @@ struct Meta {
   Cost cost;
   Kind kind = Kind::Control;
   bool reg_relative = false;  // some operand has offset_reg >= 0: bounds checked at run time
+  // Copies of the Instr fields every issue needs, so that a race-free timing-only run of
+  // an instruction without waits never touches its (432-byte, cache-missing) Instr.
+  uint8_t num_waits = 0;
+  int16_t signal = -1;
 };
 
 struct StreamRt {
@@ -204,6 +208,8 @@ void Runner::setup(const ChipMemories& mem) {
         const Instr& in = code[pc];
         Meta& m = meta[pc];
         for (const auto& t : in.t) m.reg_relative |= t.used() && t.offset_reg >= 0;
+        m.num_waits = in.num_waits;
+        m.signal = in.signal;
         if (is_control(in.op))
           m.kind = Kind::Control;
         else if (in.op == Opcode::matmul || in.op == Opcode::transpose)
@@ -342,13 +348,13 @@ void Runner::advance(uint32_t g, int64_t now) {
       return;
     }
     const Instr& in = s.code[s.pc];
-    if (const int w = unmet_wait(s, in); w >= 0) {
+    const Meta& m = s.meta[s.pc];
+    if (const int w = m.num_waits ? unmet_wait(s, in) : -1; w >= 0) {
       s.blocked = true;
       cores_[s.core].waiters[in.waits[w].sem].push_back({g, wait_target(s, in.waits[w])});
       return;
     }
     joins(s, in);
-    const Meta& m = s.meta[s.pc];
     if (m.kind != Kind::Control) {
       issue_data(g, now);
       return;
@@ -358,13 +364,13 @@ void Runner::advance(uint32_t g, int64_t now) {
     const int64_t dur = ns_to_ps(m.cost.busy_ns);
     s.busy_ps += dur;
     s.seq_at = now + dur;
-    if (in.signal >= 0) {
+    if (m.signal >= 0) {
       if (races_) races_->on_issue(s.core, s.stream, s.pc, in, nullptr);
       if (trace_) trace_->add({s.core, s.stream, s.pc, now, dur, 0, 0});
       exec_control(s, in);
       s.in_flight = true;
       s.complete_at = s.seq_at;
-      s.pending_signal = in.signal;
+      s.pending_signal = m.signal;
       push(s.complete_at, g);
       return;
     }
@@ -402,7 +408,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
   hbm_read_ += double(cost.hbm_read_bytes);
   hbm_write_ += double(cost.hbm_write_bytes);
   s.in_flight = true;
-  s.pending_signal = in.signal;
+  s.pending_signal = m.signal;
   int64_t end;
   if (m.kind == Kind::Dma) {
     // Transfer starts after the fixed latency; its end comes from the bandwidth model.
@@ -423,7 +429,8 @@ void Runner::issue_data(uint32_t g, int64_t now) {
   s.seq_at = now;
   while (s.pc < s.size && s.meta[s.pc].kind == Kind::Control && s.seq_at < end) {
     const Instr& c = s.code[s.pc];
-    if (c.signal >= 0 || unmet_wait(s, c) >= 0) break;
+    const Meta& cm = s.meta[s.pc];
+    if (cm.signal >= 0 || (cm.num_waits && unmet_wait(s, c) >= 0)) break;
     joins(s, c);
     count_instr(g);
     const int64_t dur = ns_to_ps(s.meta[s.pc].cost.busy_ns);
