@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <string_view>
+#include <cctype>
+#include <string>
 
 #include "common/error.h"
 #include "llm/compile/weight_writer.h"
@@ -110,7 +111,12 @@ std::vector<float> ModelRunner::prefill(const std::vector<int64_t>& tokens, int6
     } catch (const Error& e) {
       // Wide models do not fit 128 tokens' activations in SBUF: halve the chunk and retry
       // (the program failed while being built, before anything ran).
-      if (std::string_view(e.what()).find("sbuf full") == std::string_view::npos || prefill_chunk_ <= 8) throw;
+      std::string msg = e.what();
+      for (char& ch : msg) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+      if (msg.find("sbuf full") == std::string::npos) throw;
+      if (prefill_chunk_ <= 8)
+        fail("model '{}' (dim {}) is too wide for the single-core SBUF plan even with {}-token prefill chunks: {}",
+             cfg_.name, cfg_.dim, prefill_chunk_, e.what());
       prefill_chunk_ /= 2;
       continue;
     }
