@@ -45,9 +45,8 @@ void DmaFluid::update(uint32_t engine, double now) {
   // unsaturated too, and then its result is exactly what this fast path computes.
   const uint32_t n = per_engine_[engine];
   double sum = 0;
-  if (n > 0)
-    for (const Xfer& x : xfers_)
-      if (x.engine == engine) sum += x.hbm_per_ns;
+  if (n > 0)  // branch-free (engines interleave unpredictably); adding +0.0 is exact
+    for (const Xfer& x : xfers_) sum += x.engine == engine ? x.hbm_per_ns : 0.0;
   engine_demand_[engine] = n > 0 ? sum / double(n) : 0.0;
   double total = 0;
   for (double d : engine_demand_) total += d;

@@ -20,13 +20,13 @@
 #include <algorithm>
 #include <cmath>
 #include <optional>
-#include <queue>
 
 #include "common/error.h"
 #include "isa/asm.h"
 #include "sim/race/detector.h"
 #include "sim/scheduler/bandwidth.h"
 #include "sim/scheduler/dispatch.h"
+#include "sim/scheduler/event_heap.h"
 #include "sim/scheduler/footprint.h"
 #include "sim/trace/chrome_trace.h"
 
@@ -93,8 +93,8 @@ struct Ev {
   uint32_t gen;       // stream events: must equal the stream's gen to be live
   bool activate_dma;  // DMA transfer start (after the fixed latency)
 };
-struct EvLater {
-  bool operator()(const Ev& a, const Ev& b) const { return a.t != b.t ? a.t > b.t : a.seq > b.seq; }
+struct EvEarlier {
+  bool operator()(const Ev& a, const Ev& b) const { return a.t != b.t ? a.t < b.t : a.seq < b.seq; }
 };
 
 int64_t ns_to_ps(double ns) { return std::max<int64_t>(1, std::llround(ns * 1000.0)); }
@@ -151,7 +151,7 @@ class Runner {
   std::vector<std::vector<Meta>> metas_;
   std::vector<std::vector<int64_t>> regfiles_;
   std::vector<CoreRt> cores_;
-  std::priority_queue<Ev, std::vector<Ev>, EvLater> heap_;
+  QuadHeap<Ev, EvEarlier> heap_;
   uint64_t seq_ = 0, executed_ = 0;
   int64_t end_ps_ = 0;
   double flops_ = 0, hbm_read_ = 0, hbm_write_ = 0;

@@ -1,0 +1,52 @@
+// Min-heap of scheduler events, 4-ary: half the levels of a binary heap and the four
+// children of a node share a cache line pair, which matters because DMA bandwidth changes
+// re-queue many completion events (stale ones stay until popped). Keys (time, sequence
+// number) are unique, so pop order is the same as any other correct priority queue.
+#pragma once
+#include <cstddef>
+#include <utility>
+#include <vector>
+
+namespace npulab::sim {
+
+template <class T, class Less>  // Less(a, b): a comes out first
+class QuadHeap {
+ public:
+  bool empty() const { return v_.empty(); }
+  const T& top() const { return v_.front(); }
+  void push(const T& x) {
+    size_t i = v_.size();
+    v_.push_back(x);
+    while (i > 0) {
+      const size_t p = (i - 1) / 4;
+      if (!Less{}(x, v_[p])) break;
+      v_[i] = v_[p];
+      i = p;
+    }
+    v_[i] = x;
+  }
+  void pop() {
+    const T x = v_.back();
+    v_.pop_back();
+    const size_t n = v_.size();
+    if (n == 0) return;
+    size_t i = 0;
+    while (true) {
+      const size_t c = 4 * i + 1;
+      if (c >= n) break;
+      size_t best = c;
+      const size_t end = c + 4 < n ? c + 4 : n;
+      for (size_t k = c + 1; k < end; ++k)
+        if (Less{}(v_[k], v_[best])) best = k;
+      if (!Less{}(v_[best], x)) break;
+      v_[i] = v_[best];
+      i = best;
+    }
+    v_[i] = x;
+  }
+
+ private:
+  std::vector<T> v_;
+};
+
+}  // namespace npulab::sim
