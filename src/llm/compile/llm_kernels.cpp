@@ -92,7 +92,8 @@ void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTen
   }
 }
 
-void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& x, const HbmTensor& w, float eps) {
+void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& xn2, const Tile& x, const HbmTensor& w,
+               float eps) {
   Builder& b = k.b;
   const uint32_t T = x.partitions(), D = uint32_t(x.free_elems()), P = b.chip().tensor.rows;
   const uint32_t nc = (D + P - 1) / P;
@@ -118,13 +119,37 @@ void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& x, cons
     src.dims[0] = {0, T};
     b.load(wT.parts(0, rem).slice(0, full, 1).reshape({T}), src);
   }
-  kernels::Act sq;
-  sq.accum = &s;  // sum of squares in index order, like the reference loop
-  b.activation(xn, x, ActFunc::square, sq);
+  // xn holds up to XC columns: wide models normalise in column slices (two alternating
+  // buffers) so no full-width FP32 copy of x is needed besides x itself.
+  const uint32_t XC = uint32_t(xn.free_elems());
+  const uint32_t ns = (D + XC - 1) / XC;
+  if (ns == 1) {
+    kernels::Act sq;
+    sq.accum = &s;  // sum of squares in index order, like the reference loop
+    b.activation(xn.cols(0, D), x, ActFunc::square, sq);
+  } else {  // per-slice sums of squares, then their sum
+    Tile parts = k.scratch("norm_ss_parts", DType::F32, 128, ns).parts(0, T).cols(0, ns);
+    for (uint32_t j = 0; j < ns; ++j) {
+      const uint32_t w = std::min(XC, D - j * XC);
+      Tile sj = parts.cols(j, 1);
+      kernels::Act sq;
+      sq.accum = &sj;
+      Tile junk = (j % 2 ? xn2 : xn).cols(0, w);
+      b.activation(junk, x.cols(j * XC, w), ActFunc::square, sq);
+    }
+    b.tensor_reduce(s, parts, AluOp::add);
+  }
   b.tensor_scalar(r, s, AluOp::divide, float(D), AluOp::add, eps);
   b.activation(r, r, ActFunc::rsqrt);
-  b.tensor_scalar(xn, x, AluOp::multiply, r);  // rstd * x
-  transpose_to_chunks(k, xT, xn, P, &wT);      // w * (rstd * x), cast to the matmul dtype
+  for (uint32_t j = 0; j < ns; ++j) {
+    const uint32_t w = std::min(XC, D - j * XC);
+    Tile buf = (j % 2 ? xn2 : xn).cols(0, w);
+    b.tensor_scalar(buf, x.cols(j * XC, w), AluOp::multiply, r);  // rstd * x
+    const uint32_t c0 = j * XC / P, nc_j = (w + P - 1) / P;
+    Tile wTj = wT.slice(0, c0, nc_j);
+    // w * (rstd * x), cast to the matmul dtype
+    transpose_to_chunks(k, xT.slice(0, c0, nc_j), buf, P, &wTj);
+  }
 }
 
 void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t chunk, const Tile* scale) {

@@ -55,9 +55,12 @@ void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTen
              uint64_t col0, uint64_t ncols, const ProjSink& sink);
 
 // RMSNorm straight into the feature-major matmul input: xn = x / sqrt(mean(x^2) + eps)
-// token-major (FP32 scratch [T, D]), then xT = w * transpose(xn), the weight applied per
-// partition while evacuating the transposes (same rounding order as the reference).
-void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& x, const HbmTensor& w, float eps);
+// token-major, then xT = w * transpose(xn), the weight applied per partition while
+// evacuating the transposes (same rounding order as the reference). xn, xn2: FP32 scratch
+// [T, XC] (XC a multiple of 128): models wider than XC go in column slices alternating over
+// the two buffers, with the sum of squares summed per slice and then over slices.
+void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& xn2, const Tile& x, const HbmTensor& w,
+               float eps);
 
 // xT[:, c, :] = transpose(src[:, c*chunk : (c+1)*chunk]) (times scale[:, c, :] if given),
 // cast to xT's dtype (src [T, D] FP32, xT [chunk.., ceil(D/chunk), T]).

@@ -25,6 +25,7 @@ using isa::AluOp;
 
 namespace {
 constexpr uint32_t kMlpGroup = 2048;  // hidden columns per SwiGLU group (4 PSUM banks)
+constexpr uint32_t kNormSlice = 2048;  // RMSNorm column slice of wide models (multiple of 128)
 constexpr uint32_t kRopeHeads = 16;   // heads per RoPE pass (bounds the SBUF for tables)
 constexpr uint32_t kLogitsCols = 1024;  // logits staged in SBUF per store
 
@@ -72,7 +73,10 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   // Weight staging: 3 x 16 KiB per partition (24 KiB tiles or a 4th buffer simulated no faster).
   KernelCtx k(b, mm, kv, 16 * 1024);
   Tile x = b.sbuf("x", DType::F32, T, {dim});
-  Tile xn = b.sbuf("xn", DType::F32, T, {dim});
+  // Normalised activations: the whole row when dim <= 2048, else 2048-column slices.
+  const uint32_t xc = dim <= kNormSlice ? dim : kNormSlice;
+  Tile xn = b.sbuf("xn", DType::F32, T, {xc});
+  Tile xn2 = dim <= kNormSlice ? xn : b.sbuf("xn2", DType::F32, T, {xc});
   // Feature-major tiles [features, chunk, T]: each chunk's T columns padded to 64 bytes, so
   // chunks written and read by different engines never share a race-detector block.
   auto fm_tile = [&](const char* name, DType t, uint32_t parts, uint32_t chunks) {
@@ -120,7 +124,7 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     const HbmTensor& K = H[L.kcache(layer)];
     const HbmTensor& V = H[L.vcache(layer)];
     // ---- attention block
-    rmsnorm_T(k, xT, xn, x, H[ws.attn_norm], eps);
+    rmsnorm_T(k, xT, xn, xn2, x, H[ws.attn_norm], eps);
     if (c.qkv_bias) b.load(bias, H[ws.bqkv].broadcast_row(0, T, 0, qkvd));
     project(k, xT, P, dim, H[ws.wqkv], 0, 0, qkvd, [&](uint64_t c0, uint32_t n, const Tile& acc) {
       Tile dst = qkv.cols(uint32_t(c0), n);
@@ -198,7 +202,7 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     project(k, attnT, hd, qd, H[ws.wo], 0, 0, dim, add_into_x);
 
     // ---- SwiGLU MLP
-    rmsnorm_T(k, xT, xn, x, H[ws.ffn_norm], eps);
+    rmsnorm_T(k, xT, xn, xn2, x, H[ws.ffn_norm], eps);
     for (uint32_t n0 = 0; n0 < hid; n0 += kMlpGroup) {
       const uint32_t g = std::min(kMlpGroup, hid - n0);
       project(k, xT, P, dim, H[ws.w1], 0, n0, g, [&](uint64_t c0, uint32_t n, const Tile& acc) {
@@ -215,7 +219,7 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
 
   StepProgram out;
   if (rows_out) {
-    rmsnorm_T(k, xT, xn, x, H[L.final_norm], eps);
+    rmsnorm_T(k, xT, xn, xn2, x, H[L.final_norm], eps);
     // Prefill: only the last token's logits (its column of xT is the stationary operand).
     const Tile sel = decode ? xT : xT.slice(1, T - 1, 1);
     uint32_t flip = 0;
