@@ -66,6 +66,11 @@ struct StreamRt {
   int64_t issue_at = 0;        // ps: issue of the in-flight DMA (for stats and trace)
   uint32_t dma_pc = 0;         // pc of the in-flight DMA
   Cost dma_cost;               // cost of the in-flight DMA
+  // The DMA completion event physically in the heap (see apply_dma_changes): its time,
+  // and the sequence number reserved for complete_at when it moved later.
+  bool dma_ev_live = false;
+  int64_t dma_ev_t = 0;
+  uint64_t complete_seq = 0;
   int64_t busy_ps = 0;
   uint64_t instrs = 0;
   ExecCtx ectx;
@@ -291,17 +296,27 @@ void Runner::signal(uint32_t g, uint32_t sem, int64_t now) {
 }
 
 void Runner::apply_dma_changes() {
+  // Every change of a completion time takes the next sequence number, so the event order
+  // is exactly that of re-queuing an event at each change. But when the completion moves
+  // later than the event already queued, that event is kept and, when it comes up early,
+  // re-queued with the reserved (time, sequence) key (process()): pop order is unchanged,
+  // and a transfer whose share shrinks several times costs one heap entry, not several.
   for (const auto& [g, fin_ns] : dma_.changed()) {
     StreamRt& s = streams_[g];
     s.complete_at = std::max(s.issue_at + 1, int64_t(std::ceil(fin_ns * 1000.0)));
+    s.complete_seq = seq_++;
+    if (s.dma_ev_live && s.complete_at > s.dma_ev_t) continue;
     ++s.gen;
-    push(s.complete_at, g);
+    heap_.push(Ev{s.complete_at, s.complete_seq, g, s.gen, false});
+    s.dma_ev_live = true;
+    s.dma_ev_t = s.complete_at;
   }
 }
 
 void Runner::finish_dma(uint32_t g, int64_t now) {
   StreamRt& s = streams_[g];
   s.dma_active = false;
+  s.dma_ev_live = false;
   dma_.finish(g, double(now) / 1000.0);
   apply_dma_changes();
   s.busy_ps += now - s.issue_at;
@@ -321,6 +336,11 @@ void Runner::process(const Ev& ev) {
     return;
   }
   if (ev.gen != s.gen) return;  // superseded completion estimate
+  if (s.dma_ev_live && now < s.complete_at) {  // completion moved later: re-queue
+    heap_.push(Ev{s.complete_at, s.complete_seq, g, s.gen, false});
+    s.dma_ev_t = s.complete_at;
+    return;
+  }
   if (s.in_flight && now >= s.complete_at) {
     if (s.dma_active) finish_dma(g, now);
     s.in_flight = false;
