@@ -6,7 +6,8 @@
 namespace npulab::sim {
 
 DmaFluid::DmaFluid(uint32_t num_engines, double hbm_bytes_per_ns)
-    : per_engine_(num_engines, 0), hbm_bw_(hbm_bytes_per_ns), engine_demand_(num_engines, 0.0) {}
+    : per_engine_(num_engines, 0), hbm_bw_(hbm_bytes_per_ns), engine_hbm_(num_engines, 0.0),
+      engine_demand_(num_engines, 0.0) {}
 
 void DmaFluid::advance(double now) {
   const double dt = now - last_ns_;
@@ -19,6 +20,7 @@ void DmaFluid::start(uint32_t id, uint32_t engine, double now, double engine_ns,
   advance(now);
   xfers_.push_back({id, engine, engine_ns, engine_ns > 0 ? hbm_bytes / engine_ns : 0.0, 0.0});
   ++per_engine_[engine];
+  engine_hbm_[engine] += xfers_.back().hbm_per_ns;
   update(engine, now);
 }
 
@@ -29,6 +31,8 @@ void DmaFluid::finish(uint32_t id, double now) {
     if (xfers_[i].id == id) {
       engine = xfers_[i].engine;
       --per_engine_[engine];
+      // Running sum (rounding drift is far below update()'s margin); exact 0 when idle.
+      engine_hbm_[engine] = per_engine_[engine] ? engine_hbm_[engine] - xfers_[i].hbm_per_ns : 0.0;
       xfers_[i] = xfers_.back();
       xfers_.pop_back();
       break;
@@ -38,19 +42,17 @@ void DmaFluid::finish(uint32_t id, double now) {
 }
 
 void DmaFluid::update(uint32_t engine, double now) {
-  // Approximate total HBM demand at plain engine shares: sum over engines of (sum of
-  // their transfers' hbm_per_ns) / count. rebalance() sums per transfer in another order,
-  // so the two may differ by rounding (~1e-16 relative per term); the margin below is
-  // far larger, so "clearly below the bandwidth" here implies rebalance() finds HBM
-  // unsaturated too, and then its result is exactly what this fast path computes.
+  // Approximate total HBM demand at plain engine shares: sum over engines of (running
+  // sum of their transfers' hbm_per_ns) / count. rebalance() sums per transfer in another
+  // order, so the two differ by rounding (~1e-16 relative per operation, also for the
+  // running sums' drift); the 1e-6 margin below is far larger, so "clearly below the
+  // bandwidth" here implies rebalance() finds HBM unsaturated too, and then its result
+  // is exactly what this fast path computes.
   const uint32_t n = per_engine_[engine];
-  double sum = 0;
-  if (n > 0)  // branch-free (engines interleave unpredictably); adding +0.0 is exact
-    for (const Xfer& x : xfers_) sum += x.engine == engine ? x.hbm_per_ns : 0.0;
-  engine_demand_[engine] = n > 0 ? sum / double(n) : 0.0;
+  engine_demand_[engine] = n > 0 ? engine_hbm_[engine] / double(n) : 0.0;
   double total = 0;
   for (double d : engine_demand_) total += d;
-  if (!unsaturated_ || total >= hbm_bw_ * (1.0 - 1e-9)) {
+  if (!unsaturated_ || total >= hbm_bw_ * (1.0 - 1e-6)) {
     rebalance(now);
     return;
   }

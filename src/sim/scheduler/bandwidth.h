@@ -54,7 +54,8 @@ class DmaFluid {
   std::vector<std::pair<uint32_t, double>> changed_;
   double hbm_bw_;
   double last_ns_ = 0;
-  std::vector<double> engine_demand_;  // per engine: sum of hbm_per_ns / count (approx.)
+  std::vector<double> engine_hbm_;     // per engine: running sum of hbm_per_ns
+  std::vector<double> engine_demand_;  // per engine: engine_hbm_ / count (approx.)
   bool unsaturated_ = true;            // last rates were the plain engine shares
 };
 
