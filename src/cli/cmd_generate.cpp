@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -120,7 +121,22 @@ int run(const Args& a) {
   const int64_t want_prompt = a.timing_only ? (a.prompt_len > 0 ? a.prompt_len : 128) : 0;
 
   std::unique_ptr<Tokenizer> tok;
-  if (!a.tokenizer.empty()) tok = load_tokenizer(a.tokenizer);
+  if (!a.tokenizer.empty()) {
+    tok = load_tokenizer(a.tokenizer);
+  } else if (model && std::filesystem::is_directory(a.model)) {
+    // A Hugging Face directory may carry its tokenizer; use it when a registered format
+    // reads it, else fall back to token ids (said on stderr).
+    for (const char* name : {"tokenizer.model", "tokenizer.json"}) {
+      const std::string path = (std::filesystem::path(a.model) / name).string();
+      if (!std::filesystem::exists(path)) continue;
+      try {
+        tok = load_tokenizer(path);
+        break;
+      } catch (const Error& e) {
+        fmt::print(stderr, "npulab generate: tokenizer {} not usable ({}); printing token ids\n", path, e.what());
+      }
+    }
+  }
   std::vector<int64_t> prompt;
   if (!a.timing_only) {
     if (!a.tokens.empty() && !a.prompt.empty()) fail("give either --prompt or --tokens, not both");
