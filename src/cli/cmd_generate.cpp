@@ -137,6 +137,9 @@ int run(const Args& a) {
       }
     }
   }
+  if (tok && int64_t(tok->vocab_size()) != cfg.vocab_size)
+    fail("tokenizer has {} tokens but model '{}' has a vocabulary of {}: they do not belong together",
+         tok->vocab_size(), cfg.name, cfg.vocab_size);
   std::vector<int64_t> prompt;
   if (!a.timing_only) {
     if (!a.tokens.empty() && !a.prompt.empty()) fail("give either --prompt or --tokens, not both");

@@ -44,6 +44,7 @@ expect_fail "--timing-only" generate llama-3.1-8b --max-tokens 2
 expect_fail "expected fp32, bf16 or fp8" generate "$MODEL" --dtype int4
 expect_fail "--ignore-capacity" generate llama-3.1-70b --timing-only --dtype bf16 --prompt-len 8 --max-tokens 2
 expect_fail "not an integer" generate "$MODEL" --tokens 1,x
+expect_fail "do not belong together" generate "$MODEL" --tokenizer models/llama2-tokenizer.bin --prompt "Once upon a time"
 
 [[ $fails == 0 ]] && echo "generate_stories: all passed"
 exit $((fails > 0))
