@@ -170,28 +170,6 @@ void Runner::setup(const ChipMemories& mem) {
   for (size_t c = 0; c < exe_.cores.size(); ++c) {
     cores_[c].sems.assign(nsem, 0);
     cores_[c].waiters.resize(nsem);
-    for (size_t s = 0; s < exe_.cores[c].streams.size(); ++s) {
-      const auto& code = exe_.cores[c].streams[s];
-      if (code.empty()) continue;
-      // Defensive checks of what the scheduler indexes with (validation covers the rest).
-      for (uint32_t pc = 0; pc < code.size(); ++pc) {
-        const Instr& in = code[pc];
-        auto bad = [&](const char* what) {
-          fail("{}: {}", where(exe_, uint32_t(c), uint32_t(s), pc), what);
-        };
-        if (in.num_waits > isa::kMaxWaits) bad("too many semaphore waits");
-        for (uint32_t w = 0; w < in.num_waits; ++w) {
-          if (in.waits[w].sem >= nsem) bad("wait on a semaphore the core does not have");
-          if (in.waits[w].reg >= int(nreg)) bad("wait uses a register the engine does not have");
-        }
-        if (in.signal >= int(nsem)) bad("signal of a semaphore the core does not have");
-        if (is_control(in.op) && in.op != Opcode::nop && in.op != Opcode::jump &&
-            in.reg0 >= nreg)
-          bad("register does not exist");
-        for (const auto& t : in.t)
-          if (t.used() && t.offset_reg >= int(nreg)) bad("offset register does not exist");
-      }
-    }
   }
   const bool functional = mode_ == Mode::Functional;
   metas_.resize(0);
@@ -212,6 +190,22 @@ void Runner::setup(const ChipMemories& mem) {
       for (size_t pc = 0; pc < code.size(); ++pc) {
         const Instr& in = code[pc];
         Meta& m = meta[pc];
+        // Defensive checks of what the scheduler indexes with (validation covers the
+        // rest), in the same pass as the Meta so each Instr is read from memory once.
+        auto bad = [&](const char* what) {
+          fail("{}: {}", where(exe_, uint32_t(c), uint32_t(s), pc), what);
+        };
+        if (in.num_waits > isa::kMaxWaits) bad("too many semaphore waits");
+        for (uint32_t w = 0; w < in.num_waits; ++w) {
+          if (in.waits[w].sem >= nsem) bad("wait on a semaphore the core does not have");
+          if (in.waits[w].reg >= int(nreg)) bad("wait uses a register the engine does not have");
+        }
+        if (in.signal >= int(nsem)) bad("signal of a semaphore the core does not have");
+        if (is_control(in.op) && in.op != Opcode::nop && in.op != Opcode::jump &&
+            in.reg0 >= nreg)
+          bad("register does not exist");
+        for (const auto& t : in.t)
+          if (t.used() && t.offset_reg >= int(nreg)) bad("offset register does not exist");
         for (const auto& t : in.t) m.reg_relative |= t.used() && t.offset_reg >= 0;
         m.num_waits = in.num_waits;
         m.signal = in.signal;
