@@ -49,11 +49,13 @@ struct Meta {
   // an instruction without waits never touches its (432-byte, cache-missing) Instr.
   uint8_t num_waits = 0;
   int16_t signal = -1;
+  uint32_t wait_begin = 0;  // this instruction's waits: StreamRt::waits[wait_begin ..]
 };
 
 struct StreamRt {
   const Instr* code = nullptr;
   const Meta* meta = nullptr;
+  const isa::SemWait* waits = nullptr;  // dense copy of the stream's waits (see Meta)
   uint32_t size = 0, core = 0, stream = 0, pc = 0;
   uint32_t dma_engine = 0;     // global DMA engine index (DMA queues only)
   int64_t* regs = nullptr;
@@ -125,7 +127,8 @@ class Runner {
   void push(int64_t t, uint32_t g) { heap_.push(Ev{t, seq_++, g, streams_[g].gen, false}); }
   void apply_dma_changes();
   void finish_dma(uint32_t g, int64_t now);
-  int unmet_wait(const StreamRt& s, const Instr& in) const;
+  // Index of the first wait of the instruction at s.pc that does not hold, or -1.
+  int unmet_wait(const StreamRt& s, const Meta& m) const;
   int64_t wait_target(const StreamRt& s, const isa::SemWait& w) const {
     return w.value + (w.reg >= 0 ? s.regs[w.reg] * w.reg_scale : 0);
   }
@@ -154,6 +157,7 @@ class Runner {
   DmaFluid dma_;
   std::vector<StreamRt> streams_;
   std::vector<std::vector<Meta>> metas_;
+  std::vector<std::vector<isa::SemWait>> waits_;
   std::vector<std::vector<int64_t>> regfiles_;
   std::vector<CoreRt> cores_;
   QuadHeap<Ev, EvEarlier> heap_;
@@ -186,6 +190,7 @@ void Runner::setup(const ChipMemories& mem) {
         rt.dma_engine = uint32_t(c) * chip_.dma.engines_per_core +
                         uint32_t(s - isa::kNumFixedStreams) % chip_.dma.engines_per_core;
       std::vector<Meta> meta(code.size());
+      std::vector<isa::SemWait> waits;
       CostCtx cctx{&chip_, {}, nullptr, uint32_t(s)};
       for (size_t pc = 0; pc < code.size(); ++pc) {
         const Instr& in = code[pc];
@@ -209,6 +214,8 @@ void Runner::setup(const ChipMemories& mem) {
         for (const auto& t : in.t) m.reg_relative |= t.used() && t.offset_reg >= 0;
         m.num_waits = in.num_waits;
         m.signal = in.signal;
+        m.wait_begin = uint32_t(waits.size());
+        waits.insert(waits.end(), in.waits.begin(), in.waits.begin() + in.num_waits);
         if (is_control(in.op))
           m.kind = Kind::Control;
         else if (in.op == Opcode::matmul || in.op == Opcode::transpose)
@@ -220,6 +227,7 @@ void Runner::setup(const ChipMemories& mem) {
         if (m.kind != Kind::Pe) m.cost = kCostTable[size_t(in.op)](in, cctx);
       }
       metas_.push_back(std::move(meta));
+      waits_.push_back(std::move(waits));
       regfiles_.emplace_back(nreg, 0);
       streams_.push_back(rt);
     }
@@ -227,6 +235,7 @@ void Runner::setup(const ChipMemories& mem) {
   for (size_t g = 0; g < streams_.size(); ++g) {
     StreamRt& s = streams_[g];
     s.meta = metas_[g].data();
+    s.waits = waits_[g].data();
     s.regs = regfiles_[g].data();
     const std::span<const int64_t> regs(regfiles_[g].data(), regfiles_[g].size());
     s.cctx = CostCtx{&chip_, regs, s.stream == uint32_t(isa::Stream::PE) ? &cores_[s.core].pe : nullptr,
@@ -246,10 +255,11 @@ void Runner::setup(const ChipMemories& mem) {
   }
 }
 
-int Runner::unmet_wait(const StreamRt& s, const Instr& in) const {
+int Runner::unmet_wait(const StreamRt& s, const Meta& m) const {
   const auto& sems = cores_[s.core].sems;
-  for (uint32_t i = 0; i < in.num_waits; ++i)
-    if (sems[in.waits[i].sem] < wait_target(s, in.waits[i])) return int(i);
+  const isa::SemWait* ws = s.waits + m.wait_begin;
+  for (uint32_t i = 0; i < m.num_waits; ++i)
+    if (sems[ws[i].sem] < wait_target(s, ws[i])) return int(i);
   return -1;
 }
 
@@ -363,9 +373,10 @@ void Runner::advance(uint32_t g, int64_t now) {
     }
     const Instr& in = s.code[s.pc];
     const Meta& m = s.meta[s.pc];
-    if (const int w = m.num_waits ? unmet_wait(s, in) : -1; w >= 0) {
+    if (const int w = m.num_waits ? unmet_wait(s, m) : -1; w >= 0) {
       s.blocked = true;
-      cores_[s.core].waiters[in.waits[w].sem].push_back({g, wait_target(s, in.waits[w])});
+      const isa::SemWait& sw = s.waits[m.wait_begin + uint32_t(w)];
+      cores_[s.core].waiters[sw.sem].push_back({g, wait_target(s, sw)});
       return;
     }
     joins(s, in);
@@ -444,7 +455,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
   while (s.pc < s.size && s.meta[s.pc].kind == Kind::Control && s.seq_at < end) {
     const Instr& c = s.code[s.pc];
     const Meta& cm = s.meta[s.pc];
-    if (cm.signal >= 0 || (cm.num_waits && unmet_wait(s, c) >= 0)) break;
+    if (cm.signal >= 0 || (cm.num_waits && unmet_wait(s, cm) >= 0)) break;
     joins(s, c);
     count_instr(g);
     const int64_t dur = ns_to_ps(s.meta[s.pc].cost.busy_ns);
@@ -462,7 +473,7 @@ void Runner::deadlock(int64_t now) const {
   for (const StreamRt& s : streams_) {
     if (s.done || !s.blocked) continue;
     const Instr& in = s.code[s.pc];
-    const int w = unmet_wait(s, in);
+    const int w = unmet_wait(s, s.meta[s.pc]);
     const isa::SemWait& sw = in.waits[w < 0 ? 0 : w];
     msg += fmt::format("\n  {} waits for sem {} >= {} (sem {} = {})",
                        where(exe_, s.core, s.stream, s.pc), sw.sem, wait_target(s, sw), sw.sem,
