@@ -8,10 +8,21 @@ CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
   -DNPULAB_FUZZ=ON -DNPULAB_TESTS=OFF -DNPULAB_BENCH=OFF >/dev/null
 cmake --build build-fuzz -j"$(nproc)"
 mkdir -p fuzz/findings
+failed=()
 for bin in build-fuzz/fuzz/fuzz_*; do
   n=$(basename "$bin"); short=${n#fuzz_}
   mkdir -p "build-fuzz/corpus/$short"
+  seeds=()
+  [[ -d "fuzz/corpus/$short" ]] && seeds=("fuzz/corpus/$short")
   echo "== $n for ${secs}s"
-  "$bin" -max_total_time="$secs" -artifact_prefix="fuzz/findings/$n-" \
-    "build-fuzz/corpus/$short" "fuzz/corpus/$short" 2>&1 | tail -3
+  # A crash in one target must not stop the others; the summary below reports it.
+  if ! "$bin" -max_total_time="$secs" -artifact_prefix="fuzz/findings/$n-" \
+      "build-fuzz/corpus/$short" "${seeds[@]}" > "build-fuzz/$n.log" 2>&1; then
+    failed+=("$n")
+  fi
+  tail -3 "build-fuzz/$n.log"
 done
+if ((${#failed[@]})); then
+  echo "FAILED: ${failed[*]} (crashers in fuzz/findings/, logs in build-fuzz/fuzz_*.log)"
+  exit 1
+fi

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "numerics/dtype.h"
@@ -98,6 +99,9 @@ Peaks derive_peaks(const ChipConfig& c);
 // Load and validate hw/<file>. Unknown keys, missing keys, zero/negative sizes throw
 // npulab::Error naming the file and the key.
 ChipConfig load_chip(const std::string& path);
+// Same checks on TOML text already in memory; `source_name` stands for the file in messages
+// and in ChipConfig::source_file (used by the fuzz target and by embedders).
+ChipConfig load_chip_from_string(std::string_view text, const std::string& source_name);
 // Resolve a chip by name ("trn2") or path ("hw/trn2.toml", "/x/y.toml").
 ChipConfig load_chip_by_name(const std::string& name_or_path);
 std::vector<std::string> builtin_chip_names();  // names of hw/*.toml in the source tree

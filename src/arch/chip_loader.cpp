@@ -138,10 +138,13 @@ ChipConfig load_chip(const std::string& path) {
   if (!in) fail("{}: cannot open hardware description file", path);
   std::stringstream text;
   text << in.rdbuf();
+  return load_chip_from_string(text.str(), path);
+}
 
+ChipConfig load_chip_from_string(std::string_view text, const std::string& path) {
   toml::table root;
   try {
-    root = toml::parse(text.str(), path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     const auto& b = e.source().begin;
     fail("{}:{}:{}: TOML syntax error: {}", path, b.line, b.column, e.description());
