@@ -97,7 +97,10 @@ void check_operand(const Ctx& c, int k) {
   if (uint32_t(t.part_start) + t.part_count > mem.partitions)
     c.error(fmt::format("operand {}: partitions [{}, {}) exceed the {} {} partitions", name, t.part_start,
                         uint32_t(t.part_start) + t.part_count, mem.partitions, mname), true);
-  if (!partition_start_ok(t.part_start, t.part_count))
+  // The start rule comes from the compute engines' partition-lane groups (neuroncore.md
+  // §1.5). DMA engines address SBUF partitions individually (each typically serves ~8
+  // partitions, §1.6), so dma_copy operands are only bounds-checked.
+  if (c.in.op != Opcode::dma_copy && !partition_start_ok(t.part_start, t.part_count))
     c.error(fmt::format("operand {}: a tile of {} partitions may not start at partition {} "
                         "(>64 partitions start at 0; 33-64 at 0 or 64; <=32 at 0, 32, 64 or 96)",
                         name, t.part_count, t.part_start));

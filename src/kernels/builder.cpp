@@ -240,7 +240,8 @@ void Builder::emit(uint32_t s, Instr in) {
 }
 
 // Split one transfer into pieces for several DMA engines: by partition groups of
-// dma_partition_group (aligned so every piece satisfies the partition-start rule), then,
+// dma_partition_group (pieces start at multiples of the group; DMA operands are not bound
+// by the compute engines' partition-start rule, see isa/validate.cpp), then,
 // while engines are left, by chunks of the outermost free dim of at least
 // min_efficient_bytes per partition (smaller pieces would waste descriptor time).
 std::vector<std::pair<TensorRef, TensorRef>> Builder::split_dma(const TensorRef& dst, const TensorRef& src) const {

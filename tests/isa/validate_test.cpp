@@ -171,6 +171,29 @@ TEST(Validate, PartitionStartRules) {
   EXPECT_ERR(d, dma_stream(0), "HBM part_start must be 0");
 }
 
+// DMA engines are not bound by the compute engines' partition-start rule (each DMA engine
+// covers ~8 partitions, neuroncore.md §1.6); only the bounds apply.
+TEST(Validate, DmaOperandsMayStartAtAnyPartition) {
+  Instr d;
+  d.op = Opcode::dma_copy;
+  d.t[0] = sb(DType::F32, 8, 8, 0, 8);  // SBUF partitions 8..15
+  d.t[1] = hbm(DType::F32, 8, 8, 0, 8);
+  EXPECT_OK(d, dma_stream(0));
+  d.t[0] = sb(DType::F32, 127, 1, 0, 8);
+  d.t[1] = hbm(DType::F32, 1, 8, 0, 8);
+  EXPECT_OK(d, dma_stream(0));
+  // SBUF -> SBUF with both operands off the compute grid.
+  d.t[0] = sb(DType::F32, 8, 8, 0, 8);
+  d.t[1] = sb(DType::F32, 40, 8, 1024, 8);
+  EXPECT_OK(d, dma_stream(0));
+  // Bounds still hold.
+  d.t[0] = sb(DType::F32, 124, 8, 0, 8);
+  EXPECT_ERR(d, dma_stream(0), "operand dst: partitions [124, 132) exceed the 128 SBUF partitions");
+  // The same tile is rejected for a compute engine.
+  EXPECT_ERR(copy(sb(DType::F32, 8, 8, 0, 8), sb(DType::F32, 0, 8, 1024, 8)), DVE,
+             "operand dst: a tile of 8 partitions may not start at partition 8");
+}
+
 TEST(Validate, ByteRangesIncludingNegativeStrides) {
   const uint64_t bpp = 192 * 1024;
   EXPECT_OK(copy(sb(DType::F32, 0, 128, bpp - 256, 64), sb(DType::F32, 0, 128, 0, 64)), DVE);
