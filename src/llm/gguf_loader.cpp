@@ -124,10 +124,19 @@ std::optional<EmbeddedTokenizer> tokenizer_from_metadata(const GgufFile& g) {
   t.eos_id = id("tokenizer.ggml.eos_token_id");
   t.unk_id = id("tokenizer.ggml.unknown_token_id");
   t.pad_id = id("tokenizer.ggml.padding_token_id");
+  if (const GgufValue* v = g.find("tokenizer.ggml.add_space_prefix")) {
+    if (v->type != GgufType::Bool) fail("{}: metadata key 'tokenizer.ggml.add_space_prefix' must be a bool", g.path);
+    t.add_space_prefix = v->b;
+  }
   return t;
 }
 
 }  // namespace
+
+std::optional<EmbeddedTokenizer> load_gguf_tokenizer(const std::string& path) {
+  MappedFile file(path);
+  return tokenizer_from_metadata(parse_gguf(file.bytes(), path));
+}
 
 bool probe_gguf(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

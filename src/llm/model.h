@@ -22,7 +22,14 @@ struct EmbeddedTokenizer {
   std::vector<int32_t> token_types;  // tokenizer.ggml.token_type (may be empty)
   std::vector<std::string> merges;   // tokenizer.ggml.merges (BPE only)
   std::optional<int64_t> bos_id, eos_id, unk_id, pad_id;
+  std::optional<bool> add_space_prefix;  // tokenizer.ggml.add_space_prefix (SentencePiece)
 };
+
+// The tokenizer data of a GGUF file, reading only its header and metadata (no architecture
+// or tensor checks, so tokenizer-only GGUF files work too); nullopt when the file carries
+// no tokenizer.ggml.model. Build a tokenizer from it with tokenizer_from_gguf
+// (llm/tokenizer/tokenizer_from_gguf.h). Throws npulab::Error for a bad file.
+std::optional<EmbeddedTokenizer> load_gguf_tokenizer(const std::string& path);
 
 struct Model {
   ModelConfig config;
