@@ -21,6 +21,7 @@
 #include "llm/runtime/generation.h"
 #include "llm/runtime/roofline.h"
 #include "llm/tokenizer/tokenizer.h"
+#include "llm/tokenizer/tokenizer_from_gguf.h"
 
 namespace npulab::cli {
 namespace {
@@ -135,6 +136,15 @@ int run(const Args& a) {
       } catch (const Error& e) {
         fmt::print(stderr, "npulab generate: tokenizer {} not usable ({}); printing token ids\n", path, e.what());
       }
+    }
+  }
+  if (!tok && model && model->tokenizer) {
+    // A GGUF checkpoint carries its tokenizer in its metadata (tokenizer.ggml.*).
+    try {
+      tok = tokenizer_from_gguf(*model->tokenizer, a.model);
+    } catch (const Error& e) {
+      fmt::print(stderr, "npulab generate: embedded tokenizer of {} not usable ({}); printing token ids\n", a.model,
+                 e.what());
     }
   }
   if (tok && int64_t(tok->vocab_size()) != cfg.vocab_size)
