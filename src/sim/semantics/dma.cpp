@@ -20,15 +20,7 @@ void sem_dma_copy(const isa::Instr& in, ExecCtx& ctx) {
   if (dst.elems() != src.elems())
     fail("dma_copy: dst has {} elements ({} partitions x {}) but src has {} ({} x {})", dst.elems(),
          dst.part_count, dst.free_elems(), src.elems(), src.part_count, src.free_elems());
-  if (dst.dtype == src.dtype) {
-    auto* buf = sem::scratch<uint8_t>(0, src.bytes());
-    gather_raw(ctx, src, buf);
-    scatter_raw(ctx, dst, buf);
-  } else {
-    float* buf = sem::fbuf(0, src.elems());
-    gather_f32(ctx, src, buf);
-    scatter_f32(ctx, dst, buf);
-  }
+  sem::copy_cast(ctx, dst, src);
 }
 
 }  // namespace npulab::sim

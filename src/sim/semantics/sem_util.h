@@ -23,6 +23,20 @@ T* scratch(int slot, size_t n) {
 }
 inline float* fbuf(int slot, size_t n) { return scratch<float>(slot, n); }
 
+// dst <- src element by element: bit-exact when the dtypes match, else via FP32 with RNE.
+// Shared by dma_copy and tensor_copy, whose data semantics are the same copy-with-cast.
+inline void copy_cast(ExecCtx& ctx, const isa::TensorRef& dst, const isa::TensorRef& src) {
+  if (dst.dtype == src.dtype) {
+    auto* buf = scratch<uint8_t>(0, src.bytes());
+    gather_raw(ctx, src, buf);
+    scatter_raw(ctx, dst, buf);
+  } else {
+    float* buf = fbuf(0, src.elems());
+    gather_f32(ctx, src, buf);
+    scatter_f32(ctx, dst, buf);
+  }
+}
+
 inline std::string_view op_name(const isa::Instr& in) { return isa::op_info(in.op).name; }
 
 // "matmul operand 'moving'" for error messages.

@@ -118,15 +118,7 @@ void sem_tensor_copy(const isa::Instr& in, ExecCtx& ctx) {
   sem::require_same_shape(in, 0, 1);
   const auto& dst = in.t[0];
   const auto& src = in.t[1];
-  if (dst.dtype == src.dtype) {
-    auto* buf = sem::scratch<uint8_t>(0, src.bytes());
-    gather_raw(ctx, src, buf);
-    scatter_raw(ctx, dst, buf);
-  } else {
-    float* buf = sem::fbuf(0, src.elems());
-    gather_f32(ctx, src, buf);
-    scatter_f32(ctx, dst, buf);
-  }
+  sem::copy_cast(ctx, dst, src);
 }
 
 void sem_memset(const isa::Instr& in, ExecCtx& ctx) {
