@@ -68,22 +68,26 @@ struct KernelJob {
 void print_engines(const sim::SimResult& r, const arch::ChipConfig& chip) {
   if (r.total_ns <= 0) return;
   std::string fixed;
-  double dma_busy = 0;
-  std::map<uint32_t, double> per_engine;
+  double queue_busy = 0, busiest = 0;
+  uint32_t queues = 0;
   for (auto& s : r.streams) {
-    if (s.stream < isa::kNumFixedStreams)
+    if (s.stream < isa::kNumFixedStreams) {
       fixed += fmt::format("  {} {:.1f}%", isa::stream_name(s.stream), 100.0 * s.busy_ns / r.total_ns);
-    else {
-      dma_busy += s.busy_ns;
-      per_engine[(s.stream - isa::kNumFixedStreams) % chip.dma.engines_per_core] += s.busy_ns;
+    } else if (s.instrs > 0) {
+      ++queues;
+      queue_busy += s.busy_ns;
+      busiest = std::max(busiest, s.busy_ns);
     }
   }
   fmt::print("engine busy:   {}\n", fixed);
-  if (!per_engine.empty()) {
-    double mx = 0;
-    for (auto& [e, b] : per_engine) mx = std::max(mx, b);
-    fmt::print("DMA engines:    {} used, average {:.1f}% busy, busiest {:.1f}%\n", per_engine.size(),
-               100.0 * dma_busy / per_engine.size() / r.total_ns, 100.0 * mx / r.total_ns);
+  if (queues > 0) {
+    // A queue is occupied from issue to completion (fixed latency, descriptors and waiting
+    // for its engine's / HBM's bandwidth included); several queues share one DMA engine.
+    const double core_gbps = chip.dma.engines_per_core * chip.dma.bytes_per_ns_per_engine;
+    fmt::print("DMA queues:    {} used, average {:.1f}% occupied, busiest {:.1f}%; HBM traffic {:.1f}% of one core's "
+               "DMA bandwidth ({:.0f} GB/s)\n",
+               queues, 100.0 * queue_busy / queues / r.total_ns, 100.0 * busiest / r.total_ns,
+               100.0 * r.hbm_gbps() / core_gbps, core_gbps);
   }
 }
 
@@ -133,8 +137,9 @@ int run_job(const Common& c, KernelJob& job) {
   fmt::print("HBM:           {:.1f} MB read, {:.1f} MB written, {:.1f} GB/s\n", r.hbm_bytes_read / 1e6,
              r.hbm_bytes_written / 1e6, r.hbm_gbps());
   print_engines(r, chip);
-  fmt::print("host:          {:.3f} s simulating ({:.2f} M instructions/s){}\n", t_sim,
-             t_sim > 0 ? r.instrs / t_sim / 1e6 : 0.0, c.timing_only ? ", timing-only" : "");
+  fmt::print("host:          {:.3f} s simulating ({:.3g} M instructions/s{}){}\n", t_sim,
+             t_sim > 0 ? r.instrs / t_sim / 1e6 : 0.0, opt.check_races ? ", race detector on" : "",
+             c.timing_only ? ", timing-only" : "");
   if (!c.trace.empty()) fmt::print("trace:         {}\n", c.trace);
   int rc = 0;
   if (opt.check_races) {
