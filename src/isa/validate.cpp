@@ -99,8 +99,9 @@ void check_operand(const Ctx& c, int k) {
                         uint32_t(t.part_start) + t.part_count, mem.partitions, mname), true);
   // The start rule comes from the compute engines' partition-lane groups (neuroncore.md
   // §1.5). DMA engines address SBUF partitions individually (each typically serves ~8
-  // partitions, §1.6), so dma_copy operands are only bounds-checked.
-  if (c.in.op != Opcode::dma_copy && !partition_start_ok(t.part_start, t.part_count))
+  // partitions, §1.6), so dma_copy operands are only bounds-checked; so is reg_load, a
+  // sequencer reading one word.
+  if (c.in.op != Opcode::dma_copy && c.in.op != Opcode::reg_load && !partition_start_ok(t.part_start, t.part_count))
     c.error(fmt::format("operand {}: a tile of {} partitions may not start at partition {} "
                         "(>64 partitions start at 0; 33-64 at 0 or 64; <=32 at 0, 32, 64 or 96)",
                         name, t.part_count, t.part_start));
@@ -219,6 +220,11 @@ void check_special(const Ctx& c) {
       break;
     case Opcode::shuffle:
       if (in.t[2].dtype != DType::I32) c.error("shuffle idx must be i32");
+      break;
+    case Opcode::reg_load:  // one 32-bit word into a sequencer register (any partition)
+      if (in.t[0].dtype != DType::I32 || in.t[0].part_count != 1 || in.t[0].free_elems() != 1)
+        c.error(fmt::format("reg_load src must be one i32 element [1 partition, 1], got {} [{}, {}]",
+                            dtype_name(in.t[0].dtype), in.t[0].part_count, in.t[0].free_elems()));
       break;
     default:
       break;

@@ -33,6 +33,9 @@ struct ExecCtx {
   std::span<const int64_t> regs;  // registers of the issuing stream
   uint32_t core = 0;
   uint32_t stream = 0;
+  // Writable view of the same registers, for reg_load (the only data op that writes a
+  // register); set by the scheduler. Null = this context cannot write registers.
+  int64_t* regs_out = nullptr;
 };
 
 // Effective byte offset of an operand (applies offset_reg).

@@ -206,7 +206,7 @@ void Runner::setup(const ChipMemories& mem) {
           if (in.waits[w].reg >= int(nreg)) bad("wait uses a register the engine does not have");
         }
         if (in.signal >= int(nsem)) bad("signal of a semaphore the core does not have");
-        if (is_control(in.op) && in.op != Opcode::nop && in.op != Opcode::jump &&
+        if (((is_control(in.op) && in.op != Opcode::nop && in.op != Opcode::jump) || in.op == Opcode::reg_load) &&
             in.reg0 >= nreg)
           bad("register does not exist");
         for (const auto& t : in.t)
@@ -246,7 +246,7 @@ void Runner::setup(const ChipMemories& mem) {
       cm.sbuf = mem.sbuf[s.core];
       cm.psum = mem.psum[s.core];
     }
-    s.ectx = ExecCtx{&chip_, cm, regs, s.core, s.stream};
+    s.ectx = ExecCtx{&chip_, cm, regs, s.core, s.stream, s.regs};
   }
   if (opts_.check_races) races_.emplace(exe_, chip_);
   if (!opts_.trace_path.empty()) {
@@ -426,6 +426,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
     cost = m.kind == Kind::Pe ? kCostTable[size_t(in.op)](in, s.cctx) : m.cost;
     if (races_) races_->on_issue(s.core, s.stream, s.pc, in, offs);
     if (mode_ == Mode::Functional) kSemTable[size_t(in.op)](in, s.ectx);
+    else if (in.op == Opcode::reg_load) s.regs[in.reg0] = 0;  // no values: defined as 0 (docs/ISA.md)
   } catch (const Error& e) {
     fail("{} at t = {} ns: {}", where(exe_, s.core, s.stream, s.pc), double(now) / 1000.0, e.what());
   }
