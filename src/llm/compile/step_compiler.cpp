@@ -16,6 +16,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "llm/compile/ffn_block.h"
 #include "llm/compile/llm_kernels.h"
 
 namespace npulab::llm::compile {
@@ -24,7 +25,7 @@ using isa::ActFunc;
 using isa::AluOp;
 
 namespace {
-constexpr uint32_t kMlpGroup = 2048;  // hidden columns per SwiGLU group (4 PSUM banks)
+constexpr uint32_t kMlpGroup = 2048;  // hidden columns per SwiGLU group (as in ffn_block.cpp)
 constexpr uint32_t kNormSlice = 2048;  // RMSNorm column slice of wide models (multiple of 128)
 constexpr uint32_t kRopeHeads = 16;   // heads per RoPE pass (bounds the SBUF for tables)
 constexpr uint32_t kLogitsCols = 1024;  // logits staged in SBUF per store
@@ -113,9 +114,8 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     b.load(tile, src);
   }
 
-  auto add_into_x = [&](uint64_t c0, uint32_t n, const Tile& acc) {
-    b.tensor_tensor(x.cols(uint32_t(c0), n), x.cols(uint32_t(c0), n), acc, AluOp::add);
-  };
+  auto add_into_x = [&](uint64_t c0, uint32_t n, const Tile& acc) { add_into_residual(k, x, c0, n, acc); };
+  const LayerTiles tiles{x, xn, xn2, xT, h1, gT};
   const bool interleaved = c.rope_convention == RopeConvention::Interleaved;
   const size_t kes = dtype_size(kv);
 
@@ -201,20 +201,8 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     }
     project(k, attnT, hd, qd, H[ws.wo], 0, 0, dim, add_into_x);
 
-    // ---- SwiGLU MLP
-    rmsnorm_T(k, xT, xn, xn2, x, H[ws.ffn_norm], eps);
-    for (uint32_t n0 = 0; n0 < hid; n0 += kMlpGroup) {
-      const uint32_t g = std::min(kMlpGroup, hid - n0);
-      project(k, xT, P, dim, H[ws.w1], 0, n0, g, [&](uint64_t c0, uint32_t n, const Tile& acc) {
-        b.activation(h1.cols(uint32_t(c0 - n0), n), acc, ActFunc::silu);
-      });
-      project(k, xT, P, dim, H[ws.w3], 0, n0, g, [&](uint64_t c0, uint32_t n, const Tile& acc) {
-        Tile h = h1.cols(uint32_t(c0 - n0), n);
-        b.tensor_tensor(h, h, acc, AluOp::multiply);
-      });
-      transpose_to_chunks(k, gT.slice(0, n0 / P, cdiv(g, P)), h1.cols(0, g), P);
-    }
-    project(k, gT, P, hid, H[ws.w2], 0, 0, dim, add_into_x);
+    // ---- feed-forward block (RMSNorm + SwiGLU MLP + residual)
+    emit_dense_ffn(k, L, H, layer, tiles);
   }
 
   StepProgram out;
