@@ -132,6 +132,10 @@ class Builder {
   // ---- gpsimd
   void partition_reduce(const Tile& dst, const Tile& src, isa::AluOp op);
   void shuffle(const Tile& dst, const Tile& src, const Tile& idx);
+  // ---- data-dependent load (builder_indexed.cpp): dst <- src + value(index) * stride bytes,
+  // index one i32 in SBUF (e.g. a routed MoE expert), read per DMA queue by reg_load into
+  // register `reg`. src must be read-only in the program (tracked at its static address).
+  void load_indexed(const Tile& dst, const isa::TensorRef& src, const Tile& index, uint8_t reg, int64_t stride);
 
   // Finish: set semaphore signals, (optionally) validate, return the executable.
   isa::Executable finish();

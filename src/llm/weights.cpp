@@ -106,6 +106,10 @@ std::string layer_tensor(int64_t layer, const char* suffix) {
   return fmt::format("layers.{}.{}", layer, suffix);
 }
 
+std::string expert_tensor(int64_t layer, int64_t expert, const char* w) {
+  return fmt::format("layers.{}.ffn.experts.{}.{}", layer, expert, w);
+}
+
 void check_weights_against_config(const Weights& w, const ModelConfig& c) {
   auto expect = [&](const std::string& name, std::vector<int64_t> shape) {
     const TensorView& t = w.get(name);
@@ -141,9 +145,9 @@ void check_weights_against_config(const Weights& w, const ModelConfig& c) {
     if (c.is_moe()) {
       expect(L("ffn.router"), {c.n_experts, c.dim});
       for (int64_t e = 0; e < c.n_experts; ++e) {
-        expect(fmt::format("layers.{}.ffn.experts.{}.w1", l, e), {c.hidden_dim, c.dim});
-        expect(fmt::format("layers.{}.ffn.experts.{}.w2", l, e), {c.dim, c.hidden_dim});
-        expect(fmt::format("layers.{}.ffn.experts.{}.w3", l, e), {c.hidden_dim, c.dim});
+        expect(expert_tensor(l, e, "w1"), {c.hidden_dim, c.dim});
+        expect(expert_tensor(l, e, "w2"), {c.dim, c.hidden_dim});
+        expect(expert_tensor(l, e, "w3"), {c.hidden_dim, c.dim});
       }
     } else {
       expect(L("ffn.w1"), {c.hidden_dim, c.dim});

@@ -9,6 +9,9 @@
 //   layers.N.ffn_norm                   [dim]
 //   layers.N.ffn.w1 (gate) / w3 (up)    [hidden, dim]
 //   layers.N.ffn.w2 (down)              [dim, hidden]
+//   layers.N.ffn.router                 [n_experts, dim]      (MoE models only, instead
+//   layers.N.ffn.experts.E.w1 / w3      [hidden, dim]          of ffn.w1/w2/w3; hidden is
+//   layers.N.ffn.experts.E.w2           [dim, hidden]          per expert)
 //   norm                                [dim]
 //   output                              [vocab, dim]   (absent when embeddings are tied)
 // Shapes are row-major, outermost first, like PyTorch (GGUF's reversed ne[] is undone).
@@ -74,5 +77,7 @@ void check_weights_against_config(const Weights& w, const ModelConfig& c);
 
 // Canonical names, so no caller spells strings by hand.
 std::string layer_tensor(int64_t layer, const char* suffix);  // ("attn.wq") -> layers.N.attn.wq
+// ("w1") -> layers.N.ffn.experts.E.w1
+std::string expert_tensor(int64_t layer, int64_t expert, const char* w);
 
 }  // namespace npulab::llm

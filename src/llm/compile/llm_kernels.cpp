@@ -77,7 +77,10 @@ void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTen
       src.ndim = 2;
       src.dims[0] = {int32_t(uint64_t(kp) * Wcols), kq};
       src.dims[1] = {1, g};
-      b.load(wt.parts(0, kk), src);
+      if (k.dynamic_weight)
+        b.load_indexed(wt.parts(0, kk), src, k.dynamic_weight->index, k.dynamic_weight->reg, k.dynamic_weight->stride);
+      else
+        b.load(wt.parts(0, kk), src);
       for (uint32_t c = 0; c < kq; ++c) {
         Tile stat = xT.parts(0, kk).slice(0, c0 + c, 1).reshape({rows});
         for (uint32_t j = 0; j < nb; ++j) {

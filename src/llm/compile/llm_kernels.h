@@ -16,6 +16,7 @@ namespace npulab::llm::compile {
 using kernels::Builder;
 using kernels::HbmTensor;
 using kernels::Tile;
+struct DynamicWeight;  // below
 
 // Shared state of one step program: PSUM banks handed out round robin (so one group's
 // accumulation overlaps the previous group's evacuation), a ring of weight staging tiles,
@@ -35,6 +36,7 @@ class KernelCtx {
   // Small SBUF tile cache keyed by use (reused across layers; the builder orders reuse).
   Tile scratch(const std::string& name, DType t, uint32_t parts, uint32_t elems);
   uint32_t attn_rr = 0;  // alternates the attention K/V staging buffers
+  const DynamicWeight* dynamic_weight = nullptr;  // see DynamicWeight (null: static weights)
 
  private:
   Tile psum_all_;
@@ -42,6 +44,15 @@ class KernelCtx {
   uint64_t wring_elems_ = 0;
   std::vector<Tile> wring_;
   std::vector<std::pair<std::string, Tile>> scratch_;
+};
+
+// A weight matrix chosen at run time (MoE: a routed expert). While KernelCtx::dynamic_weight
+// is set, project() loads W's tiles at their address plus value(index) * stride bytes
+// (Builder::load_indexed through register `reg` of each DMA queue).
+struct DynamicWeight {
+  Tile index;          // one i32 in SBUF
+  int64_t stride = 0;  // bytes between consecutive index values' matrices
+  uint8_t reg = 0;
 };
 
 // Receives one group of accumulated projection columns: acc is PSUM [rows, ncols] FP32

@@ -26,9 +26,9 @@ uint64_t HbmSlot::bytes() const {
 ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const CompileOptions& opt)
     : cfg_(cfg), chip_(chip), opt_(opt) {
   cfg_.validate(cfg_.name.empty() ? "model config" : cfg_.name);
-  if (cfg_.is_moe())
-    fail("model '{}': mixture-of-experts ({} experts) is not supported by the LLM compiler yet", cfg_.name,
-         cfg_.n_experts);
+  if (cfg_.is_moe() && cfg_.n_experts_per_tok > 8)
+    fail("model '{}': {} experts per token; the MoE router (max8) supports at most 8", cfg_.name,
+         cfg_.n_experts_per_tok);
   const DType w = opt_.weight_dtype;
   if (w != DType::F32 && w != DType::BF16 && w != DType::F8E4M3)
     fail("weight dtype {} is not supported (use fp32, bf16 or fp8)", dtype_name(w));
@@ -94,12 +94,21 @@ void ModelLayout::plan(int64_t weight_layers, int64_t kv_layers) {
     if (c.qkv_bias) ls.bqkv = add(p + "bqkv", DType::F32, {qkv});
     ls.wo = add(p + "wo", w, {qd, dim});
     ls.ffn_norm = add(p + "ffn_norm", DType::F32, {dim});
-    ls.w1 = add(p + "w1", w, {dim, hid});
-    ls.w3 = add(p + "w3", w, {dim, hid});
-    ls.w2 = add(p + "w2", w, {hid, dim});
+    if (c.is_moe()) {
+      const uint64_t E = c.n_experts;
+      ls.router = add(p + "router", w, {dim, E});
+      ls.w1e = add(p + "w1e", w, {E, dim, hid});
+      ls.w3e = add(p + "w3e", w, {E, dim, hid});
+      ls.w2e = add(p + "w2e", w, {E, hid, dim});
+    } else {
+      ls.w1 = add(p + "w1", w, {dim, hid});
+      ls.w3 = add(p + "w3", w, {dim, hid});
+      ls.w2 = add(p + "w2", w, {hid, dim});
+    }
     layers_.push_back(ls);
   }
-  const uint64_t per_layer = 2 * dim * 4 + (dim * qkv + qd * dim + 3 * dim * hid) * dtype_size(w) +
+  const uint64_t ffn = c.is_moe() ? uint64_t(c.n_experts) * (3 * dim * hid + dim) : 3 * dim * hid;
+  const uint64_t per_layer = 2 * dim * 4 + (dim * qkv + qd * dim + ffn) * dtype_size(w) +
                              (c.qkv_bias ? qkv * 4 : 0);
   wbytes += per_layer * uint64_t(c.n_layers);
   final_norm = add("final_norm", DType::F32, {dim});

@@ -12,6 +12,7 @@
 //   L<i>.ffn_norm    [dim]                   f32
 //   L<i>.w1, L<i>.w3 [dim, hidden]           matmul dtype (gate, up)
 //   L<i>.w2          [hidden, dim]           matmul dtype (down)
+//   (MoE: L<i>.router [dim, experts], L<i>.w1e/w3e [experts, dim, hidden], L<i>.w2e [experts, hidden, dim])
 //   final_norm       [dim]                   f32
 //   classifier       [dim, vocab]            matmul dtype (the embedding again when tied)
 //   rope_cos/sin     [max_context, hd/2]     f32, cos/sin(pos * inv_freq[i])
@@ -54,6 +55,9 @@ struct HbmSlot {
 
 struct LayerSlots {
   int attn_norm = -1, wqkv = -1, bqkv = -1, wo = -1, ffn_norm = -1, w1 = -1, w3 = -1, w2 = -1;
+  // MoE layers instead of w1/w3/w2 (compile/moe_ffn.h): L<i>.router [dim, n_experts] and
+  // the experts stacked, L<i>.w1e / w3e [n_experts, dim, hidden], L<i>.w2e [n_experts, hidden, dim].
+  int router = -1, w1e = -1, w3e = -1, w2e = -1;
 };
 
 class ModelLayout {

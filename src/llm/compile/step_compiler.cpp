@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "llm/compile/ffn_block.h"
 #include "llm/compile/llm_kernels.h"
+#include "llm/compile/moe_ffn.h"
 
 namespace npulab::llm::compile {
 
@@ -202,7 +203,8 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     project(k, attnT, hd, qd, H[ws.wo], 0, 0, dim, add_into_x);
 
     // ---- feed-forward block (RMSNorm + SwiGLU MLP + residual)
-    emit_dense_ffn(k, L, H, layer, tiles);
+    if (c.is_moe()) emit_moe_ffn(k, L, H, layer, tiles);
+    else emit_dense_ffn(k, L, H, layer, tiles);
   }
 
   StepProgram out;

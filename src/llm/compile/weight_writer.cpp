@@ -1,6 +1,7 @@
 #include "llm/compile/weight_writer.h"
 
 #include <cmath>
+#include <tuple>
 
 #include "common/error.h"
 #include "numerics/dtype.h"
@@ -39,6 +40,26 @@ std::vector<float> vec_f32(const Weights& w, const std::string& name, int64_t n)
   const TensorView& t = w.get(name);
   if (t.numel() != n) fail("{}: tensor '{}' has {} values, expected {}", w.source(), name, t.numel(), n);
   return t.to_f32();
+}
+
+// MoE layer: the router [dim, experts] and each expert's W^T stacked along the outer dim.
+void write_moe_layer(const ModelLayout& L, const Weights& w, sim::Hbm& hbm, int64_t l) {
+  const ModelConfig& c = L.config();
+  const LayerSlots& s = L.weight_slots_of_layer(l);
+  const int64_t dim = c.dim, hid = c.hidden_dim, E = c.n_experts;
+  std::vector<float> m(size_t(dim * E));
+  put_transposed(expect(w, layer_tensor(l, "ffn.router"), E, dim), m, E, 0);
+  write_converted(hbm, L.slot(s.router), m);
+  for (const auto& [slot, name, rows, cols] : {std::tuple{s.w1e, "w1", hid, dim}, std::tuple{s.w3e, "w3", hid, dim},
+                                               std::tuple{s.w2e, "w2", dim, hid}}) {
+    m.assign(size_t(E * rows * cols), 0.0f);
+    for (int64_t e = 0; e < E; ++e) {
+      std::vector<float> one(size_t(rows * cols));
+      put_transposed(expect(w, expert_tensor(l, e, name), rows, cols), one, rows, 0);
+      std::copy(one.begin(), one.end(), m.begin() + e * rows * cols);
+    }
+    write_converted(hbm, L.slot(slot), m);
+  }
 }
 
 }  // namespace
@@ -88,6 +109,10 @@ void write_weights(const ModelLayout& L, const Weights& w, sim::Hbm& hbm) {
     m.assign(size_t(qd * dim), 0.0f);
     put_transposed(expect(w, layer_tensor(l, "attn.wo"), dim, qd), m, dim, 0);
     write_converted(hbm, L.slot(s.wo), m);
+    if (c.is_moe()) {
+      write_moe_layer(L, w, hbm, l);
+      continue;
+    }
     m.assign(size_t(dim * hid), 0.0f);
     put_transposed(expect(w, layer_tensor(l, "ffn.w1"), hid, dim), m, hid, 0);
     write_converted(hbm, L.slot(s.w1), m);

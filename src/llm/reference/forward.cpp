@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "llm/reference/moe_routing.h"
 
 namespace npulab::llm::reference {
 
@@ -27,9 +28,6 @@ void softmax(float* x, int64_t n) {
 ReferenceModel::ReferenceModel(const ModelConfig& config, const Weights& w, int64_t max_context)
     : cfg_(config) {
   cfg_.validate(w.source());
-  if (cfg_.is_moe())
-    fail("{}: the reference forward pass does not run MoE models ({}); use timing-only mode",
-         w.source(), cfg_.arch);
   check_weights_against_config(w, cfg_);
   max_ctx_ = max_context > 0 ? std::min(max_context, cfg_.max_seq_len) : cfg_.max_seq_len;
   embed_ = &w.get("tok_embeddings");
@@ -38,8 +36,16 @@ ReferenceModel::ReferenceModel(const ModelConfig& config, const Weights& w, int6
   inv_freq_ = rope_inv_freq(cfg_);
   for (int64_t l = 0; l < cfg_.n_layers; ++l) {
     auto T = [&](const char* s) { return &w.get(layer_tensor(l, s)); };
-    Layer L{T("attn.wq"), T("attn.wk"), T("attn.wv"), T("attn.wo"),
-            T("ffn.w1"),  T("ffn.w2"),  T("ffn.w3"), {}, {}, {}, {}, {}};
+    Layer L{T("attn.wq"), T("attn.wk"), T("attn.wv"), T("attn.wo"), {}, nullptr, {}, {}, {}, {}, {}, {}};
+    if (cfg_.is_moe()) {
+      L.router = T("ffn.router");
+      for (int64_t e = 0; e < cfg_.n_experts; ++e) {
+        auto X = [&](const char* s) { return &w.get(expert_tensor(l, e, s)); };
+        L.experts.push_back({X("w1"), X("w2"), X("w3")});
+      }
+    } else {
+      L.ffn = {T("ffn.w1"), T("ffn.w2"), T("ffn.w3")};
+    }
     L.attn_norm = T("attn_norm")->to_f32();
     L.ffn_norm = T("ffn_norm")->to_f32();
     if (cfg_.qkv_bias) {
@@ -63,6 +69,19 @@ ReferenceModel::ReferenceModel(const ModelConfig& config, const Weights& w, int6
   scores_.resize(size_t(max_ctx_));
   logits_.resize(size_t(cfg_.vocab_size));
   row_.resize(size_t(std::max({cfg_.dim, cfg_.hidden_dim, cfg_.q_dim()})));
+  ffn_out_.resize(size_t(cfg_.dim));
+  moe_out_.resize(size_t(cfg_.dim));
+  router_.resize(size_t(std::max<int64_t>(1, cfg_.n_experts)));
+}
+
+void ReferenceModel::swiglu(const Expert& e, const float* x, float* out) {
+  matvec(*e.w1, x, h1_.data());
+  matvec(*e.w3, x, h3_.data());
+  for (int64_t i = 0; i < cfg_.hidden_dim; ++i) {
+    const float g = h1_[size_t(i)];
+    h1_[size_t(i)] = g / (1.0f + std::exp(-g)) * h3_[size_t(i)];  // SiLU(gate) * up
+  }
+  matvec(*e.w2, h1_.data(), out);
 }
 
 // out[r] = sum_i w[r, i] * x[i]; FP32 rows are read in place, others widened per row.
@@ -152,14 +171,19 @@ std::span<const float> ReferenceModel::forward(int64_t token, int64_t pos) {
     for (int64_t i = 0; i < D; ++i) x_[size_t(i)] += xb_[size_t(i)];
 
     rmsnorm(xb_.data(), x_.data(), L.ffn_norm.data(), D, eps);
-    matvec(*L.w1, xb_.data(), h1_.data());
-    matvec(*L.w3, xb_.data(), h3_.data());
-    for (int64_t i = 0; i < cfg_.hidden_dim; ++i) {
-      const float g = h1_[size_t(i)];
-      h1_[size_t(i)] = g / (1.0f + std::exp(-g)) * h3_[size_t(i)];  // SiLU(gate) * up
+    if (cfg_.is_moe()) {
+      // moe = sum over the routed experts, in expert order, of gate * expert(xb); x += moe.
+      matvec(*L.router, xb_.data(), router_.data());
+      std::fill(moe_out_.begin(), moe_out_.end(), 0.0f);
+      for (const Route& r : route_token(router_.data(), cfg_.n_experts, cfg_.n_experts_per_tok)) {
+        swiglu(L.experts[size_t(r.expert)], xb_.data(), ffn_out_.data());
+        for (int64_t i = 0; i < D; ++i) moe_out_[size_t(i)] += r.gate * ffn_out_[size_t(i)];
+      }
+      for (int64_t i = 0; i < D; ++i) x_[size_t(i)] += moe_out_[size_t(i)];
+    } else {
+      swiglu(L.ffn, xb_.data(), ffn_out_.data());
+      for (int64_t i = 0; i < D; ++i) x_[size_t(i)] += ffn_out_[size_t(i)];
     }
-    matvec(*L.w2, h1_.data(), xb_.data());
-    for (int64_t i = 0; i < D; ++i) x_[size_t(i)] += xb_[size_t(i)];
   }
   rmsnorm(x_.data(), x_.data(), final_norm_.data(), D, eps);
   matvec(*classifier_, x_.data(), logits_.data());

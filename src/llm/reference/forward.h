@@ -15,8 +15,9 @@ namespace npulab::llm::reference {
 class ReferenceModel {
  public:
   // `weights` must outlive this object (views are not copied; the config is).
-  // max_context <= 0 means the model's max_seq_len. Throws npulab::Error for configs it
-  // cannot run (MoE) or weights that do not match the config.
+  // max_context <= 0 means the model's max_seq_len. Throws npulab::Error for weights that
+  // do not match the config. Mixtral-style MoE layers route each token to its top-k
+  // experts (moe_routing.h) and add the gate-weighted expert outputs in expert order.
   ReferenceModel(const ModelConfig& config, const Weights& weights, int64_t max_context = 0);
 
   // Runs token `token` at position `pos` (0-based; positions must be fed in order, each
@@ -27,11 +28,19 @@ class ReferenceModel {
   const ModelConfig& config() const { return cfg_; }
 
  private:
+  struct Expert {
+    const TensorView *w1, *w2, *w3;
+  };
   struct Layer {
-    const TensorView *wq, *wk, *wv, *wo, *w1, *w2, *w3;
+    const TensorView *wq, *wk, *wv, *wo;
+    Expert ffn;                   // dense models
+    const TensorView* router = nullptr;  // MoE: [n_experts, dim]
+    std::vector<Expert> experts;  // MoE
     std::vector<float> attn_norm, ffn_norm, bq, bk, bv;
   };
   void matvec(const TensorView& w, const float* x, float* out);
+  // out = w2 (silu(w1 x) * w3 x)   (SwiGLU)
+  void swiglu(const Expert& e, const float* x, float* out);
   void rope(float* vec, int64_t n_heads, int64_t pos) const;
 
   ModelConfig cfg_;  // a copy: callers may pass a temporary
@@ -42,7 +51,7 @@ class ReferenceModel {
   std::vector<float> final_norm_, inv_freq_;
   std::vector<Layer> layers_;
   std::vector<float> key_cache_, value_cache_;  // [layer][pos][kv_dim]
-  std::vector<float> x_, xb_, q_, k_, v_, att_out_, h1_, h3_, scores_, logits_, row_;
+  std::vector<float> x_, xb_, q_, k_, v_, att_out_, h1_, h3_, scores_, logits_, row_, ffn_out_, moe_out_, router_;
 };
 
 // RMSNorm: out = x / sqrt(mean(x^2) + eps) * w.
