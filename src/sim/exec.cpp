@@ -116,7 +116,7 @@ void for_each_run(const ExecCtx& ctx, const TensorRef& r, Fn&& fn) {
     uint8_t* base = nullptr;
     int64_t hbase = 0;
     if (sp)
-      base = sp->row(r.part_start + p) + off;
+      base = sp->data_row(r.part_start + p) + off;
     else
       hbase = int64_t(off) + int64_t(p) * r.part_stride * esz;
     for (uint32_t a = 0; a < rn.size[0]; ++a)
@@ -224,6 +224,8 @@ void check_operand(const ExecCtx& ctx, const TensorRef& r, std::string_view oper
   if (lo < 0 || hi > i128(sp->bytes_per_partition()))
     fail("{}: {} byte range [{}, {}) per partition is out of bounds ({} bytes per partition)",
          operand, sname, int64_t(lo), int64_t(hi), sp->bytes_per_partition());
+  // Lazily initialised scratchpad (memory.h): make the reachable bytes read as 0xFF.
+  sp->prepare(r.part_start, r.part_count, uint64_t(hi));
 }
 
 void gather_f32(const ExecCtx& ctx, const TensorRef& r, float* out) {
@@ -250,6 +252,117 @@ void scatter_f32(const ExecCtx& ctx, const TensorRef& r, const float* in) {
       write_run(ctx, ptr, addr, run, rs, esz, tmp.data());
     }
   });
+}
+
+namespace {
+
+// A contiguous byte segment of an operand: a host pointer (SBUF/PSUM) or an HBM address.
+struct Seg {
+  uint64_t start;  // uintptr_t of the host byte, or the HBM byte address
+  uint64_t len;    // bytes
+};
+
+// The operand's bytes in dense order as contiguous segments, adjacent ones merged (e.g.
+// HBM rows that follow each other, or a tile that fills whole partitions). False if an
+// innermost run is strided (then the caller copies through a dense buffer).
+bool segments(const ExecCtx& ctx, const TensorRef& r, std::vector<Seg>& out) {
+  const int64_t esz = int64_t(dtype_size(r.dtype));
+  const Runs rn = make_runs(r);
+  if (rn.rstride != esz && rn.run > 1) return false;
+  const uint64_t run_bytes = uint64_t(rn.run) * uint64_t(esz);
+  const uint64_t off = effective_offset(r, ctx.regs);
+  Scratchpad* sp = spad_of(ctx, r.space);
+  out.clear();
+  for (uint32_t p = 0; p < r.part_count; ++p) {
+    const uint64_t base = sp ? uint64_t(reinterpret_cast<uintptr_t>(sp->data_row(r.part_start + p))) + off
+                             : off + uint64_t(int64_t(p) * r.part_stride * esz);
+    for (uint32_t a = 0; a < rn.size[0]; ++a)
+      for (uint32_t b = 0; b < rn.size[1]; ++b)
+        for (uint32_t c = 0; c < rn.size[2]; ++c) {
+          const uint64_t st = base + uint64_t(int64_t(a) * rn.stride[0] + int64_t(b) * rn.stride[1] +
+                                              int64_t(c) * rn.stride[2]);
+          if (!out.empty() && out.back().start + out.back().len == st)
+            out.back().len += run_bytes;
+          else
+            out.push_back({st, run_bytes});
+        }
+  }
+  return true;
+}
+
+// Byte range [lo, hi) an operand can touch: within a partition for SBUF/PSUM, absolute for HBM.
+FreeSpan hull(const ExecCtx& ctx, const TensorRef& r) {
+  const int64_t off = int64_t(effective_offset(r, ctx.regs));
+  FreeSpan fs = free_span(r);
+  if (r.space == Space::Hbm) {
+    const int64_t pspan = int64_t(r.part_count - 1) * r.part_stride * int64_t(dtype_size(r.dtype));
+    fs.lo += std::min<int64_t>(0, pspan);
+    fs.hi += std::max<int64_t>(0, pspan);
+  }
+  return {fs.lo + off, fs.hi + off};
+}
+
+
+// n bytes from segment position s (space ss) to d (space ds).
+void copy_bytes(const ExecCtx& ctx, Space ds, uint64_t d, Space ss, uint64_t s, uint64_t n) {
+  Hbm& hbm = *ctx.mem.hbm;
+  if (ds != Space::Hbm) {
+    auto* dp = reinterpret_cast<uint8_t*>(uintptr_t(d));
+    if (ss != Space::Hbm)
+      std::memcpy(dp, reinterpret_cast<const uint8_t*>(uintptr_t(s)), n);
+    else
+      hbm.read(s, dp, n);
+  } else if (ss != Space::Hbm) {
+    hbm.write(d, reinterpret_cast<const uint8_t*>(uintptr_t(s)), n);
+  } else {
+    while (n > 0) {  // HBM to HBM, page by page on both sides
+      const uint64_t chunk = std::min({n, Hbm::kPageSize - (d & (Hbm::kPageSize - 1)),
+                                       Hbm::kPageSize - (s & (Hbm::kPageSize - 1))});
+      uint8_t* dp = hbm.page_ptr(d);
+      if (const uint8_t* sp = hbm.find(s))
+        std::memmove(dp, sp, chunk);
+      else
+        std::memset(dp, kUninitByte, chunk);
+      d += chunk;
+      s += chunk;
+      n -= chunk;
+    }
+  }
+}
+
+}  // namespace
+
+bool may_overlap(const ExecCtx& ctx, const TensorRef& a, const TensorRef& b) {
+  if (a.space != b.space) return false;
+  if (a.space != Space::Hbm &&
+      (a.part_start >= b.part_start + b.part_count || b.part_start >= a.part_start + a.part_count))
+    return false;
+  const FreeSpan x = hull(ctx, a), y = hull(ctx, b);
+  return x.lo < y.hi && y.lo < x.hi;
+}
+
+void copy_raw(const ExecCtx& ctx, const TensorRef& dst, const TensorRef& src) {
+  check_operand(ctx, dst, "dst");
+  check_operand(ctx, src, "src");
+  if (dst.dtype != src.dtype || dst.elems() != src.elems())
+    fail("copy_raw: dst ({}, {} elements) and src ({}, {} elements) differ", dtype_name(dst.dtype),
+         dst.elems(), dtype_name(src.dtype), src.elems());
+  thread_local std::vector<Seg> ss, ds;
+  if (may_overlap(ctx, dst, src) || !segments(ctx, src, ss) || !segments(ctx, dst, ds)) {
+    auto& tmp = scratch_bytes(src.bytes());
+    gather_raw(ctx, src, tmp.data());
+    scatter_raw(ctx, dst, tmp.data());
+    return;
+  }
+  // Walk both segment lists in lockstep: each copy is the overlap of the current pieces.
+  size_t i = 0, j = 0;
+  uint64_t si = 0, dj = 0;  // bytes already consumed of ss[i] / ds[j]
+  while (i < ss.size() && j < ds.size()) {
+    const uint64_t n = std::min(ss[i].len - si, ds[j].len - dj);
+    copy_bytes(ctx, dst.space, ds[j].start + dj, src.space, ss[i].start + si, n);
+    if ((si += n) == ss[i].len) si = 0, ++i;
+    if ((dj += n) == ds[j].len) dj = 0, ++j;
+  }
 }
 
 void gather_raw(const ExecCtx& ctx, const TensorRef& r, uint8_t* out) {

@@ -56,5 +56,12 @@ void scatter_f32(const ExecCtx& ctx, const isa::TensorRef& r, const float* in);
 // Raw byte copies (no conversion) of an operand to/from a dense buffer.
 void gather_raw(const ExecCtx& ctx, const isa::TensorRef& r, uint8_t* out);
 void scatter_raw(const ExecCtx& ctx, const isa::TensorRef& r, const uint8_t* in);
+// Whether two operands can share a byte (same memory, overlapping partitions and byte
+// hulls; conservative for interleaved patterns). Call after check_operand.
+bool may_overlap(const ExecCtx& ctx, const isa::TensorRef& a, const isa::TensorRef& b);
+// dst <- src bit for bit (same dtype, same element count, dense order), the result of
+// gather_raw(src) then scatter_raw(dst) but without the intermediate buffer when the
+// operands cannot overlap: contiguous pieces are copied straight between the memories.
+void copy_raw(const ExecCtx& ctx, const isa::TensorRef& dst, const isa::TensorRef& src);
 
 }  // namespace npulab::sim

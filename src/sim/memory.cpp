@@ -1,7 +1,8 @@
 // Simulated memories (see memory.h).
-//  - Scratchpad (SBUF/PSUM): one contiguous host buffer, partition-major, filled with
-//    kUninitByte (0xFF = NaN in every float dtype) so reads of never-written data show up.
-//  - Hbm: 64 KiB pages allocated on first touch (and filled with kUninitByte), so a
+//  - Scratchpad (SBUF/PSUM): one contiguous host buffer, partition-major. Bytes read as
+//    kUninitByte (0xFF = NaN in every float dtype) until written, so reads of never-written
+//    data show up; the fill happens lazily per partition (memory.h says why).
+//  - Hbm: 64 KiB pages allocated on first write (and filled with kUninitByte), so a
 //    96-144 GiB simulated HBM costs host memory only for the pages a program touches.
 //    Reads of untouched pages do not allocate: they return kUninitByte bytes.
 //  - Timing-only mode (allocate == false): no storage at all; any data access is an
@@ -17,11 +18,29 @@ namespace npulab::sim {
 
 Scratchpad::Scratchpad(uint32_t partitions, uint64_t bytes_per_partition, bool allocate)
     : partitions_(partitions), bpp_(bytes_per_partition) {
-  if (allocate) data_.assign(uint64_t(partitions) * bytes_per_partition, kUninitByte);
+  if (!allocate) return;
+  // Default-initialised: the OS maps the pages only when prepare() first fills them.
+  data_.reset(new uint8_t[uint64_t(partitions) * bytes_per_partition]);
+  ready_.assign(partitions, 0);
+}
+
+void Scratchpad::fill(uint32_t p, uint64_t end) const {
+  // Fill in 4 KiB steps (whole host pages) so a tile growing byte by byte does not call
+  // memset for every instruction.
+  constexpr uint64_t kStep = 4096;
+  end = std::min(bpp_, (end + kStep - 1) / kStep * kStep);
+  std::memset(data_row(p) + ready_[p], kUninitByte, end - ready_[p]);
+  ready_[p] = end;
 }
 
 Hbm::Hbm(uint64_t capacity, bool allocate) : capacity_(capacity), allocate_(allocate) {
-  if (allocate) pages_.resize((capacity + kPageSize - 1) >> kPageBits);
+  if (allocate) leaves_.resize(((capacity + kPageSize - 1) >> kPageBits) / kLeafSize + 1);
+}
+
+Hbm::~Hbm() {
+  for (auto& l : leaves_)
+    if (l)
+      for (uint8_t* pg : *l) delete[] pg;
 }
 
 static void check_range(uint64_t capacity, uint64_t addr, uint64_t n, const char* what) {
@@ -33,13 +52,15 @@ static void check_range(uint64_t capacity, uint64_t addr, uint64_t n, const char
 uint8_t* Hbm::page_ptr(uint64_t addr) {
   if (!allocate_) fail("HBM access at {:#x} in timing-only mode (no data storage)", addr);
   check_range(capacity_, addr, 1, "access");
-  auto& pg = pages_[addr >> kPageBits];
+  auto& leaf = leaves_[addr >> (kPageBits + kLeafBits)];
+  if (!leaf) leaf = std::make_unique<Leaf>(Leaf{});
+  uint8_t*& pg = (*leaf)[(addr >> kPageBits) & (kLeafSize - 1)];
   if (!pg) {
-    pg = std::make_unique<uint8_t[]>(kPageSize);
-    std::memset(pg.get(), kUninitByte, kPageSize);
+    pg = new uint8_t[kPageSize];
+    std::memset(pg, kUninitByte, kPageSize);
     ++allocated_;
   }
-  return pg.get() + (addr & (kPageSize - 1));
+  return pg + (addr & (kPageSize - 1));
 }
 
 void Hbm::write(uint64_t addr, const void* src, uint64_t n) {
@@ -61,9 +82,8 @@ void Hbm::read(uint64_t addr, void* dst, uint64_t n) const {
   auto* d = static_cast<uint8_t*>(dst);
   while (n > 0) {
     uint64_t chunk = std::min(n, kPageSize - (addr & (kPageSize - 1)));
-    const auto& pg = pages_[addr >> kPageBits];
-    if (pg)
-      std::memcpy(d, pg.get() + (addr & (kPageSize - 1)), chunk);
+    if (const uint8_t* pg = find(addr))
+      std::memcpy(d, pg, chunk);
     else
       std::memset(d, kUninitByte, chunk);
     addr += chunk;

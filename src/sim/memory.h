@@ -4,6 +4,7 @@
 // Fresh memory reads as 0xFF bytes: NaN in every float dtype, so reads of
 // uninitialised data show up. In timing-only mode no storage is allocated at all.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -13,27 +14,56 @@ namespace npulab::sim {
 constexpr uint8_t kUninitByte = 0xFF;
 
 // Partitioned scratchpad (SBUF or PSUM).
+//
+// Host speed: a trn2 SBUF is 24 MiB, and filling it with 0xFF up front cost more than a
+// whole small program's simulation. The storage is therefore taken from the OS
+// untouched and each partition is filled lazily up to a watermark: row(p) fills the
+// whole row; the semantics' operand check calls prepare() for exactly the byte range an
+// instruction can reach, then uses data_row(). Either way every byte reads as 0xFF until
+// written, as before.
 class Scratchpad {
  public:
   Scratchpad(uint32_t partitions, uint64_t bytes_per_partition, bool allocate);
   uint32_t partitions() const { return partitions_; }
   uint64_t bytes_per_partition() const { return bpp_; }
-  bool has_data() const { return !data_.empty(); }
-  uint8_t* row(uint32_t p) { return data_.data() + uint64_t(p) * bpp_; }
-  const uint8_t* row(uint32_t p) const { return data_.data() + uint64_t(p) * bpp_; }
+  bool has_data() const { return data_ != nullptr; }
+  // The whole row, initialised (fills it on first use).
+  uint8_t* row(uint32_t p) {
+    prepare(p, 1, bpp_);
+    return data_row(p);
+  }
+  const uint8_t* row(uint32_t p) const {
+    prepare(p, 1, bpp_);
+    return data_row(p);
+  }
+  // Make bytes [0, end) of partitions [first, first + count) readable (0xFF if never
+  // written). Bounds are the caller's job (sim::check_operand).
+  void prepare(uint32_t first, uint32_t count, uint64_t end) const {
+    for (uint32_t p = first; p < first + count; ++p)
+      if (ready_[p] < end) fill(p, end);
+  }
+  // Row pointer without initialisation: only for bytes covered by prepare().
+  uint8_t* data_row(uint32_t p) const { return data_.get() + uint64_t(p) * bpp_; }
 
  private:
+  void fill(uint32_t p, uint64_t end) const;
   uint32_t partitions_;
   uint64_t bpp_;
-  std::vector<uint8_t> data_;
+  std::unique_ptr<uint8_t[]> data_;
+  mutable std::vector<uint64_t> ready_;  // per partition: bytes [0, ready_[p]) are initialised
 };
 
 // Lazily backed HBM. Pages are allocated (filled with kUninitByte) on first touch.
+// The page table has two levels (1024 pages = 64 MiB per leaf) so creating a 96 GiB
+// HBM does not zero a 12 MB flat table.
 class Hbm {
  public:
   static constexpr uint64_t kPageBits = 16;  // 64 KiB pages
   static constexpr uint64_t kPageSize = 1ull << kPageBits;
   Hbm(uint64_t capacity, bool allocate);
+  ~Hbm();
+  Hbm(const Hbm&) = delete;
+  Hbm& operator=(const Hbm&) = delete;
   uint64_t capacity() const { return capacity_; }
   bool has_data() const { return allocate_; }
   // Copy bytes in/out (bounds-checked: throws npulab::Error naming the range).
@@ -41,12 +71,23 @@ class Hbm {
   void read(uint64_t addr, void* dst, uint64_t n) const;  // untouched pages read as kUninitByte
   // Pointer to `addr` valid for up to the end of its page; allocates the page.
   uint8_t* page_ptr(uint64_t addr);
+  // Pointer to `addr` if its page was ever written, else nullptr (never allocates).
+  // No bounds check: callers have checked the range.
+  const uint8_t* find(uint64_t addr) const {
+    const Leaf* l = leaves_[addr >> (kPageBits + kLeafBits)].get();
+    if (!l) return nullptr;
+    const uint8_t* pg = (*l)[(addr >> kPageBits) & (kLeafSize - 1)];
+    return pg ? pg + (addr & (kPageSize - 1)) : nullptr;
+  }
   uint64_t pages_allocated() const { return allocated_; }
 
  private:
+  static constexpr uint64_t kLeafBits = 10;
+  static constexpr uint64_t kLeafSize = 1ull << kLeafBits;
+  using Leaf = std::array<uint8_t*, kLeafSize>;
   uint64_t capacity_;
   bool allocate_;
-  std::vector<std::unique_ptr<uint8_t[]>> pages_;
+  std::vector<std::unique_ptr<Leaf>> leaves_;
   uint64_t allocated_ = 0;
 };
 

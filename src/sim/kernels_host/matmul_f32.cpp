@@ -4,13 +4,21 @@
 // rows x 16 output columns lives in 12 ymm accumulators for the whole k loop, so each
 // output still gets exactly one k-ordered chain of fused multiply-adds starting at +0
 // (_mm256_fmadd_ps rounds once per step, exactly like std::fmaf). Operands are packed
-// once per call: B into 16-column panels [K][16] (zero padded) that stay in L1 while
-// every 6-row block of A ([K][6], zero padded) streams past them. Padding only feeds
-// columns/rows that are never stored, so it cannot change a stored result.
+// once per call, decoding BF16 on the way: B into 16-column panels [K][16] (zero padded)
+// that stay in L1 while every 6-row block of A ([K][6], zero padded) streams past them.
+// Padding only feeds columns/rows that are never stored, so it cannot change a stored
+// result. M = 6q + 1 or 6q + 2 ends with 4-row blocks instead of a 1- or 2-row block,
+// whose few independent accumulators would leave the FMA units waiting on latency.
+//
+// Narrow moving tiles (N < 8, e.g. one token's activations in LLM decode) would waste most
+// of a 16-column panel, so they use a second kernel that vectorises over m instead: A is
+// read in place (row k is contiguous in m) and B[k][n] is broadcast; again one fma chain
+// per output in k order.
 #include "sim/kernels_host/matmul_f32.h"
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -23,6 +31,7 @@ namespace {
 
 constexpr int kMR = 6;   // rows of C per micro-tile
 constexpr int kNR = 16;  // columns of C per micro-tile (two ymm)
+constexpr int kNarrowN = 8;  // N below this uses the narrow kernel
 
 inline float canon_nan(float x) {
   if (std::isnan(x)) {
@@ -32,14 +41,28 @@ inline float canon_nan(float x) {
   return x;
 }
 
+inline float bf16_bits_to_f32(uint16_t h) {
+  const uint32_t u = uint32_t(h) << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+// Element (k, i) of a view, decoded exactly to FP32.
+inline float at(const MatView& v, size_t k, size_t i) {
+  const size_t j = k * v.ld + i;
+  if (v.elem == MatElem::BF16) return bf16_bits_to_f32(static_cast<const uint16_t*>(v.data)[j]);
+  return static_cast<const float*>(v.data)[j];
+}
+
 // The reference definition, one output at a time. Used where AVX2+FMA is missing and
 // as the oracle of the exactness test.
-void matmul_scalar(const float* A, size_t lda, const float* B, size_t ldb, float* C,
-                   size_t ldc, int M, int N, int K, bool accumulate) {
+void matmul_scalar(const MatView& A, const MatView& B, float* C, size_t ldc, int M, int N, int K,
+                   bool accumulate) {
   for (int m = 0; m < M; ++m)
     for (int n = 0; n < N; ++n) {
       float acc = 0.0f;
-      for (int k = 0; k < K; ++k) acc = std::fmaf(A[size_t(k) * lda + m], B[size_t(k) * ldb + n], acc);
+      for (int k = 0; k < K; ++k) acc = std::fmaf(at(A, k, m), at(B, k, n), acc);
       float& c = C[size_t(m) * ldc + n];
       c = canon_nan(accumulate ? c + acc : acc);
     }
@@ -56,6 +79,24 @@ PackBuffers& pack_buffers() {
 __attribute__((target("avx2,fma"))) inline __m256 canon_nan8(__m256 v) {
   const __m256 qnan = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FC00000));
   return _mm256_blendv_ps(v, qnan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+}
+
+// 8 consecutive elements starting at p, decoded to FP32.
+template <MatElem E>
+__attribute__((target("avx2,fma"))) inline __m256 load8(const void* p) {
+  if constexpr (E == MatElem::BF16) {
+    const __m128i h = _mm_loadu_si128(static_cast<const __m128i*>(p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(h), 16));
+  } else {
+    return _mm256_loadu_ps(static_cast<const float*>(p));
+  }
+}
+
+template <MatElem E>
+inline const void* elem_ptr(const MatView& v, size_t k, size_t i) {
+  const size_t j = k * v.ld + i;
+  if constexpr (E == MatElem::BF16) return static_cast<const uint16_t*>(v.data) + j;
+  else return static_cast<const float*>(v.data) + j;
 }
 
 // C[0..MR) x [0..nv) (+)= Ap^T Bp, Ap packed [K][kMR], Bp packed [K][kNR].
@@ -99,41 +140,68 @@ __attribute__((target("avx2,fma"))) void micro_avx2(const float* Ap, const float
   }
 }
 
-__attribute__((target("avx2,fma"))) void matmul_avx2(const float* A, size_t lda, const float* B,
-                                                     size_t ldb, float* C, size_t ldc, int M,
-                                                     int N, int K, bool accumulate) {
-  const int mblocks = (M + kMR - 1) / kMR, npanels = (N + kNR - 1) / kNR;
-  auto& pb = pack_buffers();
-  // +8 floats so the panel base can be rounded up to 32-byte alignment.
-  pb.a.resize(size_t(mblocks) * K * kMR);
-  pb.b.resize(size_t(K) * kNR + 8);
-  float* Bp = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(pb.b.data()) + 31) & ~uintptr_t(31));
-  // Pack A: block i holds rows m = 6i..6i+5 as [K][6], zero padded past M.
-  for (int i = 0; i < mblocks; ++i) {
-    float* dst = pb.a.data() + size_t(i) * K * kMR;
-    const int m0 = i * kMR, mr = std::min(kMR, M - m0);
-    for (int k = 0; k < K; ++k) {
-      const float* src = A + size_t(k) * lda + m0;
-      for (int r = 0; r < kMR; ++r) dst[size_t(k) * kMR + r] = r < mr ? src[r] : 0.0f;
+// Row blocks of C: 6 rows each, but a last block of 1 or 2 rows is merged with the one
+// before it and split as 4 + 3 or 4 + 4. Returns the number of blocks.
+int row_blocks(int M, int* start, int* rows) {
+  int n = 0, m0 = 0;
+  const int tail = M % kMR;
+  const int full = M / kMR - ((tail == 1 || tail == 2) && M > kMR ? 1 : 0);
+  for (int i = 0; i < full; ++i, m0 += kMR) start[n] = m0, rows[n++] = kMR;
+  for (int left = M - m0; left > 0;) {
+    const int r = left > kMR ? 4 : left;
+    start[n] = m0, rows[n++] = r;
+    m0 += r;
+    left -= r;
+  }
+  return n;
+}
+
+// Packs rows [m0, m0 + mr) of A as [K][kMR], zero padded.
+template <MatElem E>
+void pack_a(const MatView& A, int m0, int mr, int K, float* dst) {
+  for (int k = 0; k < K; ++k)
+    for (int r = 0; r < kMR; ++r) dst[size_t(k) * kMR + r] = r < mr ? at(A, k, size_t(m0 + r)) : 0.0f;
+}
+
+// Packs columns [n0, n0 + nv) of B as [K][kNR] (32-byte aligned rows), zero padded.
+template <MatElem E>
+__attribute__((target("avx2,fma"))) void pack_b(const MatView& B, int n0, int nv, int K, float* dst) {
+  for (int k = 0; k < K; ++k) {
+    float* d = dst + size_t(k) * kNR;
+    if (nv == kNR) {
+      _mm256_store_ps(d, load8<E>(elem_ptr<E>(B, k, n0)));
+      _mm256_store_ps(d + 8, load8<E>(elem_ptr<E>(B, k, n0 + 8)));
+    } else {
+      for (int c = 0; c < kNR; ++c) d[c] = c < nv ? at(B, k, size_t(n0 + c)) : 0.0f;
     }
   }
+}
+
+template <MatElem EA, MatElem EB>
+__attribute__((target("avx2,fma"))) void matmul_avx2(const MatView& A, const MatView& B, float* C,
+                                                     size_t ldc, int M, int N, int K, bool accumulate) {
+  int bstart[64], brows[64];
+  std::vector<int> big_start, big_rows;
+  int* start = bstart;
+  int* rows = brows;
+  if (M / kMR + 2 > 64) {
+    big_start.resize(M / kMR + 2), big_rows.resize(M / kMR + 2);
+    start = big_start.data(), rows = big_rows.data();
+  }
+  const int mblocks = row_blocks(M, start, rows), npanels = (N + kNR - 1) / kNR;
+  auto& pb = pack_buffers();
+  // +8 floats so the panel base can be rounded up to 32-byte alignment.
+  if (pb.a.size() < size_t(mblocks) * K * kMR) pb.a.resize(size_t(mblocks) * K * kMR);
+  if (pb.b.size() < size_t(K) * kNR + 8) pb.b.resize(size_t(K) * kNR + 8);
+  float* Bp = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(pb.b.data()) + 31) & ~uintptr_t(31));
+  for (int i = 0; i < mblocks; ++i) pack_a<EA>(A, start[i], rows[i], K, pb.a.data() + size_t(i) * K * kMR);
   for (int j = 0; j < npanels; ++j) {
     const int n0 = j * kNR, nv = std::min(kNR, N - n0);
-    for (int k = 0; k < K; ++k) {
-      const float* src = B + size_t(k) * ldb + n0;
-      float* dst = Bp + size_t(k) * kNR;
-      if (nv == kNR) {
-        _mm256_store_ps(dst, _mm256_loadu_ps(src));
-        _mm256_store_ps(dst + 8, _mm256_loadu_ps(src + 8));
-      } else {
-        for (int c = 0; c < kNR; ++c) dst[c] = c < nv ? src[c] : 0.0f;
-      }
-    }
+    pack_b<EB>(B, n0, nv, K, Bp);
     for (int i = 0; i < mblocks; ++i) {
-      const int m0 = i * kMR, mr = std::min(kMR, M - m0);
       const float* Ap = pb.a.data() + size_t(i) * K * kMR;
-      float* Cb = C + size_t(m0) * ldc + n0;
-      switch (mr) {
+      float* Cb = C + size_t(start[i]) * ldc + n0;
+      switch (rows[i]) {
         case 6: micro_avx2<6>(Ap, Bp, K, Cb, ldc, nv, accumulate); break;
         case 5: micro_avx2<5>(Ap, Bp, K, Cb, ldc, nv, accumulate); break;
         case 4: micro_avx2<4>(Ap, Bp, K, Cb, ldc, nv, accumulate); break;
@@ -145,6 +213,69 @@ __attribute__((target("avx2,fma"))) void matmul_avx2(const float* A, size_t lda,
   }
 }
 
+// Stores VM vectors of results for rows m0.. of column n: C[m][n] (+)= acc.
+template <int VM>
+__attribute__((target("avx2,fma"))) inline void store_col(const __m256* acc, float* C, size_t ldc,
+                                                          int m0, int n, bool accumulate) {
+  alignas(32) float tmp[8 * VM];
+  for (int v = 0; v < VM; ++v) _mm256_store_ps(tmp + 8 * v, acc[v]);
+  for (int i = 0; i < 8 * VM; ++i) {
+    float& c = C[size_t(m0 + i) * ldc + n];
+    c = canon_nan(accumulate ? c + tmp[i] : tmp[i]);
+  }
+}
+
+// Narrow kernel: NC columns n0.. of C at once, VM vectors of 8 rows each, A read in place.
+template <MatElem EA, MatElem EB, int NC, int VM>
+__attribute__((target("avx2,fma"))) void narrow_block(const MatView& A, const MatView& B, float* C,
+                                                      size_t ldc, int m0, int n0, int K, bool accumulate) {
+  __m256 acc[NC][VM];
+  for (int c = 0; c < NC; ++c)
+    for (int v = 0; v < VM; ++v) acc[c][v] = _mm256_setzero_ps();
+  for (int k = 0; k < K; ++k) {
+    __m256 a[VM];
+    for (int v = 0; v < VM; ++v) a[v] = load8<EA>(elem_ptr<EA>(A, k, size_t(m0 + 8 * v)));
+    for (int c = 0; c < NC; ++c) {
+      const __m256 b = _mm256_set1_ps(at(B, k, size_t(n0 + c)));
+      for (int v = 0; v < VM; ++v) acc[c][v] = _mm256_fmadd_ps(a[v], b, acc[c][v]);
+    }
+  }
+  for (int c = 0; c < NC; ++c) store_col<VM>(acc[c], C, ldc, m0, n0 + c, accumulate);
+}
+
+template <MatElem EA, MatElem EB, int NC>
+__attribute__((target("avx2,fma"))) void narrow_cols(const MatView& A, const MatView& B, float* C,
+                                                     size_t ldc, int M, int n0, int K, bool accumulate) {
+  int m0 = 0;
+  for (; m0 + 32 <= M; m0 += 32) narrow_block<EA, EB, NC, 4>(A, B, C, ldc, m0, n0, K, accumulate);
+  for (; m0 + 8 <= M; m0 += 8) narrow_block<EA, EB, NC, 1>(A, B, C, ldc, m0, n0, K, accumulate);
+  for (; m0 < M; ++m0)  // fewer than 8 rows left: the scalar definition
+    for (int c = 0; c < NC; ++c) {
+      float acc = 0.0f;
+      for (int k = 0; k < K; ++k) acc = std::fmaf(at(A, k, m0), at(B, k, size_t(n0 + c)), acc);
+      float& out = C[size_t(m0) * ldc + n0 + c];
+      out = canon_nan(accumulate ? out + acc : acc);
+    }
+}
+
+template <MatElem EA, MatElem EB>
+void matmul_narrow(const MatView& A, const MatView& B, float* C, size_t ldc, int M, int N, int K,
+                   bool accumulate) {
+  int n0 = 0;
+  for (; n0 + 3 <= N; n0 += 3) narrow_cols<EA, EB, 3>(A, B, C, ldc, M, n0, K, accumulate);
+  if (N - n0 == 2) narrow_cols<EA, EB, 2>(A, B, C, ldc, M, n0, K, accumulate);
+  if (N - n0 == 1) narrow_cols<EA, EB, 1>(A, B, C, ldc, M, n0, K, accumulate);
+}
+
+template <MatElem EA, MatElem EB>
+void dispatch_avx2(const MatView& A, const MatView& B, float* C, size_t ldc, int M, int N, int K,
+                   bool accumulate) {
+  if (N < kNarrowN)
+    matmul_narrow<EA, EB>(A, B, C, ldc, M, N, K, accumulate);
+  else
+    matmul_avx2<EA, EB>(A, B, C, ldc, M, N, K, accumulate);
+}
+
 }  // namespace
 
 bool matmul_avx2_available() {
@@ -152,16 +283,22 @@ bool matmul_avx2_available() {
   return ok;
 }
 
-void matmul_f32(const float* A, size_t lda, const float* B, size_t ldb, float* C, size_t ldc,
-                int M, int N, int K, bool accumulate, MatmulImpl impl) {
+void matmul(const MatView& A, const MatView& B, float* C, size_t ldc, int M, int N, int K,
+            bool accumulate, MatmulImpl impl) {
   if (M <= 0 || N <= 0) return;
   if (impl == MatmulImpl::Auto) impl = matmul_avx2_available() ? MatmulImpl::Avx2 : MatmulImpl::Scalar;
-  if (impl == MatmulImpl::Avx2) {
-    if (!matmul_avx2_available()) fail("matmul_f32: AVX2+FMA kernel requested but this CPU lacks it");
-    matmul_avx2(A, lda, B, ldb, C, ldc, M, N, K, accumulate);
-  } else {
-    matmul_scalar(A, lda, B, ldb, C, ldc, M, N, K, accumulate);
-  }
+  if (impl == MatmulImpl::Scalar) return matmul_scalar(A, B, C, ldc, M, N, K, accumulate);
+  if (!matmul_avx2_available()) fail("matmul_f32: AVX2+FMA kernel requested but this CPU lacks it");
+  const bool a16 = A.elem == MatElem::BF16, b16 = B.elem == MatElem::BF16;
+  if (a16 && b16) dispatch_avx2<MatElem::BF16, MatElem::BF16>(A, B, C, ldc, M, N, K, accumulate);
+  else if (a16) dispatch_avx2<MatElem::BF16, MatElem::F32>(A, B, C, ldc, M, N, K, accumulate);
+  else if (b16) dispatch_avx2<MatElem::F32, MatElem::BF16>(A, B, C, ldc, M, N, K, accumulate);
+  else dispatch_avx2<MatElem::F32, MatElem::F32>(A, B, C, ldc, M, N, K, accumulate);
+}
+
+void matmul_f32(const float* A, size_t lda, const float* B, size_t ldb, float* C, size_t ldc,
+                int M, int N, int K, bool accumulate, MatmulImpl impl) {
+  matmul({A, lda, MatElem::F32}, {B, ldb, MatElem::F32}, C, ldc, M, N, K, accumulate, impl);
 }
 
 }  // namespace npulab::sim::host

@@ -11,17 +11,37 @@
 // B the moving tile [K][ldb], C the PSUM tile [M][ldc]. Every implementation computes
 // each output with exactly this k-ordered chain of fused multiply-adds, so results are
 // bit-identical between the AVX2+FMA kernel and the portable scalar one (tested).
+//
+// A and B may also be BF16 (MatView): BF16 -> FP32 is exact (the 16 bits become the top
+// half of the FP32 word), so the kernel decodes them while packing, with the same result
+// as decoding into an FP32 buffer first but without that extra pass over memory.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace npulab::sim::host {
 
 enum class MatmulImpl { Auto, Scalar, Avx2 };
+
+// Element type of a MatView.
+enum class MatElem : uint8_t { F32, BF16 };
+
+// A k-major matrix in host memory: element (k, i) at data + (k * ld + i) elements.
+// data must be aligned to its element size.
+struct MatView {
+  const void* data = nullptr;
+  size_t ld = 0;
+  MatElem elem = MatElem::F32;
+};
 
 // True when this CPU can run the AVX2+FMA kernel.
 bool matmul_avx2_available();
 
 void matmul_f32(const float* A, size_t lda, const float* B, size_t ldb, float* C, size_t ldc,
                 int M, int N, int K, bool accumulate, MatmulImpl impl = MatmulImpl::Auto);
+
+// The same product with F32 or BF16 operands read in place.
+void matmul(const MatView& A, const MatView& B, float* C, size_t ldc, int M, int N, int K,
+            bool accumulate, MatmulImpl impl = MatmulImpl::Auto);
 
 }  // namespace npulab::sim::host

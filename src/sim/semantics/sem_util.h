@@ -27,9 +27,7 @@ inline float* fbuf(int slot, size_t n) { return scratch<float>(slot, n); }
 // Shared by dma_copy and tensor_copy, whose data semantics are the same copy-with-cast.
 inline void copy_cast(ExecCtx& ctx, const isa::TensorRef& dst, const isa::TensorRef& src) {
   if (dst.dtype == src.dtype) {
-    auto* buf = scratch<uint8_t>(0, src.bytes());
-    gather_raw(ctx, src, buf);
-    scatter_raw(ctx, dst, buf);
+    copy_raw(ctx, dst, src);
   } else {
     float* buf = fbuf(0, src.elems());
     gather_f32(ctx, src, buf);
@@ -111,7 +109,7 @@ inline uint8_t* dense_rows(const ExecCtx& ctx, const isa::TensorRef& r, uint64_t
     expect *= r.dims[k].size;
   }
   *row_bytes = sp->bytes_per_partition();
-  return sp->row(r.part_start) + effective_offset(r, ctx.regs);
+  return sp->data_row(r.part_start) + effective_offset(r, ctx.regs);
 }
 
 // Read an operand as raw elements of dtype `target`: a raw copy when the dtypes agree

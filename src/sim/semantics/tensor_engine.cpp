@@ -23,6 +23,26 @@
 #include "sim/semantics/sem_util.h"
 
 namespace npulab::sim {
+namespace {
+
+// A matmul input as the host kernel reads it: in place when the tile is F32 or BF16 with
+// dense rows in SBUF/PSUM (row k = partition k) and cannot overlap dst (the kernel writes
+// dst while it still reads its inputs), else decoded into scratch slot `slot`.
+host::MatView operand_view(const ExecCtx& ctx, const isa::TensorRef& r, const isa::TensorRef& dst,
+                           int slot) {
+  uint64_t row_bytes = 0;
+  if ((r.dtype == DType::F32 || r.dtype == DType::BF16) && !may_overlap(ctx, r, dst)) {
+    const uint64_t esz = dtype_size(r.dtype);
+    if (const uint8_t* base = sem::dense_rows(ctx, r, &row_bytes);
+        base && row_bytes % esz == 0 && reinterpret_cast<uintptr_t>(base) % esz == 0)
+      return {base, row_bytes / esz, r.dtype == DType::F32 ? host::MatElem::F32 : host::MatElem::BF16};
+  }
+  float* buf = sem::fbuf(slot, r.elems());
+  gather_f32(ctx, r, buf);
+  return {buf, r.free_elems(), host::MatElem::F32};
+}
+
+}  // namespace
 
 void sem_matmul(const isa::Instr& in, ExecCtx& ctx) {
   sem::check_operands(in, ctx, 3);
@@ -38,22 +58,18 @@ void sem_matmul(const isa::Instr& in, ExecCtx& ctx) {
          dst.free_elems());
   if (dst.dtype != DType::F32)
     fail("matmul: dst (PSUM accumulator) must be f32, got {}", dtype_name(dst.dtype));
-  float* S = sem::fbuf(0, K * M);
-  float* B = sem::fbuf(1, K * N);
-  gather_f32(ctx, st, S);
-  gather_f32(ctx, mv, B);
+  const host::MatView S = operand_view(ctx, st, dst, 0), B = operand_view(ctx, mv, dst, 1);
   const bool start = in.flags & isa::F_START;
   // PSUM tiles are normally dense rows: accumulate in place (no gather/scatter copies).
   uint64_t row_bytes = 0;
   if (uint8_t* base = sem::dense_rows(ctx, dst, &row_bytes); base && row_bytes % 4 == 0 &&
                                                             reinterpret_cast<uintptr_t>(base) % 4 == 0) {
-    host::matmul_f32(S, M, B, N, reinterpret_cast<float*>(base), row_bytes / 4, int(M), int(N),
-                     int(K), !start);
+    host::matmul(S, B, reinterpret_cast<float*>(base), row_bytes / 4, int(M), int(N), int(K), !start);
     return;
   }
   float* C = sem::fbuf(2, M * N);
   if (!start) gather_f32(ctx, dst, C);
-  host::matmul_f32(S, M, B, N, C, N, int(M), int(N), int(K), !start);
+  host::matmul(S, B, C, N, int(M), int(N), int(K), !start);
   scatter_f32(ctx, dst, C);
 }
 
