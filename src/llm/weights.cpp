@@ -143,6 +143,10 @@ void check_weights_against_config(const Weights& w, const ModelConfig& c) {
           fail("{}: tensor '{}' present but the config has no QKV bias", w.source(), L(b));
     }
     if (c.is_moe()) {
+      // Experts beyond the config's count would be silently unused: a config mismatch.
+      const std::string extra = expert_tensor(l, c.n_experts, "w1");
+      if (w.find(extra))
+        fail("{}: tensor '{}' present but the config has {} experts per layer", w.source(), extra, c.n_experts);
       expect(L("ffn.router"), {c.n_experts, c.dim});
       for (int64_t e = 0; e < c.n_experts; ++e) {
         expect(expert_tensor(l, e, "w1"), {c.hidden_dim, c.dim});
@@ -150,6 +154,8 @@ void check_weights_against_config(const Weights& w, const ModelConfig& c) {
         expect(expert_tensor(l, e, "w3"), {c.hidden_dim, c.dim});
       }
     } else {
+      if (w.find(L("ffn.router")))
+        fail("{}: tensor '{}' present but the config is a dense model (no experts)", w.source(), L("ffn.router"));
       expect(L("ffn.w1"), {c.hidden_dim, c.dim});
       expect(L("ffn.w2"), {c.dim, c.hidden_dim});
       expect(L("ffn.w3"), {c.hidden_dim, c.dim});

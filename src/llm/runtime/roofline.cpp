@@ -1,12 +1,24 @@
 #include "llm/runtime/roofline.h"
 
+#include <algorithm>
+
 namespace npulab::llm::runtime {
+
+namespace {
+// FFN weights one token-step touches per layer: dense 3*dim*hidden; MoE the router plus the
+// experts actually used — at most `routed` (tokens x top-k) distinct experts of E.
+double ffn_params(const ModelConfig& c, int64_t routed) {
+  const double one = 3.0 * double(c.dim) * double(c.hidden_dim);
+  if (!c.is_moe()) return one;
+  return double(std::min<int64_t>(c.n_experts, routed)) * one + double(c.dim) * double(c.n_experts);
+}
+}  // namespace
 
 DecodeBound decode_bound(const compile::ModelLayout& L, int64_t context, int64_t batch) {
   const ModelConfig& c = L.config();
   const double w = double(dtype_size(L.mm_dtype())), kv = double(dtype_size(L.kv_dtype()));
-  const double mats = double(c.n_layers) * double(c.dim * (c.q_dim() + 2 * c.kv_dim()) + c.q_dim() * c.dim +
-                                                  3 * c.dim * c.hidden_dim) +
+  const double mats = double(c.n_layers) * (double(c.dim * (c.q_dim() + 2 * c.kv_dim()) + c.q_dim() * c.dim) +
+                                            ffn_params(c, batch * c.n_experts_per_tok)) +
                       double(c.dim) * double(c.vocab_size);
   const double kv_read = 2.0 * double(c.n_layers) * double(batch) * double(c.kv_dim()) * double(context + 1) * kv;
   const double kv_write = 2.0 * double(c.n_layers) * double(batch) * double(c.kv_dim()) * kv;
@@ -21,7 +33,9 @@ DecodeBound decode_bound(const compile::ModelLayout& L, int64_t context, int64_t
 PrefillBound prefill_bound(const compile::ModelLayout& L, int64_t tokens) {
   const ModelConfig& c = L.config();
   const double T = double(tokens);
-  const double proj = double(c.dim * (c.q_dim() + 2 * c.kv_dim()) + c.q_dim() * c.dim + 3 * c.dim * c.hidden_dim);
+  // Per token: MoE models count the top-k experts each token is routed to (useful FLOPs).
+  const double proj = double(c.dim * (c.q_dim() + 2 * c.kv_dim()) + c.q_dim() * c.dim) +
+                      ffn_params(c, c.is_moe() ? c.n_experts_per_tok : 1);
   // Causal attention: QK^T and PV over T*(T+1)/2 (query, key) pairs per head.
   const double attn = 2.0 * 2.0 * double(c.n_heads) * double(c.head_dim) * T * (T + 1) / 2.0;
   PrefillBound b;

@@ -3,6 +3,8 @@
 //          KV cache it attends to, the K/V it appends) over HBM bandwidth — of the chip, and
 //          of one core's DMA engines, which bind first since the program uses one core;
 //  prefill: matmul FLOPs (projections + causal attention) over the tensor-engine peak.
+// MoE models count the router and only the experts in use: decode moves at most
+// min(E, batch x top-k) experts per layer; prefill FLOPs count each token's top-k experts.
 #pragma once
 #include <cstdint>
 

@@ -1,0 +1,91 @@
+// Mixtral-format checkpoints: HF names -> canonical MoE names, the tiny fixture's config
+// and shapes, and config/tensor mismatches reported with the file and tensor.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "llm/tensor_names.h"
+#include "llm_test_util.h"
+
+namespace npulab::llm {
+namespace {
+
+TEST(MoeLoader, HfNamesMapToCanonicalExpertNames) {
+  std::string out;
+  EXPECT_EQ(hf_to_canonical("model.layers.3.block_sparse_moe.gate.weight", out), NameMatch::Mapped);
+  EXPECT_EQ(out, "layers.3.ffn.router");
+  EXPECT_EQ(hf_to_canonical("model.layers.3.block_sparse_moe.experts.7.w2.weight", out), NameMatch::Mapped);
+  EXPECT_EQ(out, "layers.3.ffn.experts.7.w2");
+  EXPECT_EQ(out, expert_tensor(3, 7, "w2"));
+  EXPECT_EQ(hf_to_canonical("model.layers.0.block_sparse_moe.experts.0.w1.weight", out), NameMatch::Mapped);
+  EXPECT_EQ(out, "layers.0.ffn.experts.0.w1");
+  for (const char* bad : {"model.layers.0.block_sparse_moe.experts.0.w4.weight",
+                          "model.layers.0.block_sparse_moe.experts.x.w1.weight",
+                          "model.layers.0.block_sparse_moe.experts.-1.w1.weight",
+                          "model.layers.0.block_sparse_moe.gate.bias"})
+    EXPECT_EQ(hf_to_canonical(bad, out), NameMatch::Unknown) << bad;
+}
+
+TEST(MoeLoader, TinyMixtralFixtureLoads) {
+  Model m = load_model(test::tiny_path("mixtral"));
+  EXPECT_EQ(m.format, "hf");
+  EXPECT_EQ(m.config.arch, "mixtral");
+  EXPECT_TRUE(m.config.is_moe());
+  EXPECT_EQ(m.config.n_experts, 4);
+  EXPECT_EQ(m.config.n_experts_per_tok, 2);
+  EXPECT_EQ(m.config.n_kv_heads, 2);
+  EXPECT_EQ(m.config.sliding_window, 0);  // "sliding_window": null
+  EXPECT_EQ(m.weights->get("layers.1.ffn.router").shape, (std::vector<int64_t>{4, 64}));
+  EXPECT_EQ(m.weights->get(expert_tensor(1, 3, "w1")).shape, (std::vector<int64_t>{32, 64}));
+  EXPECT_EQ(m.weights->get(expert_tensor(0, 2, "w2")).shape, (std::vector<int64_t>{64, 32}));
+  EXPECT_EQ(m.weights->find("layers.0.ffn.w1"), nullptr);
+}
+
+// A copy of the fixture with config.json edited by `edit`.
+std::string edited_copy(const test::ScratchDir& dir, const std::function<void(nlohmann::json&)>& edit) {
+  namespace fs = std::filesystem;
+  const fs::path src = test::tiny_path("mixtral");
+  fs::create_directories(dir.path("m"));
+  fs::copy_file(src / "model.safetensors", dir.path("m/model.safetensors"));
+  nlohmann::json cfg = test::read_json((src / "config.json").string());
+  edit(cfg);
+  dir.write("m/config.json", cfg.dump());
+  return dir.path("m");
+}
+
+TEST(MoeLoader, ConfigTensorMismatchesAreClearErrors) {
+  {
+    test::ScratchDir d;
+    const std::string p = edited_copy(d, [](nlohmann::json& j) { j["num_local_experts"] = 5; });
+    EXPECT_ERROR_CONTAINS(load_model(p), "'layers.0.ffn.router' has shape [4, 64], config implies [5, 64]");
+  }
+  {
+    test::ScratchDir d;
+    const std::string p = edited_copy(d, [](nlohmann::json& j) { j["num_local_experts"] = 3; });
+    EXPECT_ERROR_CONTAINS(load_model(p), "layers.0.ffn.experts.3.w1", "config has 3 experts");
+  }
+  {
+    test::ScratchDir d;
+    const std::string p = edited_copy(d, [](nlohmann::json& j) { j["intermediate_size"] = 48; });
+    EXPECT_ERROR_CONTAINS(load_model(p), "layers.0.ffn.experts.0.w1", "shape [32, 64]", "[48, 64]");
+  }
+  {
+    test::ScratchDir d;
+    const std::string p = edited_copy(d, [](nlohmann::json& j) { j["num_experts_per_tok"] = 5; });
+    EXPECT_ERROR_CONTAINS(load_model(p), "n_experts_per_tok");
+  }
+  {
+    test::ScratchDir d;
+    const std::string p = edited_copy(d, [](nlohmann::json& j) { j.erase("num_local_experts"); });
+    EXPECT_ERROR_CONTAINS(load_model(p), "num_local_experts");
+  }
+  {
+    // The same tensors under a dense architecture: the router is not a dense weight.
+    test::ScratchDir d;
+    const std::string p = edited_copy(d, [](nlohmann::json& j) { j["architectures"] = {"LlamaForCausalLM"}; });
+    EXPECT_ERROR_CONTAINS(load_model(p), "ffn.router");
+  }
+}
+
+}  // namespace
+}  // namespace npulab::llm
