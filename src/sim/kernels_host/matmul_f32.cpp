@@ -4,8 +4,9 @@
 // rows x 16 output columns lives in 12 ymm accumulators for the whole k loop, so each
 // output still gets exactly one k-ordered chain of fused multiply-adds starting at +0
 // (_mm256_fmadd_ps rounds once per step, exactly like std::fmaf). Operands are packed
-// once per call, decoding BF16 on the way: B into 16-column panels [K][16] (zero padded)
-// that stay in L1 while every 6-row block of A ([K][6], zero padded) streams past them.
+// once per call in one pass over the rows, decoding BF16 on the way: B into 16-column
+// panels [K][16] (zero padded), each of which stays in L1 while every 6-row block of A
+// ([K][6], zero padded) streams past it.
 // Padding only feeds columns/rows that are never stored, so it cannot change a stored
 // result. M = 6q + 1 or 6q + 2 ends with 4-row blocks instead of a 1- or 2-row block,
 // whose few independent accumulators would leave the FMA units waiting on latency.
@@ -48,11 +49,15 @@ inline float bf16_bits_to_f32(uint16_t h) {
   return f;
 }
 
-// Element (k, i) of a view, decoded exactly to FP32.
+// Element (k, i) of a view, decoded exactly to FP32 (element type known at compile time).
+template <MatElem E>
 inline float at(const MatView& v, size_t k, size_t i) {
   const size_t j = k * v.ld + i;
-  if (v.elem == MatElem::BF16) return bf16_bits_to_f32(static_cast<const uint16_t*>(v.data)[j]);
-  return static_cast<const float*>(v.data)[j];
+  if constexpr (E == MatElem::BF16) return bf16_bits_to_f32(static_cast<const uint16_t*>(v.data)[j]);
+  else return static_cast<const float*>(v.data)[j];
+}
+inline float at(const MatView& v, size_t k, size_t i) {
+  return v.elem == MatElem::BF16 ? at<MatElem::BF16>(v, k, i) : at<MatElem::F32>(v, k, i);
 }
 
 // The reference definition, one output at a time. Used where AVX2+FMA is missing and
@@ -156,23 +161,39 @@ int row_blocks(int M, int* start, int* rows) {
   return n;
 }
 
-// Packs rows [m0, m0 + mr) of A as [K][kMR], zero padded.
-template <MatElem E>
-void pack_a(const MatView& A, int m0, int mr, int K, float* dst) {
-  for (int k = 0; k < K; ++k)
-    for (int r = 0; r < kMR; ++r) dst[size_t(k) * kMR + r] = r < mr ? at(A, k, size_t(m0 + r)) : 0.0f;
-}
+// Packs A into row blocks [K][kMR] (block i at Ap + i * K * kMR, zero padded) and B into
+// 16-column panels [K][kNR] (panel j at Bp + j * panel_stride(K), zero padded), in one
+// pass over the rows k. Row by row matters: SBUF partitions are a multiple of 4 KiB
+// apart, so walking one column block down all rows would hit the same cache set every
+// time; for the same reason panels are one cache line more than K * 64 bytes apart.
+inline size_t panel_stride(int K) { return size_t(K) * kNR + kNR; }
 
-// Packs columns [n0, n0 + nv) of B as [K][kNR] (32-byte aligned rows), zero padded.
-template <MatElem E>
-__attribute__((target("avx2,fma"))) void pack_b(const MatView& B, int n0, int nv, int K, float* dst) {
+template <MatElem EA, MatElem EB>
+__attribute__((target("avx2,fma"))) void pack_all(const MatView& A, const MatView& B, int N, int K, int mblocks, const int* start, const int* rows,
+                                                  float* Ap, float* Bp) {
+  const int full_panels = N / kNR, tail = N % kNR;
+  constexpr int kAhead = 6;  // rows prefetched ahead: rows are too short for the HW prefetcher
+  const size_t a_bytes = size_t(start[mblocks - 1] + rows[mblocks - 1]) * (EA == MatElem::BF16 ? 2 : 4);
+  const size_t b_bytes = size_t(N) * (EB == MatElem::BF16 ? 2 : 4);
   for (int k = 0; k < K; ++k) {
-    float* d = dst + size_t(k) * kNR;
-    if (nv == kNR) {
-      _mm256_store_ps(d, load8<E>(elem_ptr<E>(B, k, n0)));
-      _mm256_store_ps(d + 8, load8<E>(elem_ptr<E>(B, k, n0 + 8)));
-    } else {
-      for (int c = 0; c < kNR; ++c) d[c] = c < nv ? at(B, k, size_t(n0 + c)) : 0.0f;
+    if (k + kAhead < K) {
+      const char* pa = static_cast<const char*>(elem_ptr<EA>(A, k + kAhead, 0));
+      for (size_t o = 0; o < a_bytes; o += 64) _mm_prefetch(pa + o, _MM_HINT_T0);
+      const char* pb = static_cast<const char*>(elem_ptr<EB>(B, k + kAhead, 0));
+      for (size_t o = 0; o < b_bytes; o += 64) _mm_prefetch(pb + o, _MM_HINT_T0);
+    }
+    for (int i = 0; i < mblocks; ++i) {
+      float* d = Ap + (size_t(i) * K + k) * kMR;
+      for (int r = 0; r < kMR; ++r) d[r] = r < rows[i] ? at<EA>(A, k, size_t(start[i] + r)) : 0.0f;
+    }
+    for (int j = 0; j < full_panels; ++j) {
+      float* d = Bp + size_t(j) * panel_stride(K) + size_t(k) * kNR;
+      _mm256_store_ps(d, load8<EB>(elem_ptr<EB>(B, k, size_t(j) * kNR)));
+      _mm256_store_ps(d + 8, load8<EB>(elem_ptr<EB>(B, k, size_t(j) * kNR + 8)));
+    }
+    if (tail) {
+      float* d = Bp + size_t(full_panels) * panel_stride(K) + size_t(k) * kNR;
+      for (int c = 0; c < kNR; ++c) d[c] = c < tail ? at<EB>(B, k, size_t(full_panels) * kNR + c) : 0.0f;
     }
   }
 }
@@ -192,22 +213,22 @@ __attribute__((target("avx2,fma"))) void matmul_avx2(const MatView& A, const Mat
   auto& pb = pack_buffers();
   // +8 floats so the panel base can be rounded up to 32-byte alignment.
   if (pb.a.size() < size_t(mblocks) * K * kMR) pb.a.resize(size_t(mblocks) * K * kMR);
-  if (pb.b.size() < size_t(K) * kNR + 8) pb.b.resize(size_t(K) * kNR + 8);
+  if (pb.b.size() < size_t(npanels) * panel_stride(K) + 8) pb.b.resize(size_t(npanels) * panel_stride(K) + 8);
   float* Bp = reinterpret_cast<float*>((reinterpret_cast<uintptr_t>(pb.b.data()) + 31) & ~uintptr_t(31));
-  for (int i = 0; i < mblocks; ++i) pack_a<EA>(A, start[i], rows[i], K, pb.a.data() + size_t(i) * K * kMR);
+  pack_all<EA, EB>(A, B, N, K, mblocks, start, rows, pb.a.data(), Bp);
   for (int j = 0; j < npanels; ++j) {
     const int n0 = j * kNR, nv = std::min(kNR, N - n0);
-    pack_b<EB>(B, n0, nv, K, Bp);
+    const float* Bj = Bp + size_t(j) * panel_stride(K);
     for (int i = 0; i < mblocks; ++i) {
-      const float* Ap = pb.a.data() + size_t(i) * K * kMR;
+      const float* Ai = pb.a.data() + size_t(i) * K * kMR;
       float* Cb = C + size_t(start[i]) * ldc + n0;
       switch (rows[i]) {
-        case 6: micro_avx2<6>(Ap, Bp, K, Cb, ldc, nv, accumulate); break;
-        case 5: micro_avx2<5>(Ap, Bp, K, Cb, ldc, nv, accumulate); break;
-        case 4: micro_avx2<4>(Ap, Bp, K, Cb, ldc, nv, accumulate); break;
-        case 3: micro_avx2<3>(Ap, Bp, K, Cb, ldc, nv, accumulate); break;
-        case 2: micro_avx2<2>(Ap, Bp, K, Cb, ldc, nv, accumulate); break;
-        default: micro_avx2<1>(Ap, Bp, K, Cb, ldc, nv, accumulate); break;
+        case 6: micro_avx2<6>(Ai, Bj, K, Cb, ldc, nv, accumulate); break;
+        case 5: micro_avx2<5>(Ai, Bj, K, Cb, ldc, nv, accumulate); break;
+        case 4: micro_avx2<4>(Ai, Bj, K, Cb, ldc, nv, accumulate); break;
+        case 3: micro_avx2<3>(Ai, Bj, K, Cb, ldc, nv, accumulate); break;
+        case 2: micro_avx2<2>(Ai, Bj, K, Cb, ldc, nv, accumulate); break;
+        default: micro_avx2<1>(Ai, Bj, K, Cb, ldc, nv, accumulate); break;
       }
     }
   }
@@ -236,7 +257,7 @@ __attribute__((target("avx2,fma"))) void narrow_block(const MatView& A, const Ma
     __m256 a[VM];
     for (int v = 0; v < VM; ++v) a[v] = load8<EA>(elem_ptr<EA>(A, k, size_t(m0 + 8 * v)));
     for (int c = 0; c < NC; ++c) {
-      const __m256 b = _mm256_set1_ps(at(B, k, size_t(n0 + c)));
+      const __m256 b = _mm256_set1_ps(at<EB>(B, k, size_t(n0 + c)));
       for (int v = 0; v < VM; ++v) acc[c][v] = _mm256_fmadd_ps(a[v], b, acc[c][v]);
     }
   }
@@ -252,7 +273,7 @@ __attribute__((target("avx2,fma"))) void narrow_cols(const MatView& A, const Mat
   for (; m0 < M; ++m0)  // fewer than 8 rows left: the scalar definition
     for (int c = 0; c < NC; ++c) {
       float acc = 0.0f;
-      for (int k = 0; k < K; ++k) acc = std::fmaf(at(A, k, m0), at(B, k, size_t(n0 + c)), acc);
+      for (int k = 0; k < K; ++k) acc = std::fmaf(at<EA>(A, k, m0), at<EB>(B, k, size_t(n0 + c)), acc);
       float& out = C[size_t(m0) * ldc + n0 + c];
       out = canon_nan(accumulate ? out + acc : acc);
     }
