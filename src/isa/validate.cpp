@@ -253,7 +253,30 @@ void validate_at(const Instr& in, uint32_t stream, const arch::ChipConfig& chip,
   check_special(c);
 }
 
+void validate_in_stream(const std::vector<Instr>& code, const arch::ChipConfig& chip, size_t c, size_t s,
+                        size_t i) {
+  const Instr& in = code[i];
+  validate_at(in, uint32_t(s), chip, int64_t(c), int64_t(i));
+  // Control-flow targets: an instruction index of this stream, or its end (= stop).
+  const OpInfo& info = op_info(in.op);
+  for (int k = 0; k < info.num_fields; ++k) {
+    if (info.fields[k].name != "target") continue;
+    int64_t t = info.fields[k].field == Field::iimm0 ? in.iimm0 : in.iimm1;
+    if (t < 0 || uint64_t(t) > code.size())
+      Ctx{in, uint32_t(s), chip, int64_t(c), int64_t(i)}.error(
+          fmt::format("branch target {} outside the stream (0..{})", t, code.size()));
+  }
+}
+
 }  // namespace
+
+void validate_executable_instr(const Executable& exe, const arch::ChipConfig& chip, uint32_t core,
+                               uint32_t stream, uint32_t index) {
+  if (core >= exe.cores.size() || stream >= exe.cores[core].streams.size() ||
+      index >= exe.cores[core].streams[stream].size())
+    fail("core {}, stream {}, instr {} does not exist", core, stream, index);
+  validate_in_stream(exe.cores[core].streams[stream], chip, core, stream, index);
+}
 
 void validate_instr(const Instr& in, uint32_t stream, const arch::ChipConfig& chip) {
   validate_at(in, stream, chip, -1, -1);
@@ -264,21 +287,8 @@ void validate_executable(const Executable& exe, const arch::ChipConfig& chip) {
     fail("executable uses {} cores but {} has {} per chip", exe.cores.size(), chip.name, chip.cores_per_chip);
   for (size_t c = 0; c < exe.cores.size(); ++c) {
     const auto& streams = exe.cores[c].streams;
-    for (size_t s = 0; s < streams.size(); ++s) {
-      for (size_t i = 0; i < streams[s].size(); ++i) {
-        const Instr& in = streams[s][i];
-        validate_at(in, uint32_t(s), chip, int64_t(c), int64_t(i));
-        // Control-flow targets: an instruction index of this stream, or its end (= stop).
-        const OpInfo& info = op_info(in.op);
-        for (int k = 0; k < info.num_fields; ++k) {
-          if (info.fields[k].name != "target") continue;
-          int64_t t = info.fields[k].field == Field::iimm0 ? in.iimm0 : in.iimm1;
-          if (t < 0 || uint64_t(t) > streams[s].size())
-            Ctx{in, uint32_t(s), chip, int64_t(c), int64_t(i)}.error(
-                fmt::format("branch target {} outside the stream (0..{})", t, streams[s].size()));
-        }
-      }
-    }
+    for (size_t s = 0; s < streams.size(); ++s)
+      for (size_t i = 0; i < streams[s].size(); ++i) validate_in_stream(streams[s], chip, c, s, i);
   }
   for (const auto& t : exe.tensors) {
     i128 end = i128(t.hbm_offset) + i128(t.bytes());

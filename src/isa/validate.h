@@ -10,5 +10,8 @@ namespace npulab::isa {
 
 void validate_instr(const Instr& in, uint32_t stream, const arch::ChipConfig& chip);  // throws Error
 void validate_executable(const Executable& exe, const arch::ChipConfig& chip);       // throws Error
+// The checks validate_executable applies to one of its instructions (e.g. after patching it).
+void validate_executable_instr(const Executable& exe, const arch::ChipConfig& chip, uint32_t core,
+                               uint32_t stream, uint32_t index);
 
 }  // namespace npulab::isa

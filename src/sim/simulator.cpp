@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "isa/validate.h"
 #include "sim/scheduler/event_loop.h"
+#include "sim/scheduler/prepared.h"
 
 namespace npulab::sim {
 
@@ -57,18 +58,73 @@ const arch::ChipConfig& Chip::config() const { return impl_->cfg; }
 Mode Chip::mode() const { return impl_->mode; }
 Hbm& Chip::hbm() { return impl_->hbm; }
 
+namespace {
+
+void check_cores(const isa::Executable& exe, const arch::ChipConfig& cfg) {
+  if (exe.cores.size() > cfg.cores_per_chip)
+    fail("executable '{}' uses {} cores but chip '{}' has {}", exe.name, exe.cores.size(), cfg.name,
+         cfg.cores_per_chip);
+}
+
+}  // namespace
+
 SimResult Chip::run(const isa::Executable& exe, const SimOptions& opts) {
-  if (exe.cores.size() > impl_->cfg.cores_per_chip)
-    fail("executable '{}' uses {} cores but chip '{}' has {}", exe.name, exe.cores.size(),
-         impl_->cfg.name, impl_->cfg.cores_per_chip);
+  check_cores(exe, impl_->cfg);
   isa::validate_executable(exe, impl_->cfg);
+  const PreparedExe prog = prepare_executable(impl_->cfg, exe);
+  return run_prepared(prog, opts);
+}
+
+PreparedProgram Chip::prepare(const isa::Executable& exe) const {
+  check_cores(exe, impl_->cfg);
+  isa::validate_executable(exe, impl_->cfg);
+  PreparedProgram p;
+  p.p_ = std::make_unique<PreparedExe>(prepare_executable(impl_->cfg, exe));
+  return p;
+}
+
+SimResult Chip::run(const PreparedProgram& prog, const SimOptions& opts) {
+  if (!prog.p_) fail("Chip::run: the prepared program was moved from");
+  if (prog.p_->chip != &impl_->cfg)
+    fail("Chip::run: program '{}' was prepared for another sim::Chip; prepare it on this one",
+         prog.p_->exe->name);
+  return run_prepared(*prog.p_, opts);
+}
+
+SimResult Chip::run_prepared(const PreparedExe& prog, const SimOptions& opts) {
+  const isa::Executable& exe = *prog.exe;
   impl_->load_constants(exe);
   // A timing-only chip has no storage, so it runs timing-only whatever the options say;
   // a functional chip can also be asked for a timing-only run.
   const Mode mode = impl_->mode == Mode::TimingOnly || opts.mode == Mode::TimingOnly
                         ? Mode::TimingOnly
                         : Mode::Functional;
-  return run_schedule(impl_->cfg, mode, impl_->memories(exe.cores.size()), exe, opts);
+  return run_schedule(mode, impl_->memories(exe.cores.size()), prog, opts);
+}
+
+PreparedProgram::PreparedProgram() = default;
+PreparedProgram::PreparedProgram(PreparedProgram&&) noexcept = default;
+PreparedProgram& PreparedProgram::operator=(PreparedProgram&&) noexcept = default;
+PreparedProgram::~PreparedProgram() = default;
+
+const isa::Executable& PreparedProgram::executable() const { return *p_->exe; }
+
+void PreparedProgram::refresh(uint32_t core, uint32_t stream, uint32_t pc) {
+  const isa::Executable& exe = *p_->exe;
+  isa::validate_executable_instr(exe, *p_->chip, core, stream, pc);
+  const auto& code = exe.cores[core].streams[stream];
+  for (PreparedStream& ps : p_->streams)
+    if (ps.core == core && ps.stream == stream) {
+      if (ps.code != code.data() || ps.size != code.size())
+        fail("PreparedProgram::refresh: stream {} of core {} changed size; prepare the program again",
+             isa::stream_name(stream), core);
+      return prepare_instr(*p_->chip, ps, pc);
+    }
+}
+
+void PreparedProgram::refresh_all() {
+  isa::validate_executable(*p_->exe, *p_->chip);
+  *p_ = prepare_executable(*p_->chip, *p_->exe);
 }
 
 }  // namespace npulab::sim

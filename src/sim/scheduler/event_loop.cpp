@@ -1,11 +1,12 @@
 // Discrete-event scheduler (see event_loop.h and docs/SIMULATOR.md).
 //
-// Invariant: a stream that is neither done nor blocked has exactly one live event in the
-// heap (its completion, or the time its sequencer is free). A blocked stream has none;
-// it sits in the waiter list of the semaphore of its first unmet wait and gets an event
-// when that semaphore is incremented. DMA transfers first get an activation event (after
-// the fixed latency); their completion time then moves whenever the bandwidth shares
-// change (bandwidth.h), so a stream's events carry a generation and stale ones are
+// Invariant: a stream that is neither done nor blocked nor transferring has exactly one
+// event in the heap (its completion, or the time its sequencer is free). A blocked stream
+// has none; it sits in the waiter heap of the semaphore of its first unmet wait and gets
+// an event when that semaphore is incremented. A DMA gets an activation event (after the
+// fixed latency); its transfer then belongs to the bandwidth model (bandwidth.h), whose
+// finish times move whenever the shares change. The heap holds one completion event per
+// DMA engine (its earliest finish); engine events carry a generation and stale ones are
 // skipped.
 //
 // Control ops (reg_set, reg_add, branch_lt, jump, nop) are interpreted here and occupy
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <optional>
 
 #include "common/error.h"
@@ -28,6 +30,7 @@
 #include "sim/scheduler/dispatch.h"
 #include "sim/scheduler/event_heap.h"
 #include "sim/scheduler/footprint.h"
+#include "sim/scheduler/prepared.h"
 #include "sim/trace/chrome_trace.h"
 
 namespace npulab::sim {
@@ -37,42 +40,21 @@ namespace {
 using isa::Instr;
 using isa::Opcode;
 
-enum class Kind : uint8_t { Control, Stream, Pe, Dma };
-
-// Precomputed per static instruction: its kind and, except on the PE (whose cost depends
-// on the stationary the array holds), its cost, which depends only on operand shapes.
-struct Meta {
-  Cost cost;
-  Kind kind = Kind::Control;
-  bool reg_relative = false;  // some operand has offset_reg >= 0: bounds checked at run time
-  // Copies of the Instr fields every issue needs, so that a race-free timing-only run of
-  // an instruction without waits never touches its (432-byte, cache-missing) Instr.
-  uint8_t num_waits = 0;
-  int16_t signal = -1;
-  uint32_t wait_begin = 0;  // this instruction's waits: StreamRt::waits[wait_begin ..]
-};
-
 struct StreamRt {
   const Instr* code = nullptr;
-  const Meta* meta = nullptr;
-  const isa::SemWait* waits = nullptr;  // dense copy of the stream's waits (see Meta)
+  const Meta* meta = nullptr;           // prepared.h: a race-free timing-only issue of an
+  const isa::SemWait* waits = nullptr;  // instruction with static operands reads only these
+  const Cost* costs = nullptr;          // and never the (432-byte) Instr
   uint32_t size = 0, core = 0, stream = 0, pc = 0;
   uint32_t dma_engine = 0;     // global DMA engine index (DMA queues only)
   int64_t* regs = nullptr;
   int64_t seq_at = 0;          // ps: the sequencer is free from here on
   int64_t complete_at = 0;     // ps: completion of the in-flight instruction
   int32_t pending_signal = -1;
-  uint32_t gen = 0;            // generation of the live event (older events are stale)
   bool in_flight = false, blocked = false, done = false;
-  bool dma_active = false;     // DMA transfer registered with the bandwidth model
   int64_t issue_at = 0;        // ps: issue of the in-flight DMA (for stats and trace)
   uint32_t dma_pc = 0;         // pc of the in-flight DMA
-  Cost dma_cost;               // cost of the in-flight DMA
-  // The DMA completion event physically in the heap (see apply_dma_changes): its time,
-  // and the sequence number reserved for complete_at when it moved later.
-  bool dma_ev_live = false;
-  int64_t dma_ev_t = 0;
-  uint64_t complete_seq = 0;
+  const Cost* dma_cost = nullptr;  // cost of the in-flight DMA
   int64_t busy_ps = 0;
   uint64_t instrs = 0;
   ExecCtx ectx;
@@ -81,30 +63,44 @@ struct StreamRt {
 
 struct CoreRt {
   std::vector<int64_t> sems;
-  // Per semaphore: blocked global stream ids with the value they wait for, in blocking
-  // order. A signal wakes only the waiters it satisfies (waking the others would only
-  // make them re-check and re-block: with many DMA queues waiting on one semaphore that
-  // was most of the host time); the woken ones keep their relative order.
+  // Per semaphore: a min-heap of the blocked global stream ids by (value they wait for,
+  // blocking order). A signal wakes only the waiters it satisfies, in blocking order
+  // (waking the others would only make them re-check and re-block: with many DMA queues
+  // waiting on one semaphore that was most of the host time). Semaphores only grow by 1
+  // and a stream blocks only while sem < target, so the waiters a signal satisfies are
+  // exactly those whose target equals the new value: the heap's front.
   struct Waiter {
-    uint32_t g;
     int64_t target;
+    uint64_t order;
+    uint32_t g;
+    bool operator>(const Waiter& o) const {
+      return target != o.target ? target > o.target : order > o.order;
+    }
   };
   std::vector<std::vector<Waiter>> waiters;
   TensorEngineState pe;
 };
 
+// Per DMA engine: its completion event (the earliest finish among its transfers).
+struct EngineRt {
+  uint32_t gen = 0;      // generation of the live event (older events are stale)
+  bool ev_live = false;  // an event of this generation is in the heap, at ev_t
+  int64_t ev_t = 0;
+  int64_t due = 0;       // ps: the engine's next finish; due_seq: its reserved sequence
+  uint64_t due_seq = 0;
+};
+
+enum class EvKind : uint8_t { Stream, DmaStart, DmaEngine };
 struct Ev {
   int64_t t;
   uint64_t seq;
-  uint32_t g;
-  uint32_t gen;       // stream events: must equal the stream's gen to be live
-  bool activate_dma;  // DMA transfer start (after the fixed latency)
+  uint32_t id;   // stream (Stream, DmaStart) or DMA engine (DmaEngine)
+  uint32_t gen;  // DmaEngine: must equal the engine's gen to be live
+  EvKind kind;
 };
 struct EvEarlier {
   bool operator()(const Ev& a, const Ev& b) const { return a.t != b.t ? a.t < b.t : a.seq < b.seq; }
 };
-
-int64_t ns_to_ps(double ns) { return std::max<int64_t>(1, std::llround(ns * 1000.0)); }
 
 std::string where(const isa::Executable& exe, uint32_t core, uint32_t stream, uint32_t pc) {
   return fmt::format("core{}.{}[{}] `{}`", core, isa::stream_name(stream), pc,
@@ -113,10 +109,8 @@ std::string where(const isa::Executable& exe, uint32_t core, uint32_t stream, ui
 
 class Runner {
  public:
-  Runner(const arch::ChipConfig& chip, Mode mode, const ChipMemories& mem,
-         const isa::Executable& exe, const SimOptions& opts)
-      : chip_(chip), mode_(mode), exe_(exe), opts_(opts),
-        dma_(uint32_t(exe.cores.size()) * chip.dma.engines_per_core, chip.hbm.bandwidth_gbps) {
+  Runner(Mode mode, const ChipMemories& mem, const PreparedExe& prog, const SimOptions& opts)
+      : chip_(*prog.chip), mode_(mode), exe_(*prog.exe), prog_(prog), opts_(opts), dma_(0, 0, 0) {
     setup(mem);
   }
 
@@ -124,9 +118,10 @@ class Runner {
 
  private:
   void setup(const ChipMemories& mem);
-  void push(int64_t t, uint32_t g) { heap_.push(Ev{t, seq_++, g, streams_[g].gen, false}); }
+  void push(int64_t t, uint32_t g) { heap_.push(Ev{t, seq_++, g, 0, EvKind::Stream}); }
   void apply_dma_changes();
-  void finish_dma(uint32_t g, int64_t now);
+  void engine_event(const Ev& ev);
+  void complete(uint32_t g, int64_t now);
   // Index of the first wait of the instruction at s.pc that does not hold, or -1.
   int unmet_wait(const StreamRt& s, const Meta& m) const;
   int64_t wait_target(const StreamRt& s, const isa::SemWait& w) const {
@@ -153,17 +148,18 @@ class Runner {
   const arch::ChipConfig& chip_;
   Mode mode_;
   const isa::Executable& exe_;
+  const PreparedExe& prog_;
   const SimOptions& opts_;
   DmaFluid dma_;
+  std::vector<EngineRt> engines_;
   std::vector<StreamRt> streams_;
-  std::vector<std::vector<Meta>> metas_;
-  std::vector<std::vector<isa::SemWait>> waits_;
-  std::vector<std::vector<int64_t>> regfiles_;
+  std::vector<int64_t> regfile_;  // registers_per_engine per stream
   std::vector<CoreRt> cores_;
   QuadHeap<Ev, EvEarlier> heap_;
-  uint64_t seq_ = 0, executed_ = 0;
+  uint64_t seq_ = 0, executed_ = 0, blocks_ = 0;
   int64_t end_ps_ = 0;
   double flops_ = 0, hbm_read_ = 0, hbm_write_ = 0;
+  Cost pe_cost_;  // cost of the tensor-engine instruction being issued
   std::optional<race::RaceDetector> races_;
   std::optional<trace::ChromeTrace> trace_;
 };
@@ -176,68 +172,21 @@ void Runner::setup(const ChipMemories& mem) {
     cores_[c].waiters.resize(nsem);
   }
   const bool functional = mode_ == Mode::Functional;
-  metas_.resize(0);
-  for (size_t c = 0; c < exe_.cores.size(); ++c) {
-    for (size_t s = 0; s < exe_.cores[c].streams.size(); ++s) {
-      const auto& code = exe_.cores[c].streams[s];
-      if (code.empty()) continue;
-      StreamRt rt;
-      rt.code = code.data();
-      rt.size = uint32_t(code.size());
-      rt.core = uint32_t(c);
-      rt.stream = uint32_t(s);
-      if (s >= isa::kNumFixedStreams)
-        rt.dma_engine = uint32_t(c) * chip_.dma.engines_per_core +
-                        uint32_t(s - isa::kNumFixedStreams) % chip_.dma.engines_per_core;
-      std::vector<Meta> meta(code.size());
-      std::vector<isa::SemWait> waits;
-      CostCtx cctx{&chip_, {}, nullptr, uint32_t(s)};
-      for (size_t pc = 0; pc < code.size(); ++pc) {
-        const Instr& in = code[pc];
-        Meta& m = meta[pc];
-        // Defensive checks of what the scheduler indexes with (validation covers the
-        // rest), in the same pass as the Meta so each Instr is read from memory once.
-        auto bad = [&](const char* what) {
-          fail("{}: {}", where(exe_, uint32_t(c), uint32_t(s), pc), what);
-        };
-        if (in.num_waits > isa::kMaxWaits) bad("too many semaphore waits");
-        for (uint32_t w = 0; w < in.num_waits; ++w) {
-          if (in.waits[w].sem >= nsem) bad("wait on a semaphore the core does not have");
-          if (in.waits[w].reg >= int(nreg)) bad("wait uses a register the engine does not have");
-        }
-        if (in.signal >= int(nsem)) bad("signal of a semaphore the core does not have");
-        if (((is_control(in.op) && in.op != Opcode::nop && in.op != Opcode::jump) || in.op == Opcode::reg_load) &&
-            in.reg0 >= nreg)
-          bad("register does not exist");
-        for (const auto& t : in.t)
-          if (t.used() && t.offset_reg >= int(nreg)) bad("offset register does not exist");
-        for (const auto& t : in.t) m.reg_relative |= t.used() && t.offset_reg >= 0;
-        m.num_waits = in.num_waits;
-        m.signal = in.signal;
-        m.wait_begin = uint32_t(waits.size());
-        waits.insert(waits.end(), in.waits.begin(), in.waits.begin() + in.num_waits);
-        if (is_control(in.op))
-          m.kind = Kind::Control;
-        else if (in.op == Opcode::matmul || in.op == Opcode::transpose)
-          m.kind = Kind::Pe;
-        else if (in.op == Opcode::dma_copy)
-          m.kind = Kind::Dma;
-        else
-          m.kind = Kind::Stream;
-        if (m.kind != Kind::Pe) m.cost = kCostTable[size_t(in.op)](in, cctx);
-      }
-      metas_.push_back(std::move(meta));
-      waits_.push_back(std::move(waits));
-      regfiles_.emplace_back(nreg, 0);
-      streams_.push_back(rt);
-    }
-  }
+  streams_.resize(prog_.streams.size());
+  regfile_.assign(prog_.streams.size() * nreg, 0);
   for (size_t g = 0; g < streams_.size(); ++g) {
+    const PreparedStream& ps = prog_.streams[g];
     StreamRt& s = streams_[g];
-    s.meta = metas_[g].data();
-    s.waits = waits_[g].data();
-    s.regs = regfiles_[g].data();
-    const std::span<const int64_t> regs(regfiles_[g].data(), regfiles_[g].size());
+    s.code = ps.code;
+    s.size = ps.size;
+    s.core = ps.core;
+    s.stream = ps.stream;
+    s.dma_engine = ps.dma_engine;
+    s.meta = ps.meta.data();
+    s.waits = ps.waits.data();
+    s.costs = ps.costs.data();
+    s.regs = regfile_.data() + g * nreg;
+    const std::span<const int64_t> regs(s.regs, nreg);
     s.cctx = CostCtx{&chip_, regs, s.stream == uint32_t(isa::Stream::PE) ? &cores_[s.core].pe : nullptr,
                      s.stream};
     CoreMemories cm;
@@ -248,6 +197,9 @@ void Runner::setup(const ChipMemories& mem) {
     }
     s.ectx = ExecCtx{&chip_, cm, regs, s.core, s.stream, s.regs};
   }
+  const uint32_t num_engines = uint32_t(exe_.cores.size()) * chip_.dma.engines_per_core;
+  dma_ = DmaFluid(num_engines, uint32_t(streams_.size()), chip_.hbm.bandwidth_gbps / 1000.0);
+  engines_.assign(num_engines, EngineRt{});
   if (opts_.check_races) races_.emplace(exe_, chip_);
   if (!opts_.trace_path.empty()) {
     trace_.emplace();
@@ -287,74 +239,92 @@ void Runner::signal(uint32_t g, uint32_t sem, int64_t now) {
   if (races_) races_->on_signal(s.core, s.stream, sem);
   const int64_t value = core.sems[sem];
   auto& ws = core.waiters[sem];
-  size_t keep = 0;
-  for (const CoreRt::Waiter& w : ws) {
-    if (w.target <= value) {
-      streams_[w.g].blocked = false;
-      push(now, w.g);
-    } else {
-      ws[keep++] = w;
-    }
+  while (!ws.empty() && ws.front().target <= value) {
+    const uint32_t w = ws.front().g;
+    std::pop_heap(ws.begin(), ws.end(), std::greater<>{});
+    ws.pop_back();
+    streams_[w].blocked = false;
+    push(now, w);
   }
-  ws.resize(keep);
 }
 
 void Runner::apply_dma_changes() {
-  // Every change of a completion time takes the next sequence number, so the event order
-  // is exactly that of re-queuing an event at each change. But when the completion moves
-  // later than the event already queued, that event is kept and, when it comes up early,
-  // re-queued with the reserved (time, sequence) key (process()): pop order is unchanged,
-  // and a transfer whose share shrinks several times costs one heap entry, not several.
-  for (const auto& [g, fin_ns] : dma_.changed()) {
-    StreamRt& s = streams_[g];
-    s.complete_at = std::max(s.issue_at + 1, int64_t(std::ceil(fin_ns * 1000.0)));
-    s.complete_seq = seq_++;
-    if (s.dma_ev_live && s.complete_at > s.dma_ev_t) continue;
-    ++s.gen;
-    heap_.push(Ev{s.complete_at, s.complete_seq, g, s.gen, false});
-    s.dma_ev_live = true;
-    s.dma_ev_t = s.complete_at;
+  // Every change of an engine's next finish takes the next sequence number, so the event
+  // order is that of re-queuing the engine's event at each change. But when the finish
+  // moves later than the event already queued, that event is kept and, when it comes up
+  // early, re-queued with the reserved (time, sequence) key (engine_event): pop order is
+  // unchanged, and an engine whose transfers slow down several times costs one heap entry.
+  for (const uint32_t e : dma_.dirty()) {
+    EngineRt& en = engines_[e];
+    const uint32_t id = dma_.next_id(e);
+    if (id == DmaFluid::kNone) {
+      ++en.gen;
+      en.ev_live = false;
+      continue;
+    }
+    const int64_t due =
+        std::max(streams_[id].issue_at + 1, int64_t(std::ceil(dma_.next_finish_ps(e))));
+    if (en.ev_live && due == en.due) continue;
+    en.due = due;
+    en.due_seq = seq_++;
+    if (en.ev_live && due > en.ev_t) continue;
+    ++en.gen;
+    heap_.push(Ev{due, en.due_seq, e, en.gen, EvKind::DmaEngine});
+    en.ev_live = true;
+    en.ev_t = due;
   }
+  dma_.clear_dirty();
 }
 
-void Runner::finish_dma(uint32_t g, int64_t now) {
-  StreamRt& s = streams_[g];
-  s.dma_active = false;
-  s.dma_ev_live = false;
-  dma_.finish(g, double(now) / 1000.0);
+void Runner::engine_event(const Ev& ev) {
+  const uint32_t e = ev.id;
+  const int64_t now = ev.t;
+  EngineRt& en = engines_[e];
+  if (ev.gen != en.gen) return;  // superseded
+  if (now < en.due) {            // the finish moved later: re-queue
+    heap_.push(Ev{en.due, en.due_seq, e, en.gen, EvKind::DmaEngine});
+    en.ev_t = en.due;
+    return;
+  }
+  en.ev_live = false;
+  const uint32_t g = dma_.finish_next(e, double(now));
   apply_dma_changes();
+  StreamRt& s = streams_[g];
+  s.complete_at = now;
   s.busy_ps += now - s.issue_at;
   if (trace_)
-    trace_->add({s.core, s.stream, s.dma_pc, s.issue_at, now - s.issue_at, s.dma_cost.dma_bytes, 0});
+    trace_->add({s.core, s.stream, s.dma_pc, s.issue_at, now - s.issue_at, s.dma_cost->dma_bytes, 0});
+  complete(g, now);
+  advance(g, now);
+}
+
+void Runner::complete(uint32_t g, int64_t now) {
+  StreamRt& s = streams_[g];
+  s.in_flight = false;
+  if (s.pending_signal >= 0) {
+    const int32_t sem = s.pending_signal;
+    s.pending_signal = -1;
+    signal(g, uint32_t(sem), now);
+  }
 }
 
 void Runner::process(const Ev& ev) {
-  const uint32_t g = ev.g;
+  const uint32_t g = ev.id;
   const int64_t now = ev.t;
-  StreamRt& s = streams_[g];
-  if (ev.activate_dma) {
-    dma_.start(g, s.dma_engine, double(now) / 1000.0, s.dma_cost.busy_ns,
-               double(s.dma_cost.hbm_read_bytes + s.dma_cost.hbm_write_bytes));
-    s.dma_active = true;
-    apply_dma_changes();
-    return;
-  }
-  if (ev.gen != s.gen) return;  // superseded completion estimate
-  if (s.dma_ev_live && now < s.complete_at) {  // completion moved later: re-queue
-    heap_.push(Ev{s.complete_at, s.complete_seq, g, s.gen, false});
-    s.dma_ev_t = s.complete_at;
-    return;
-  }
-  if (s.in_flight && now >= s.complete_at) {
-    if (s.dma_active) finish_dma(g, now);
-    s.in_flight = false;
-    if (s.pending_signal >= 0) {
-      const int32_t sem = s.pending_signal;
-      s.pending_signal = -1;
-      signal(g, uint32_t(sem), now);
+  switch (ev.kind) {
+    case EvKind::DmaEngine: engine_event(ev); return;
+    case EvKind::DmaStart: {
+      StreamRt& s = streams_[g];
+      dma_.start(g, s.dma_engine, double(now), s.dma_cost->busy_ns * 1000.0,
+                 double(s.dma_cost->hbm_read_bytes + s.dma_cost->hbm_write_bytes));
+      apply_dma_changes();
+      return;
     }
+    case EvKind::Stream:
+      if (streams_[g].in_flight && now >= streams_[g].complete_at) complete(g, now);
+      advance(g, now);
+      return;
   }
-  advance(g, now);
 }
 
 // Issue instructions of stream g at time `now` until it has something in flight, must
@@ -376,7 +346,9 @@ void Runner::advance(uint32_t g, int64_t now) {
     if (const int w = m.num_waits ? unmet_wait(s, m) : -1; w >= 0) {
       s.blocked = true;
       const isa::SemWait& sw = s.waits[m.wait_begin + uint32_t(w)];
-      cores_[s.core].waiters[sw.sem].push_back({g, wait_target(s, sw)});
+      auto& ws = cores_[s.core].waiters[sw.sem];
+      ws.push_back({wait_target(s, sw), blocks_++, g});
+      std::push_heap(ws.begin(), ws.end(), std::greater<>{});
       return;
     }
     joins(s, in);
@@ -386,7 +358,7 @@ void Runner::advance(uint32_t g, int64_t now) {
     }
     // Control op on an idle datapath: occupies the sequencer for its cost.
     count_instr(g);
-    const int64_t dur = ns_to_ps(m.cost.busy_ns);
+    const int64_t dur = m.dur_ps;
     s.busy_ps += dur;
     s.seq_at = now + dur;
     if (m.signal >= 0) {
@@ -405,34 +377,39 @@ void Runner::advance(uint32_t g, int64_t now) {
 
 void Runner::issue_data(uint32_t g, int64_t now) {
   StreamRt& s = streams_[g];
-  const Instr& in = s.code[s.pc];
   const Meta& m = s.meta[s.pc];
   count_instr(g);
-  uint64_t offs[4] = {0, 0, 0, 0};
-  Cost cost;
-  try {
-    // Static operands were bounds-checked by validation; their offsets are only needed
-    // by the race detector, so a race-free timing run skips reading them.
-    if (m.reg_relative || races_)
-      for (int i = 0; i < 4; ++i) {
-        const isa::TensorRef& t = in.t[i];
-        if (!t.used()) continue;
-        offs[i] = t.offset;
-        if (t.offset_reg >= 0) {
-          offs[i] = operand_offset(t, s.ectx.regs, "operand");
-          check_operand_bounds(t, offs[i], chip_, fmt::format("operand t{}", i));
+  // Static operands were bounds-checked by validation and costs precomputed (prepared.h);
+  // the Instr itself is read only by the race detector, functional semantics and the
+  // instructions marked reads_instr.
+  if (m.reads_instr || races_ || mode_ == Mode::Functional) {
+    const Instr& in = s.code[s.pc];
+    try {
+      uint64_t offs[4] = {0, 0, 0, 0};
+      if (m.reg_relative || races_)
+        for (int i = 0; i < 4; ++i) {
+          const isa::TensorRef& t = in.t[i];
+          if (!t.used()) continue;
+          offs[i] = t.offset;
+          if (t.offset_reg >= 0) {
+            offs[i] = operand_offset(t, s.ectx.regs, "operand");
+            check_operand_bounds(t, offs[i], chip_, fmt::format("operand t{}", i));
+          }
         }
-      }
-    cost = m.kind == Kind::Pe ? kCostTable[size_t(in.op)](in, s.cctx) : m.cost;
-    if (races_) races_->on_issue(s.core, s.stream, s.pc, in, offs);
-    if (mode_ == Mode::Functional) kSemTable[size_t(in.op)](in, s.ectx);
-    else if (in.op == Opcode::reg_load) s.regs[in.reg0] = 0;  // no values: defined as 0 (docs/ISA.md)
-  } catch (const Error& e) {
-    fail("{} at t = {} ns: {}", where(exe_, s.core, s.stream, s.pc), double(now) / 1000.0, e.what());
+      if (m.kind == Kind::Pe) pe_cost_ = kCostTable[size_t(m.op)](in, s.cctx);
+      if (races_) races_->on_issue(s.core, s.stream, s.pc, in, offs);
+      if (mode_ == Mode::Functional) kSemTable[size_t(m.op)](in, s.ectx);
+      else if (m.op == Opcode::reg_load) s.regs[in.reg0] = 0;  // no values: defined as 0 (docs/ISA.md)
+    } catch (const Error& e) {
+      fail("{} at t = {} ns: {}", where(exe_, s.core, s.stream, s.pc), double(now) / 1000.0, e.what());
+    }
   }
-  flops_ += cost.flops;
-  hbm_read_ += double(cost.hbm_read_bytes);
-  hbm_write_ += double(cost.hbm_write_bytes);
+  const Cost* cost = m.kind == Kind::Pe ? &pe_cost_ : m.has_cost ? &s.costs[m.cost_index] : nullptr;
+  if (cost) {
+    flops_ += cost->flops;
+    hbm_read_ += double(cost->hbm_read_bytes);
+    hbm_write_ += double(cost->hbm_write_bytes);
+  }
   s.in_flight = true;
   s.pending_signal = m.signal;
   int64_t end;
@@ -442,12 +419,12 @@ void Runner::issue_data(uint32_t g, int64_t now) {
     s.dma_pc = s.pc;
     s.dma_cost = cost;
     s.complete_at = INT64_MAX;
-    end = now + ns_to_ps(cost.dma_fixed_ns);
-    heap_.push(Ev{end, seq_++, g, 0, true});
+    end = now + m.dur_ps;
+    heap_.push(Ev{end, seq_++, g, 0, EvKind::DmaStart});
   } else {
-    end = now + ns_to_ps(cost.busy_ns);
+    end = now + (m.kind == Kind::Pe ? ns_to_ps(pe_cost_.busy_ns) : m.dur_ps);
     s.busy_ps += end - now;
-    if (trace_) trace_->add({s.core, s.stream, s.pc, now, end - now, 0, cost.flops});
+    if (trace_) trace_->add({s.core, s.stream, s.pc, now, end - now, 0, cost ? cost->flops : 0});
     s.complete_at = end;
   }
   ++s.pc;
@@ -459,7 +436,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
     if (cm.signal >= 0 || (cm.num_waits && unmet_wait(s, cm) >= 0)) break;
     joins(s, c);
     count_instr(g);
-    const int64_t dur = ns_to_ps(s.meta[s.pc].cost.busy_ns);
+    const int64_t dur = cm.dur_ps;
     s.busy_ps += std::max<int64_t>(0, s.seq_at + dur - std::max(s.seq_at, end));
     s.seq_at += dur;
     exec_control(s, c);
@@ -513,10 +490,16 @@ SimResult Runner::run() {
 
 }  // namespace
 
+SimResult run_schedule(Mode mode, const ChipMemories& mem, const PreparedExe& prog,
+                       const SimOptions& opts) {
+  Runner runner(mode, mem, prog, opts);
+  return runner.run();
+}
+
 SimResult run_schedule(const arch::ChipConfig& chip, Mode mode, const ChipMemories& mem,
                        const isa::Executable& exe, const SimOptions& opts) {
-  Runner runner(chip, mode, mem, exe, opts);
-  return runner.run();
+  const PreparedExe prog = prepare_executable(chip, exe);
+  return run_schedule(mode, mem, prog, opts);
 }
 
 }  // namespace npulab::sim

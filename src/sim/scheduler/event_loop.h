@@ -27,4 +27,9 @@ struct ChipMemories {
 SimResult run_schedule(const arch::ChipConfig& chip, Mode mode, const ChipMemories& mem,
                        const isa::Executable& exe, const SimOptions& opts);
 
+// The same for a program prepared once (prepared.h): validation is the caller's business.
+struct PreparedExe;
+SimResult run_schedule(Mode mode, const ChipMemories& mem, const PreparedExe& prog,
+                       const SimOptions& opts);
+
 }  // namespace npulab::sim

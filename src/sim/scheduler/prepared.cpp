@@ -1,0 +1,125 @@
+// Per-executable precomputation of the scheduler (see prepared.h).
+#include "sim/scheduler/prepared.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.h"
+#include "isa/asm.h"
+#include "sim/scheduler/dispatch.h"
+
+namespace npulab::sim {
+
+namespace {
+
+// Defensive checks of what the scheduler indexes with (validation covers the rest).
+void check_indices(const arch::ChipConfig& chip, const PreparedStream& ps, uint32_t pc) {
+  const isa::Instr& in = ps.code[pc];
+  const uint32_t nsem = chip.semaphores_per_core, nreg = chip.registers_per_engine;
+  auto bad = [&](const char* what) {
+    fail("core{}.{}[{}] `{}`: {}", ps.core, isa::stream_name(ps.stream), pc, isa::to_text(in), what);
+  };
+  if (in.num_waits > isa::kMaxWaits) bad("too many semaphore waits");
+  for (uint32_t w = 0; w < in.num_waits; ++w) {
+    if (in.waits[w].sem >= nsem) bad("wait on a semaphore the core does not have");
+    if (in.waits[w].reg >= int(nreg)) bad("wait uses a register the engine does not have");
+  }
+  if (in.signal >= int(nsem)) bad("signal of a semaphore the core does not have");
+  const bool writes_reg0 = (is_control(in.op) && in.op != isa::Opcode::nop && in.op != isa::Opcode::jump) ||
+                          in.op == isa::Opcode::reg_load;
+  if (writes_reg0 && in.reg0 >= nreg) bad("register does not exist");
+  for (const auto& t : in.t)
+    if (t.used() && t.offset_reg >= int(nreg)) bad("offset register does not exist");
+}
+
+// Fills everything of meta[pc] except wait_begin (the caller places the waits).
+void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
+  const isa::Instr& in = ps.code[pc];
+  Meta& m = ps.meta[pc];
+  m.op = in.op;
+  m.num_waits = in.num_waits;
+  m.signal = in.signal;
+  m.reg_relative = false;
+  for (const auto& t : in.t) m.reg_relative |= t.used() && t.offset_reg >= 0;
+  m.reads_instr = m.reg_relative || in.op == isa::Opcode::reg_load;
+  if (is_control(in.op))
+    m.kind = Kind::Control;
+  else if (in.op == isa::Opcode::matmul || in.op == isa::Opcode::transpose)
+    m.kind = Kind::Pe;
+  else if (in.op == isa::Opcode::dma_copy)
+    m.kind = Kind::Dma;
+  else
+    m.kind = Kind::Stream;
+  if (m.kind == Kind::Pe) {  // cost depends on the stationary the array holds: at issue
+    m.reads_instr = true;
+    return;
+  }
+  CostCtx cctx{&chip, {}, nullptr, ps.stream};
+  const Cost c = kCostTable[size_t(in.op)](in, cctx);
+  m.dur_ps = ns_to_ps(m.kind == Kind::Dma ? c.dma_fixed_ns : c.busy_ns);
+  const bool keep = m.kind == Kind::Dma || c.flops != 0 || c.hbm_read_bytes || c.hbm_write_bytes;
+  if (keep && !m.has_cost) {  // (a refreshed instruction may need a slot it had no use for)
+    m.cost_index = uint32_t(ps.costs.size());
+    ps.costs.push_back(c);
+  } else if (keep) {
+    ps.costs[m.cost_index] = c;
+  }
+  m.has_cost = keep;
+}
+
+void place_waits(PreparedStream& ps) {
+  ps.waits.clear();
+  for (uint32_t pc = 0; pc < ps.size; ++pc) {
+    const isa::Instr& in = ps.code[pc];
+    ps.meta[pc].wait_begin = uint32_t(ps.waits.size());
+    ps.waits.insert(ps.waits.end(), in.waits.begin(), in.waits.begin() + in.num_waits);
+  }
+}
+
+}  // namespace
+
+PreparedExe prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe) {
+  PreparedExe p;
+  p.exe = &exe;
+  p.chip = &chip;
+  for (size_t c = 0; c < exe.cores.size(); ++c)
+    for (size_t s = 0; s < exe.cores[c].streams.size(); ++s) {
+      const auto& code = exe.cores[c].streams[s];
+      if (code.empty()) continue;
+      PreparedStream ps;
+      ps.core = uint32_t(c);
+      ps.stream = uint32_t(s);
+      if (s >= isa::kNumFixedStreams)
+        ps.dma_engine = uint32_t(c) * chip.dma.engines_per_core +
+                        uint32_t(s - isa::kNumFixedStreams) % chip.dma.engines_per_core;
+      ps.code = code.data();
+      ps.size = uint32_t(code.size());
+      ps.meta.resize(code.size());
+      // One pass: each Instr is read from memory once.
+      for (uint32_t pc = 0; pc < ps.size; ++pc) {
+        check_indices(chip, ps, pc);
+        fill_meta(chip, ps, pc);
+        const isa::Instr& in = code[pc];
+        ps.meta[pc].wait_begin = uint32_t(ps.waits.size());
+        ps.waits.insert(ps.waits.end(), in.waits.begin(), in.waits.begin() + in.num_waits);
+      }
+      p.streams.push_back(std::move(ps));
+    }
+  return p;
+}
+
+void prepare_instr(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
+  check_indices(chip, ps, pc);
+  const uint8_t old_waits = ps.meta[pc].num_waits;
+  fill_meta(chip, ps, pc);
+  const isa::Instr& in = ps.code[pc];
+  if (in.num_waits != old_waits) {
+    place_waits(ps);
+    return;
+  }
+  std::copy(in.waits.begin(), in.waits.begin() + in.num_waits, ps.waits.begin() + ps.meta[pc].wait_begin);
+}
+
+}  // namespace npulab::sim

@@ -1,0 +1,65 @@
+// What the scheduler precomputes per static instruction, once per executable (not per
+// run): a compact Meta (24 bytes, so the issue loop of a large program touches one small
+// array instead of the 432-byte isa::Instr), the waits of each stream copied into a dense
+// array, and the full cost of instructions whose cost does not depend on run-time state
+// (everything except the tensor engine, whose cost depends on the stationary it holds).
+// sim::PreparedProgram (simulator.h) holds one of these so repeated runs of the same
+// executable skip validation and this precomputation; Chip::run(exe) builds it each time.
+#pragma once
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "arch/chip.h"
+#include "isa/instr.h"
+#include "sim/cost.h"
+
+namespace npulab::sim {
+
+// Durations are rounded to whole picoseconds, at least 1.
+inline int64_t ns_to_ps(double ns) { return std::max<int64_t>(1, std::llround(ns * 1000.0)); }
+
+enum class Kind : uint8_t { Control, Stream, Pe, Dma };
+
+struct Meta {
+  int64_t dur_ps = 0;         // Control/Stream: duration; Dma: the fixed latency; Pe: unused
+  uint32_t wait_begin = 0;    // this instruction's waits: PreparedStream::waits[wait_begin ..]
+  uint32_t cost_index = 0;    // has_cost: PreparedStream::costs[cost_index]
+  int16_t signal = -1;
+  uint8_t num_waits = 0;
+  Kind kind = Kind::Control;
+  bool reg_relative = false;  // some operand has offset_reg >= 0: bounds checked at run time
+  bool has_cost = false;      // DMAs and ops with FLOPs or HBM bytes: full Cost kept
+  bool reads_instr = false;   // issue needs the Instr even timing-only without races
+                              // (register-relative operands, PE cost, reg_load)
+  isa::Opcode op = isa::Opcode::nop;
+};
+static_assert(sizeof(Meta) <= 24);
+
+struct PreparedStream {
+  uint32_t core = 0, stream = 0;
+  uint32_t dma_engine = 0;  // chip-wide DMA engine index (DMA queues only)
+  const isa::Instr* code = nullptr;
+  uint32_t size = 0;
+  std::vector<Meta> meta;
+  std::vector<isa::SemWait> waits;
+  std::vector<Cost> costs;
+};
+
+struct PreparedExe {
+  const isa::Executable* exe = nullptr;
+  const arch::ChipConfig* chip = nullptr;
+  std::vector<PreparedStream> streams;  // non-empty streams, in (core, stream) order
+};
+
+// Builds the precomputation for `exe` on `chip` (both must outlive the result). Checks
+// what the scheduler indexes with (semaphores, registers) and throws naming the
+// instruction; the executable must already have passed isa::validate_executable.
+PreparedExe prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe);
+
+// Recomputes instruction `pc` of `ps` after it was modified in place (if its number of
+// waits changed, the stream's whole dense wait array is rebuilt).
+void prepare_instr(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc);
+
+}  // namespace npulab::sim

@@ -1,0 +1,94 @@
+// sim::PreparedProgram: a program validated and precomputed once and run many times gives
+// exactly what Chip::run(exe) gives; refresh() after an in-place patch validates the patched
+// instruction and takes its new cost; misuse is an error, not a wrong answer.
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "sched_util.h"
+
+namespace npulab::sim {
+namespace {
+
+using namespace testutil;
+using isa::Opcode;
+using isa::Stream;
+
+// DMA in (signals s0) -> activation (waits s0, signals s1) -> DMA out (waits s1), twice,
+// plus a register loop on DVE.
+isa::Executable program() {
+  auto exe = make_exe(1, 2);
+  for (uint32_t i = 0; i < 2; ++i) {
+    dmaq(exe, 0).push_back(with_signal(dma(sbuf(DType::F32, 128, 256, i * 1024), hbm(DType::F32, 128, 256, i << 20)), 0));
+    stream(exe, Stream::ACT).push_back(with_signal(
+        with_wait(activation(sbuf(DType::F32, 128, 256, 8192 + i * 1024), sbuf(DType::F32, 128, 256, i * 1024)), 0,
+                  i + 1),
+        1));
+    dmaq(exe, 1).push_back(
+        with_wait(dma(hbm(DType::F32, 128, 256, (4 + i) << 20), sbuf(DType::F32, 128, 256, 8192 + i * 1024)), 1, i + 1));
+  }
+  auto& dve = stream(exe, Stream::DVE);
+  dve.push_back(ctrl(Opcode::reg_set, 0, 0));
+  dve.push_back(memset(sbuf(DType::F32, 128, 512, 16384), 1.0f));
+  dve.push_back(ctrl(Opcode::reg_add, 0, 1));
+  dve.push_back(ctrl(Opcode::branch_lt, 0, 5, 1));
+  return exe;
+}
+
+void expect_same(const SimResult& a, const SimResult& b) {
+  EXPECT_EQ(a.total_ns, b.total_ns);
+  EXPECT_EQ(a.instrs, b.instrs);
+  EXPECT_EQ(a.hbm_bytes_read, b.hbm_bytes_read);
+  EXPECT_EQ(a.hbm_bytes_written, b.hbm_bytes_written);
+  ASSERT_EQ(a.streams.size(), b.streams.size());
+  for (size_t i = 0; i < a.streams.size(); ++i) EXPECT_EQ(a.streams[i].busy_ns, b.streams[i].busy_ns);
+}
+
+TEST(SchedPrepared, RepeatedPreparedRunsEqualPlainRuns) {
+  const isa::Executable exe = program();
+  for (const Mode mode : {Mode::TimingOnly, Mode::Functional}) {
+    Chip chip(trn2(), mode);
+    SimOptions o;
+    o.mode = mode;
+    const SimResult plain = chip.run(exe, o);
+    const PreparedProgram prog = chip.prepare(exe);
+    for (int i = 0; i < 3; ++i) expect_same(chip.run(prog, o), plain);
+    o.check_races = true;
+    expect_same(chip.run(prog, o), plain);
+  }
+}
+
+TEST(SchedPrepared, RefreshTakesAPatchedInstructionsNewCost) {
+  isa::Executable exe = program();
+  Chip chip(trn2(), Mode::TimingOnly);
+  PreparedProgram prog = chip.prepare(exe);
+  const SimResult before = chip.run(prog);
+  // Patch the first load to move four times the bytes (same SBUF tile, longer rows).
+  isa::Instr& ld = dmaq(exe, 0)[0];
+  ld.t[0] = sbuf(DType::F32, 128, 1024, 0);
+  ld.t[1] = hbm(DType::F32, 128, 1024, 0);
+  prog.refresh(0, isa::dma_stream(0), 0);
+  const SimResult patched = chip.run(prog);
+  expect_same(patched, chip.run(exe));
+  EXPECT_GT(patched.hbm_bytes_read, before.hbm_bytes_read);
+  // refresh_all gives the same.
+  prog.refresh_all();
+  expect_same(chip.run(prog), patched);
+}
+
+TEST(SchedPrepared, RefreshRejectsAnInvalidPatchAndMisuseIsAnError) {
+  isa::Executable exe = program();
+  Chip chip(trn2(), Mode::TimingOnly);
+  PreparedProgram prog = chip.prepare(exe);
+  dmaq(exe, 0)[1].t[0].offset = trn2().sbuf.bytes_per_partition;  // SBUF tile out of bounds
+  EXPECT_THROW(prog.refresh(0, isa::dma_stream(0), 1), Error);
+  EXPECT_THROW(prog.refresh(0, isa::dma_stream(0), 7), Error);  // no such instruction
+  Chip other(trn2(), Mode::TimingOnly);
+  EXPECT_THROW(other.run(prog), Error);
+  // A stream that grew after preparation must be prepared again, not silently misread.
+  dmaq(exe, 0)[1].t[0].offset = 1024;
+  dmaq(exe, 0).push_back(dmaq(exe, 0)[1]);
+  EXPECT_THROW(prog.refresh(0, isa::dma_stream(0), 0), Error);
+}
+
+}  // namespace
+}  // namespace npulab::sim
