@@ -9,6 +9,8 @@
 #include <array>
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
 #include "llm/gguf.h"
 #include "llm/model.h"
@@ -131,6 +133,28 @@ std::optional<EmbeddedTokenizer> tokenizer_from_metadata(const GgufFile& g) {
   return t;
 }
 
+// A stacked MoE tensor [experts, rows, cols] -> one view per expert (contiguous slices:
+// GGUF rows, Q8_0 blocks included, never straddle experts since cols is innermost).
+void split_stacked_experts(WeightStore& store, const TensorView& v, const ModelConfig& c, const char* w,
+                           const std::string& gguf_name) {
+  if (!c.is_moe())
+    fail("{}: tensor '{}' holds MoE experts but the file has no {}.expert_count", store.source(), gguf_name, c.arch);
+  if (v.shape.size() != 3 || v.shape[0] != c.n_experts)
+    fail("{}: tensor '{}' has shape [{}], expected [{} experts, rows, cols]", store.source(), gguf_name,
+         fmt::join(v.shape, ", "), c.n_experts);
+  const int64_t layer = std::stoll(v.name.substr(7));  // "layers.N.ffn.experts.wK"
+  const int64_t per = v.nbytes / c.n_experts;
+  for (int64_t e = 0; e < c.n_experts; ++e) {
+    TensorView x;
+    x.name = expert_tensor(layer, e, w);
+    x.dtype = v.dtype;
+    x.shape = {v.shape[1], v.shape[2]};
+    x.data = v.data + e * per;
+    x.nbytes = per;
+    store.add(std::move(x));
+  }
+}
+
 }  // namespace
 
 std::optional<EmbeddedTokenizer> load_gguf_tokenizer(const std::string& path) {
@@ -160,9 +184,6 @@ Model load_gguf(const std::string& path) {
   m.format = "gguf";
   m.config = config_from_metadata(g, *a, arch);
   m.tokenizer = tokenizer_from_metadata(g);
-  if (m.config.is_moe())
-    fail("{}: MoE GGUF weights (stacked *_exps tensors) are not supported; use the built-in "
-         "config (e.g. mixtral-8x7b) for timing-only runs", path);
 
   auto store = std::make_unique<WeightStore>(path);
   const MappedFile& mf = store->keep(file);
@@ -177,6 +198,10 @@ Model load_gguf(const std::string& path) {
     v.shape.assign(t.ne.rbegin(), t.ne.rend());  // GGUF ne[] is innermost-first
     v.data = mf.data() + t.offset;
     v.nbytes = int64_t(t.nbytes);
+    if (const char* w = gguf_stacked_expert(canonical)) {
+      split_stacked_experts(*store, v, m.config, w, t.name);
+      continue;
+    }
     if (canonical == "rope_freqs") {  // Llama 3.1 scaling as per-frequency divisors
       if (v.dtype != WDType::F32 || v.shape.size() != 1)
         fail("{}: tensor 'rope_freqs.weight' must be a 1-D F32 tensor", path);

@@ -87,7 +87,7 @@ constexpr std::array<Rename, 4> kGgufGlobals{{
     {"output.weight", "output"},
     {"rope_freqs.weight", "rope_freqs"},
 }};
-constexpr std::array<Rename, 13> kGgufLayer{{
+constexpr std::array<Rename, 16> kGgufLayer{{
     {"attn_norm.weight", "attn_norm"},
     {"ffn_norm.weight", "ffn_norm"},
     {"attn_q.weight", "attn.wq"},
@@ -101,6 +101,11 @@ constexpr std::array<Rename, 13> kGgufLayer{{
     {"ffn_down.weight", "ffn.w2"},
     {"ffn_up.weight", "ffn.w3"},
     {"ffn_gate_inp.weight", "ffn.router"},
+    // MoE experts stacked along the outermost dim ([experts, out, in]); the loader splits
+    // them into ffn.experts.E.w1/w2/w3 (gguf_stacked_expert).
+    {"ffn_gate_exps.weight", "ffn.experts.w1"},
+    {"ffn_down_exps.weight", "ffn.experts.w2"},
+    {"ffn_up_exps.weight", "ffn.experts.w3"},
 }};
 
 }  // namespace
@@ -114,6 +119,18 @@ NameMatch hf_to_canonical(const std::string& hf, std::string& canonical) {
 NameMatch gguf_to_canonical(const std::string& gguf, std::string& canonical) {
   return map(gguf, "blk.", kGgufGlobals.data(), kGgufGlobals.size(), kGgufLayer.data(),
              kGgufLayer.size(), "", nullptr, 0, canonical);
+}
+
+const char* gguf_stacked_expert(const std::string& canonical) {
+  static constexpr std::string_view kMarker = ".ffn.experts.w";
+  const auto pos = canonical.rfind(kMarker);
+  if (pos == std::string::npos || pos + kMarker.size() + 1 != canonical.size()) return nullptr;
+  switch (canonical.back()) {
+    case '1': return "w1";
+    case '2': return "w2";
+    case '3': return "w3";
+  }
+  return nullptr;
 }
 
 }  // namespace npulab::llm

@@ -70,6 +70,19 @@ TEST(CompileMoe, GreedyEqualsTorchAndTheReference) {
   EXPECT_EQ(got, want);
 }
 
+TEST(CompileMoe, GgufAndSafetensorsGiveTheSameTokens) {
+  Fixture f;
+  Model g = load_model(test::tiny_path("mixtral.gguf"));
+  ModelRunner r(g.config, g.weights.get(), arch::load_chip_by_name("trn2"), opts(DType::F32));
+  auto logits = r.prefill(f.prompt);
+  std::vector<int64_t> got;
+  for (int s = 0; s < 20; ++s) {
+    got.push_back(reference::argmax(logits));
+    if (s + 1 < 20) logits = r.decode({got.back()});
+  }
+  EXPECT_EQ(got, f.ref["greedy"].get<std::vector<int64_t>>());
+}
+
 // Batch 2 decode: 2 tokens x top-2 = 4 >= 4 experts, so decode runs every expert too.
 TEST(CompileMoe, BatchedDecodeMatchesTheReferencePerSequence) {
   Fixture f;

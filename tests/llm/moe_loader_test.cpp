@@ -2,6 +2,9 @@
 // and shapes, and config/tensor mismatches reported with the file and tensor.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstring>
 #include <filesystem>
 
 #include "llm/tensor_names.h"
@@ -85,6 +88,49 @@ TEST(MoeLoader, ConfigTensorMismatchesAreClearErrors) {
     const std::string p = edited_copy(d, [](nlohmann::json& j) { j["architectures"] = {"LlamaForCausalLM"}; });
     EXPECT_ERROR_CONTAINS(load_model(p), "ffn.router");
   }
+}
+
+TEST(MoeLoader, GgufStackedExpertsAreSplitPerExpert) {
+  std::string out;
+  EXPECT_EQ(gguf_to_canonical("blk.1.ffn_down_exps.weight", out), NameMatch::Mapped);
+  EXPECT_EQ(out, "layers.1.ffn.experts.w2");
+  EXPECT_STREQ(gguf_stacked_expert(out), "w2");
+  EXPECT_EQ(gguf_stacked_expert("layers.1.ffn.w2"), nullptr);
+  EXPECT_EQ(gguf_stacked_expert("layers.1.ffn.experts.3.w2"), nullptr);
+  Model g = load_model(test::tiny_path("mixtral.gguf"));
+  Model h = load_model(test::tiny_path("mixtral"));
+  EXPECT_EQ(g.format, "gguf");
+  EXPECT_EQ(g.config.n_experts, 4);
+  EXPECT_EQ(g.config.n_experts_per_tok, 2);
+  EXPECT_EQ(g.config.rope_convention, RopeConvention::Interleaved);  // llama.cpp permuted q/k rows
+  // Expert 3 of layer 1 as the HF file holds it (F16 there, BF16 values here: equal).
+  for (const char* w : {"w1", "w2", "w3"}) {
+    const TensorView& a = g.weights->get(expert_tensor(1, 3, w));
+    const TensorView& b = h.weights->get(expert_tensor(1, 3, w));
+    ASSERT_EQ(a.shape, b.shape) << w;
+    const std::vector<float> av = a.to_f32(), bv = b.to_f32();
+    size_t differ = 0;
+    for (size_t i = 0; i < av.size(); ++i) differ += std::fabs(av[i] - bv[i]) > 1e-6f * (1 + std::fabs(bv[i]));
+    EXPECT_EQ(differ, 0u) << w;
+  }
+}
+
+// The tiny GGUF with its llama.expert_count value patched.
+std::string patched_gguf(const test::ScratchDir& d, uint32_t experts) {
+  std::vector<char> bytes = test::read_bytes(test::tiny_path("mixtral.gguf"));
+  const std::string key = "llama.expert_count";
+  auto it = std::search(bytes.begin(), bytes.end(), key.begin(), key.end());
+  if (it == bytes.end()) throw std::runtime_error("fixture lacks " + key);
+  std::memcpy(&*(it + long(key.size()) + 4), &experts, 4);  // after the u32 value type
+  return d.write("m.gguf", bytes);
+}
+
+TEST(MoeLoader, GgufExpertCountMismatchIsAClearError) {
+  test::ScratchDir d;
+  EXPECT_ERROR_CONTAINS(load_model(patched_gguf(d, 3)), "blk.0.ffn_gate_exps.weight", "shape [4, 32, 64]",
+                        "expected [3 experts");
+  test::ScratchDir d2;
+  EXPECT_ERROR_CONTAINS(load_model(patched_gguf(d2, 0)), "holds MoE experts", "llama.expert_count");
 }
 
 }  // namespace
