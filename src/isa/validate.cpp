@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 
 #include "common/error.h"
 #include "isa/asm.h"
@@ -55,6 +56,37 @@ Span free_span(const TensorRef& t) {
   }
   s.hi += esz;
   return s;
+}
+
+// Allocation-free success path of operand_presence_error (opcode_table.h): per opcode,
+// which slots are always required and which depend on a flag, tabulated once from the
+// schema; only a mismatch builds the message.
+struct PresenceRule {
+  uint8_t num_operands = 0;
+  bool conditional[4] = {};
+  uint32_t flag[4] = {};
+  bool when_clear[4] = {};
+};
+bool operand_presence_ok(const Instr& in) {
+  static const auto rules = [] {
+    std::array<PresenceRule, size_t(Opcode::kCount)> r{};
+    for (size_t op = 0; op < r.size(); ++op) r[op].num_operands = uint8_t(op_info(Opcode(op)).num_operands);
+    for (const OperandCondition& c : operand_conditions()) {
+      PresenceRule& pr = r[size_t(c.op)];
+      if (c.slot < 0 || c.slot >= 4 || pr.conditional[c.slot]) continue;  // first rule wins
+      pr.conditional[c.slot] = true;
+      pr.flag[c.slot] = c.flag;
+      pr.when_clear[c.slot] = c.when_clear;
+    }
+    return r;
+  }();
+  const PresenceRule& pr = rules[size_t(in.op)];
+  for (int k = 0; k < 4; ++k) {
+    const bool required = k < pr.num_operands &&
+                          (!pr.conditional[k] || (((in.flags & pr.flag[k]) != 0) != pr.when_clear[k]));
+    if (in.t[k].used() != required) return false;
+  }
+  return true;
 }
 
 bool partition_start_ok(uint32_t start, uint32_t count) {
@@ -245,7 +277,8 @@ void validate_at(const Instr& in, uint32_t stream, const arch::ChipConfig& chip,
   }
   if (!(info.engines & engine_mask_of_stream(stream)))
     c.error(fmt::format("{} cannot run on stream {} (allowed engines: {})", info.name, stream_name(stream), engines_text(info.engines)));
-  if (auto err = operand_presence_error(in)) c.error(*err);
+  if (!operand_presence_ok(in))
+    if (auto err = operand_presence_error(in)) c.error(*err);
   check_unused_fields(c);
   check_sync(c);
   for (int k = 0; k < info.num_operands; ++k)
@@ -270,12 +303,9 @@ void validate_in_stream(const std::vector<Instr>& code, const arch::ChipConfig& 
 
 }  // namespace
 
-void validate_executable_instr(const Executable& exe, const arch::ChipConfig& chip, uint32_t core,
-                               uint32_t stream, uint32_t index) {
-  if (core >= exe.cores.size() || stream >= exe.cores[core].streams.size() ||
-      index >= exe.cores[core].streams[stream].size())
-    fail("core {}, stream {}, instr {} does not exist", core, stream, index);
-  validate_in_stream(exe.cores[core].streams[stream], chip, core, stream, index);
+void validate_stream_instr(const std::vector<Instr>& code, uint32_t stream, const arch::ChipConfig& chip,
+                           uint32_t core, uint32_t index) {
+  validate_in_stream(code, chip, core, stream, index);
 }
 
 void validate_instr(const Instr& in, uint32_t stream, const arch::ChipConfig& chip) {
@@ -283,13 +313,17 @@ void validate_instr(const Instr& in, uint32_t stream, const arch::ChipConfig& ch
 }
 
 void validate_executable(const Executable& exe, const arch::ChipConfig& chip) {
-  if (chip.cores_per_chip && exe.cores.size() > chip.cores_per_chip)
-    fail("executable uses {} cores but {} has {} per chip", exe.cores.size(), chip.name, chip.cores_per_chip);
+  validate_executable_decls(exe, chip);
   for (size_t c = 0; c < exe.cores.size(); ++c) {
     const auto& streams = exe.cores[c].streams;
     for (size_t s = 0; s < streams.size(); ++s)
       for (size_t i = 0; i < streams[s].size(); ++i) validate_in_stream(streams[s], chip, c, s, i);
   }
+}
+
+void validate_executable_decls(const Executable& exe, const arch::ChipConfig& chip) {
+  if (chip.cores_per_chip && exe.cores.size() > chip.cores_per_chip)
+    fail("executable uses {} cores but {} has {} per chip", exe.cores.size(), chip.name, chip.cores_per_chip);
   for (const auto& t : exe.tensors) {
     i128 end = i128(t.hbm_offset) + i128(t.bytes());
     if (chip.hbm.capacity_bytes && end > i128(chip.hbm.capacity_bytes))

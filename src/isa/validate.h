@@ -10,8 +10,12 @@ namespace npulab::isa {
 
 void validate_instr(const Instr& in, uint32_t stream, const arch::ChipConfig& chip);  // throws Error
 void validate_executable(const Executable& exe, const arch::ChipConfig& chip);       // throws Error
-// The checks validate_executable applies to one of its instructions (e.g. after patching it).
-void validate_executable_instr(const Executable& exe, const arch::ChipConfig& chip, uint32_t core,
-                               uint32_t stream, uint32_t index);
+// The parts of validate_executable, for callers that walk the instructions themselves
+// (the simulator validates each instruction in the same pass that precomputes it):
+// everything but the instructions (core count, tensors, constants) ...
+void validate_executable_decls(const Executable& exe, const arch::ChipConfig& chip);
+// ... and the checks of instruction `index` of stream `stream` (`code`) of core `core`.
+void validate_stream_instr(const std::vector<Instr>& code, uint32_t stream, const arch::ChipConfig& chip,
+                           uint32_t core, uint32_t index);
 
 }  // namespace npulab::isa

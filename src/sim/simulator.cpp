@@ -16,6 +16,7 @@ struct Chip::Impl {
   Mode mode;
   Hbm hbm;
   std::vector<std::unique_ptr<Scratchpad>> sbuf, psum;
+  PreparedExe scratch;  // Chip::run(exe)'s preparation, storage reused across runs
 
   Impl(const arch::ChipConfig& c, Mode m)
       : cfg(c), mode(m), hbm(c.hbm.capacity_bytes, m == Mode::Functional),
@@ -70,8 +71,11 @@ void check_cores(const isa::Executable& exe, const arch::ChipConfig& cfg) {
 
 SimResult Chip::run(const isa::Executable& exe, const SimOptions& opts) {
   check_cores(exe, impl_->cfg);
-  isa::validate_executable(exe, impl_->cfg);
-  const PreparedExe prog = prepare_executable(impl_->cfg, exe);
+  isa::validate_executable_decls(exe, impl_->cfg);
+  // Validation and precomputation in one pass; the storage is the Chip's, reused by the
+  // next run (no page faults for fresh per-instruction arrays on every run).
+  PreparedExe& prog = impl_->scratch;
+  prepare_executable(impl_->cfg, exe, /*validate=*/true, prog);
   return run_prepared(prog, opts);
 }
 
@@ -111,8 +115,11 @@ const isa::Executable& PreparedProgram::executable() const { return *p_->exe; }
 
 void PreparedProgram::refresh(uint32_t core, uint32_t stream, uint32_t pc) {
   const isa::Executable& exe = *p_->exe;
-  isa::validate_executable_instr(exe, *p_->chip, core, stream, pc);
+  if (core >= exe.cores.size() || stream >= exe.cores[core].streams.size() ||
+      pc >= exe.cores[core].streams[stream].size())
+    fail("PreparedProgram::refresh: core {} stream {} instruction {} does not exist", core, stream, pc);
   const auto& code = exe.cores[core].streams[stream];
+  isa::validate_stream_instr(code, stream, *p_->chip, core, pc);
   for (PreparedStream& ps : p_->streams)
     if (ps.core == core && ps.stream == stream) {
       if (ps.code != code.data() || ps.size != code.size())

@@ -89,10 +89,12 @@ uint32_t DmaFluid::finish_next(uint32_t engine, double now) {
 void DmaFluid::update(uint32_t engine, double now) {
   Engine& e = engines_[engine];
   const uint32_t n = uint32_t(e.ids.size());
-  e.demand = n ? e.hbm_sum / double(n) : 0.0;
-  double total = 0;
-  for (const Engine& o : engines_) total += o.demand;
-  if (saturated_ || total > hbm_bw_) {
+  const double demand = n ? e.hbm_sum / double(n) : 0.0;
+  // Running sum: its rounding drift (~1e-16 relative per update, reset whenever the chip's
+  // DMA goes idle) only moves the saturation threshold by as much; deterministic anyway.
+  total_demand_ = active_ ? total_demand_ + (demand - e.demand) : 0.0;
+  e.demand = demand;
+  if (saturated_ || total_demand_ > hbm_bw_) {
     rebalance(now);
     refresh_next(engine);  // its set changed even if no rate did
     return;

@@ -83,6 +83,7 @@ class DmaFluid {
   std::vector<uint32_t> dirty_;
   std::vector<std::pair<double, uint32_t>> demand_;  // scratch for water-filling
   double hbm_bw_;
+  double total_demand_ = 0;  // running sum of the engines' demand; exactly 0 when idle
   uint64_t started_ = 0;
   size_t active_ = 0;
   bool saturated_ = false;  // the last rates came from water-filling

@@ -428,8 +428,20 @@ void Runner::issue_data(uint32_t g, int64_t now) {
     s.complete_at = end;
   }
   ++s.pc;
-  // Sequencer run-ahead through signal-free control ops hidden behind this instruction.
   s.seq_at = now;
+  if (!m.next_control) {
+    // The stream's next issue comes after this instruction completes: fetch what it will
+    // read now (on a large program these are cache misses, one stream after another).
+    if (s.pc < s.size) {
+      const Meta* next = &s.meta[s.pc];
+      __builtin_prefetch(next);
+      __builtin_prefetch(s.waits + m.wait_begin + m.num_waits);
+      if (m.has_cost) __builtin_prefetch(s.costs + m.cost_index + 1);
+    }
+    if (m.kind != Kind::Dma) push(end, g);
+    return;
+  }
+  // Sequencer run-ahead through signal-free control ops hidden behind this instruction.
   while (s.pc < s.size && s.meta[s.pc].kind == Kind::Control && s.seq_at < end) {
     const Instr& c = s.code[s.pc];
     const Meta& cm = s.meta[s.pc];

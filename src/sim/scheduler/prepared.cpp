@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "isa/asm.h"
+#include "isa/validate.h"
 #include "sim/scheduler/dispatch.h"
 
 namespace npulab::sim {
@@ -80,33 +81,46 @@ void place_waits(PreparedStream& ps) {
 
 }  // namespace
 
-PreparedExe prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe) {
-  PreparedExe p;
+void prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe, bool validate,
+                        PreparedExe& p) {
   p.exe = &exe;
   p.chip = &chip;
+  size_t n = 0;
   for (size_t c = 0; c < exe.cores.size(); ++c)
     for (size_t s = 0; s < exe.cores[c].streams.size(); ++s) {
       const auto& code = exe.cores[c].streams[s];
       if (code.empty()) continue;
-      PreparedStream ps;
+      if (p.streams.size() <= n) p.streams.emplace_back();
+      PreparedStream& ps = p.streams[n++];  // reused: its vectors keep their capacity
       ps.core = uint32_t(c);
       ps.stream = uint32_t(s);
-      if (s >= isa::kNumFixedStreams)
-        ps.dma_engine = uint32_t(c) * chip.dma.engines_per_core +
-                        uint32_t(s - isa::kNumFixedStreams) % chip.dma.engines_per_core;
+      ps.dma_engine = s >= isa::kNumFixedStreams
+                          ? uint32_t(c) * chip.dma.engines_per_core +
+                                uint32_t(s - isa::kNumFixedStreams) % chip.dma.engines_per_core
+                          : 0;
       ps.code = code.data();
       ps.size = uint32_t(code.size());
-      ps.meta.resize(code.size());
-      // One pass: each Instr is read from memory once.
+      ps.meta.assign(code.size(), Meta{});
+      ps.waits.clear();
+      ps.costs.clear();
+      // One pass: each Instr is read from memory once (validated, checked, precomputed).
       for (uint32_t pc = 0; pc < ps.size; ++pc) {
+        if (validate) isa::validate_stream_instr(code, ps.stream, chip, ps.core, pc);
         check_indices(chip, ps, pc);
         fill_meta(chip, ps, pc);
         const isa::Instr& in = code[pc];
         ps.meta[pc].wait_begin = uint32_t(ps.waits.size());
         ps.waits.insert(ps.waits.end(), in.waits.begin(), in.waits.begin() + in.num_waits);
       }
-      p.streams.push_back(std::move(ps));
+      for (uint32_t pc = 0; pc + 1 < ps.size; ++pc)
+        ps.meta[pc].next_control = ps.meta[pc + 1].kind == Kind::Control;
     }
+  p.streams.resize(n);
+}
+
+PreparedExe prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe) {
+  PreparedExe p;
+  prepare_executable(chip, exe, false, p);
   return p;
 }
 
@@ -114,6 +128,7 @@ void prepare_instr(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc
   check_indices(chip, ps, pc);
   const uint8_t old_waits = ps.meta[pc].num_waits;
   fill_meta(chip, ps, pc);
+  if (pc > 0) ps.meta[pc - 1].next_control = ps.meta[pc].kind == Kind::Control;
   const isa::Instr& in = ps.code[pc];
   if (in.num_waits != old_waits) {
     place_waits(ps);

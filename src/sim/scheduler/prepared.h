@@ -29,10 +29,11 @@ struct Meta {
   int16_t signal = -1;
   uint8_t num_waits = 0;
   Kind kind = Kind::Control;
-  bool reg_relative = false;  // some operand has offset_reg >= 0: bounds checked at run time
-  bool has_cost = false;      // DMAs and ops with FLOPs or HBM bytes: full Cost kept
-  bool reads_instr = false;   // issue needs the Instr even timing-only without races
-                              // (register-relative operands, PE cost, reg_load)
+  bool reg_relative : 1 = false;  // some operand has offset_reg >= 0: checked at run time
+  bool has_cost : 1 = false;      // DMAs and ops with FLOPs or HBM bytes: full Cost kept
+  bool reads_instr : 1 = false;   // issue needs the Instr even timing-only without races
+                                  // (register-relative operands, PE cost, reg_load)
+  bool next_control : 1 = false;  // the next instruction of the stream is a control op
   isa::Opcode op = isa::Opcode::nop;
 };
 static_assert(sizeof(Meta) <= 24);
@@ -57,6 +58,10 @@ struct PreparedExe {
 // what the scheduler indexes with (semaphores, registers) and throws naming the
 // instruction; the executable must already have passed isa::validate_executable.
 PreparedExe prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe);
+// The same into `out`, reusing its storage; with `validate`, each instruction also gets
+// isa::validate_stream_instr in the same pass (the caller checks validate_executable_decls).
+void prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe, bool validate,
+                        PreparedExe& out);
 
 // Recomputes instruction `pc` of `ps` after it was modified in place (if its number of
 // waits changed, the stream's whole dense wait array is rebuilt).
