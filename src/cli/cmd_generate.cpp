@@ -34,7 +34,8 @@ struct Args {
   float temperature = 0, top_p = 1;
   int64_t top_k = 0;
   uint64_t seed = 0;
-  bool print_ids = false, print_steps = false, timing_only = false, ignore_capacity = false, check_races = false;
+  bool print_ids = false, print_steps = false, timing_only = false, ignore_capacity = false, check_races = false,
+       unroll_layers = false;
 };
 
 std::vector<int64_t> parse_ids(const std::string& s) {
@@ -89,10 +90,12 @@ void print_bounds(const runtime::ModelRunner& r, int64_t prompt_len, double ttft
 
 void print_steps(const runtime::ModelRunner& r) {
   for (const auto& s : r.steps())
-    fmt::print(stderr, "step {:<7} pos {:>6} tokens {:>4}: simulated {:>10.3f} ms, {:>9} instructions, HBM {:>9.1f} MB, "
-                       "host compile {:.3f} s + simulate {:.3f} s\n",
+    fmt::print(stderr,
+               "step {:<7} pos {:>6} tokens {:>4}: simulated {:>10.3f} ms, {:>9} instructions executed ({} in the "
+               "program{}), HBM {:>9.1f} MB, host compile {:.3f} s + simulate {:.3f} s\n",
                s.kind == compile::StepSpec::Kind::Prefill ? "prefill" : "decode", s.pos0, s.tokens, ms(s.sim_ns),
-               s.instrs, s.hbm_bytes / 1e6, s.compile_host_s, s.sim_host_s);
+               s.instrs, s.program_instrs, s.patched ? ", patched" : "", s.hbm_bytes / 1e6, s.compile_host_s,
+               s.sim_host_s);
 }
 
 int run(const Args& a) {
@@ -112,6 +115,7 @@ int run(const Args& a) {
   ro.compile.weight_dtype = compile::parse_weight_dtype(a.dtype);
   ro.compile.batch = a.batch;
   ro.compile.ignore_capacity = a.ignore_capacity;
+  ro.compile.unroll_layers = a.unroll_layers;
   ro.mode = a.timing_only ? sim::Mode::TimingOnly : sim::Mode::Functional;
   ro.check_races = a.check_races;
   ro.decode_key_bucket = a.decode_bucket;
@@ -175,7 +179,7 @@ int run(const Args& a) {
              cfg.name, cfg.n_layers, cfg.dim, cfg.n_heads, cfg.n_kv_heads, chip.name, dtype_name(L.mm_dtype()),
              dtype_name(L.kv_dtype()), L.max_context(), a.batch, chip.cores_per_chip - 1,
              a.timing_only ? "; timing-only (no values)" : "",
-             L.aliased() ? "; --ignore-capacity: layers share HBM addresses (timing only)" : "");
+             L.aliased() ? "; --ignore-capacity: every layer uses layer 0's HBM weights (timing only)" : "");
 
   if (a.timing_only) {
     runtime::TimingRunOptions to;
@@ -247,6 +251,8 @@ Run setup(CLI::App& app) {
                  "timing-only: decode steps to simulate (others interpolated; 0 = all; default 8 when > 16 steps)");
   app.add_flag("--ignore-capacity", a->ignore_capacity,
                "timing-only: run models larger than HBM (layers share HBM addresses; timing is unaffected)");
+  app.add_flag("--unroll-layers", a->unroll_layers,
+               "emit every layer as straight-line code instead of one register loop (same results, bigger programs)");
   app.add_option("--decode-bucket", a->decode_bucket,
                  "reuse one decode program per N positions (keys after the current one masked; 0 = exact per step)");
   app.add_flag("--print-steps", a->print_steps, "print every simulated step (time, instructions, host time) to stderr");

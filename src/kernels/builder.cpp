@@ -19,6 +19,10 @@ using isa::TensorRef;
 namespace {
 constexpr uint64_t kHbmAlign = 4096;
 
+bool isa_is_loop_control(Opcode op) {
+  return op == Opcode::reg_set || op == Opcode::reg_add || op == Opcode::branch_lt || op == Opcode::jump;
+}
+
 std::string shape_str(uint32_t parts, const std::vector<uint32_t>& s) {
   std::string r = fmt::format("[{}", parts);
   for (auto d : s) r += fmt::format(", {}", d);
@@ -100,6 +104,7 @@ Builder::Builder(const arch::ChipConfig& chip, std::string name, BuilderOptions 
 }
 
 Builder::~Builder() = default;
+
 
 HbmTensor Builder::declare(const std::string& name, DType t, std::vector<uint64_t> shape,
                            isa::TensorDecl::Kind k) {
@@ -210,7 +215,7 @@ void Builder::emit(uint32_t s, Instr in) {
   auto take = [&](Instr& x) {
     x.num_waits = 0;
     while (w < waits.size() && x.num_waits < isa::kMaxWaits) {
-      x.waits[x.num_waits++] = {waits[w].sem, -1, waits[w].value, 0};
+      x.waits[x.num_waits++] = make_wait(waits[w]);
       waited_on_[waits[w].sem] = true;
       ++w;
     }
@@ -226,6 +231,8 @@ void Builder::emit(uint32_t s, Instr in) {
     deps_.completed(s, {uint16_t(s), ++count_[s]});
   }
   take(in);
+  for (int i = 0; i < info.num_operands; ++i)
+    if (in.t[i].used()) relocate(in.t[i], regs[i]);
   deps_.learn(s, ws);
   stream.push_back(in);
   ++stats_.instrs;
@@ -299,6 +306,11 @@ void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) {
   const uint32_t ls = isa::kNumFixedStreams + set;
   const int64_t prev = count_[ls];
 
+  if (loop_) {  // a transfer must lie inside one strided range or outside all (not just its pieces)
+    TensorRef d = dst, sr = src;
+    relocate(d, region_of(dst, deps_.bytes_per_partition(dst.space)));
+    relocate(sr, region_of(src, deps_.bytes_per_partition(src.space)));
+  }
   struct Part { uint32_t queue; Instr in; Region rd, rs; std::vector<isa::SemWait> extra; };
   std::vector<Part> parts;
   WaitSet all(num_sems_);
@@ -316,10 +328,12 @@ void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) {
     if (prev > 0) ws.need({uint16_t(ls), prev});  // groups of a set run one after another
     deps_.prune(ls, ws);
     for (auto& c : ws.list()) {
-      p.extra.push_back({c.sem, -1, c.value, 0});
+      p.extra.push_back(make_wait(c));
       waited_on_[c.sem] = true;
       all.need(c);
     }
+    relocate(p.in.t[0], p.rd);
+    relocate(p.in.t[1], p.rs);
     parts.push_back(std::move(p));
   }
   uint32_t max_q = 0;
@@ -596,7 +610,8 @@ isa::Executable Builder::finish() {
   // the counts used by the waits are exact. DMA parts always signal their set's semaphore.
   for (uint32_t s = 0; s < isa::kNumFixedStreams; ++s)
     if (waited_on_[s])
-      for (auto& in : prog_.streams[s]) in.signal = int16_t(s);
+      for (auto& in : prog_.streams[s])  // loop bookkeeping (reg_set/reg_add/branch_lt) is not counted
+        if (in.op == Opcode::nop || !isa_is_loop_control(in.op)) in.signal = int16_t(s);
   exe_.cores.assign(1, std::move(prog_));
   if (opts_.validate) isa::validate_executable(exe_, chip_);
   return std::move(exe_);

@@ -10,7 +10,9 @@
 // Walkthrough: docs/KERNELS.md.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,10 +68,30 @@ struct BuilderOptions {
   // (free-dim chunks are added only while engines are left).
   uint32_t dma_partition_group = 8;
   bool validate = true;          // run isa::validate_executable in finish()
+  // loop() emits every iteration as straight-line code instead of a register loop (the
+  // reference the looped program is checked against; same waits up to the register form).
+  bool unroll_loops = false;
+  uint8_t loop_register = 0;     // register of every stream that counts loop iterations
+};
+
+// HBM bytes [offset + i*stride, offset + i*stride + bytes) are what iteration i of a loop
+// addresses (e.g. layer i's weights): operands inside become register-relative.
+struct LoopRange {
+  uint64_t offset = 0, bytes = 0;
+  int64_t stride = 0;
+};
+
+// The iteration being emitted: the body uses `index` like a normal loop variable (views of
+// layer `index`); the builder turns what differs between iterations into register offsets.
+struct LoopVar {
+  int64_t index = 0;
+  int64_t count = 0;
 };
 
 struct BuilderStats {
   uint64_t instrs = 0, waits = 0, nops = 0, dma_groups = 0;
+  uint64_t loops = 0;           // register loops emitted
+  uint64_t loops_unrolled = 0;  // loop() bodies that were not iteration-invariant (unrolled)
 };
 
 class Builder {
@@ -137,6 +159,17 @@ class Builder {
   // register `reg`. src must be read-only in the program (tracked at its static address).
   void load_indexed(const Tile& dst, const isa::TensorRef& src, const Tile& index, uint8_t reg, int64_t stride);
 
+  // ---- register loops (docs/KERNELS.md, "Register loops")
+  // Runs body(i) for i in [0, count). Unless opts.unroll_loops (or count < 3), the program
+  // holds iteration 0 as straight-line code and iterations 1..count-1 once per engine
+  // stream as a loop (reg_set / body / reg_add / branch_lt on opts.loop_register): HBM
+  // operands inside a `strided` range become base + reg * stride, and the inferred waits
+  // on work of the loop become value + reg * (signals per iteration). The body must emit
+  // the same instructions in every iteration (checked: iteration 2 is emitted too and
+  // compared with iteration 1; a mismatch falls back to unrolled code, stats().loops_unrolled).
+  // Not nestable.
+  void loop(int64_t count, const std::vector<LoopRange>& strided, const std::function<void(const LoopVar&)>& body);
+
   // Finish: set semaphore signals, (optionally) validate, return the executable.
   isa::Executable finish();
   const BuilderStats& stats() const { return stats_; }
@@ -151,6 +184,16 @@ class Builder {
   std::vector<std::pair<isa::TensorRef, isa::TensorRef>> split_dma(const isa::TensorRef& dst,
                                                                    const isa::TensorRef& src) const;
   void check_on_chip(const Tile& t, const char* op, const char* role) const;
+  // Register loops (builder_loop.cpp).
+  struct LoopState {
+    int64_t index = 0;                 // iteration being emitted (1 or 2: the checked copy)
+    uint8_t reg = 0;
+    std::vector<int64_t> c0, delta;    // per semaphore: count at loop entry, signals per iteration
+    std::vector<LoopRange> ranges;
+  };
+  isa::SemWait make_wait(Completion c) const;
+  void relocate(isa::TensorRef& r, const Region& g) const;
+  bool close_loop(const std::vector<size_t>& start1, const std::vector<size_t>& end1, int64_t count);
 
   arch::ChipConfig chip_;
   BuilderOptions opts_;
@@ -165,6 +208,8 @@ class Builder {
   uint32_t engine_cursor_ = 0;  // DMA pieces rotate over the engines
   uint64_t hbm_next_ = 0;
   BuilderStats stats_;
+  std::optional<LoopState> loop_;  // set while a loop iteration is emitted in register form
+  bool in_loop_ = false;
   bool finished_ = false;
 };
 

@@ -239,6 +239,21 @@ void DepTracker::record(const Region& r, bool write, Completion by) {
   }
 }
 
+void DepTracker::shift_values(const std::vector<int64_t>& base, const std::vector<int64_t>& add) {
+  auto sh = [&](uint32_t s, int64_t& v) {
+    if (v > base[s]) v += add[s];
+  };
+  for (Slot& x : slots_)
+    if (x.alive) sh(x.rec.c.sem, x.rec.c.value);
+  for (auto& k : known_)
+    for (uint32_t t = 0; t < num_sems_; ++t) sh(t, k[t]);
+  for (uint32_t s = 0; s < num_sems_; ++s) {
+    for (int64_t& v : snaps_[s].values) sh(s, v);
+    auto& kn = snaps_[s].known;
+    for (size_t i = 0; i < kn.size(); ++i) sh(uint32_t(i % num_sems_), kn[i]);
+  }
+}
+
 uint64_t DepTracker::live_records() const {
   uint64_t n = 0;
   for (auto& b : buckets_) n += b.live;

@@ -63,6 +63,10 @@ class DepTracker {
   void record(const Region& r, bool write, Completion by);
 
   uint64_t live_records() const;
+  // Register loops: every completion value v > base[s] of semaphore s (records, what
+  // streams know, snapshots) becomes v + add[s] -- the state after the checked copy of a
+  // loop iteration renamed to the state after the last iteration.
+  void shift_values(const std::vector<int64_t>& base, const std::vector<int64_t>& add);
 
  private:
   struct Rec {

@@ -36,6 +36,13 @@ Tile KernelCtx::psum_banks(uint32_t n) {
   return t;
 }
 
+void KernelCtx::set_rotation(const Rotation& r) {
+  next_bank_ = r.next_bank;
+  evac_rr_ = r.evac_rr;
+  wnext_ = r.wnext;
+  attn_rr = r.attn_rr;
+}
+
 Engine KernelCtx::evac_engine() { return (evac_rr_++ % 2) ? Engine::Scalar : Engine::Vector; }
 
 Tile KernelCtx::weight_tile() { return wring_[wnext_++ % wring_.size()]; }

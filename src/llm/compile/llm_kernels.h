@@ -37,6 +37,13 @@ class KernelCtx {
   Tile scratch(const std::string& name, DType t, uint32_t parts, uint32_t elems);
   uint32_t attn_rr = 0;  // alternates the attention K/V staging buffers
   const DynamicWeight* dynamic_weight = nullptr;  // see DynamicWeight (null: static weights)
+  // The round-robin positions (PSUM bank, evacuation engine, weight buffer, attention
+  // buffers): a register loop body restores them so every iteration emits the same code.
+  struct Rotation {
+    uint32_t next_bank, evac_rr, wnext, attn_rr;
+  };
+  Rotation rotation() const { return {next_bank_, evac_rr_, wnext_, attn_rr}; }
+  void set_rotation(const Rotation& r);
 
  private:
   Tile psum_all_;

@@ -51,15 +51,11 @@ ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, c
       opt_.batch, max_ctx_, chip.name, cap / 1073741824.0);
   if (!opt_.ignore_capacity)
     fail("{}; use a smaller dtype, context or batch, or --ignore-capacity with --timing-only", need);
-  // Alias layers until it fits (timing-only): weights first, then the KV cache.
+  // Alias until it fits (timing-only): all weights on layer 0's, then the KV cache too.
+  // Only "all layers" or "one layer" keeps a uniform per-layer stride (layer_ranges()).
   const uint64_t all_w = weight_bytes_, all_kv = kv_bytes_;
-  for (int64_t wl = cfg_.n_layers;; wl = std::max<int64_t>(1, wl / 2)) {
-    for (int64_t kl = cfg_.n_layers;; kl = std::max<int64_t>(1, kl / 2)) {
-      plan(wl, kl);
-      if (end_ <= cap || kl == 1) break;
-    }
-    if (end_ <= cap || wl == 1) break;
-  }
+  plan(1, cfg_.n_layers);
+  if (end_ > cap) plan(1, 1);
   if (end_ > cap) fail("{}; even one layer does not fit", need);
   weight_bytes_ = all_w;
   kv_bytes_ = all_kv;
@@ -126,6 +122,56 @@ void ModelLayout::plan(int64_t weight_layers, int64_t kv_layers) {
 
 const LayerSlots& ModelLayout::weight_slots_of_layer(int64_t layer) const {
   return layers_[size_t(layer % int64_t(layers_.size()))];
+}
+
+std::vector<kernels::LoopRange> ModelLayout::layer_ranges() const {
+  // MoE layers address their experts register-relative (reg_load), which a layer loop's
+  // register offsets cannot combine with: MoE models keep the unrolled layers.
+  if (cfg_.is_moe()) return {};
+  auto first_last = [&](const LayerSlots& ls, uint64_t& lo, uint64_t& hi) {
+    lo = UINT64_MAX;
+    hi = 0;
+    for (int id : {ls.attn_norm, ls.wqkv, ls.bqkv, ls.wo, ls.ffn_norm, ls.w1, ls.w3, ls.w2})
+      if (id >= 0) {
+        lo = std::min(lo, slot(id).offset);
+        hi = std::max(hi, slot(id).offset + slot(id).bytes());
+      }
+  };
+  // Stride of a per-layer slot family, or -1 if some layer breaks the pattern.
+  auto stride_of = [&](const std::vector<int>& ids) -> int64_t {
+    if (ids.size() < 2) return 0;
+    const int64_t st = int64_t(slot(ids[1]).offset) - int64_t(slot(ids[0]).offset);
+    for (size_t l = 0; l < ids.size(); ++l)
+      if (int64_t(slot(ids[l]).offset) != int64_t(slot(ids[0]).offset) + int64_t(l) * st) return -1;
+    return st;
+  };
+  std::vector<int> fam[10];
+  for (const LayerSlots& ls : layers_) {
+    int i = 0;
+    for (int id : {ls.attn_norm, ls.wqkv, ls.bqkv, ls.wo, ls.ffn_norm, ls.w1, ls.w3, ls.w2}) {
+      if (id >= 0) fam[i].push_back(id);
+      ++i;
+    }
+  }
+  fam[8] = kcache_;
+  fam[9] = vcache_;
+  int64_t wst = -2;
+  for (int i = 0; i < 8; ++i) {
+    if (fam[i].empty()) continue;
+    const int64_t st = stride_of(fam[i]);
+    if (st < 0 || (wst != -2 && st != wst)) return {};
+    wst = st;
+  }
+  const int64_t kst = stride_of(kcache_), vst = stride_of(vcache_);
+  if (kst < 0 || kst != vst) return {};
+  uint64_t wlo, whi;
+  first_last(layers_[0], wlo, whi);
+  const uint64_t klo = std::min(slot(kcache_[0]).offset, slot(vcache_[0]).offset);
+  const uint64_t khi = std::max(slot(kcache_[0]).offset + slot(kcache_[0]).bytes(),
+                                slot(vcache_[0]).offset + slot(vcache_[0]).bytes());
+  // Ranges of different layers must not overlap (a stride of 0 means every layer shares one).
+  if ((wst > 0 && uint64_t(wst) < whi - wlo) || (kst > 0 && uint64_t(kst) < khi - klo)) return {};
+  return {{wlo, whi - wlo, wst}, {klo, khi - klo, kst}};
 }
 
 std::vector<kernels::HbmTensor> ModelLayout::declare(kernels::Builder& b) const {

@@ -34,10 +34,15 @@ struct CompileOptions {
   DType weight_dtype = DType::F32;  // matmul weights: F32, BF16 or F8E4M3
   int64_t max_context = 0;          // KV cache positions; 0 = min(max_seq_len, 4096)
   int64_t batch = 1;                // decode batch = KV cache slots
-  // Timing-only runs of models larger than HBM: layers whose weights do not fit share the
-  // HBM addresses of earlier layers (modulo what fits). Values would be wrong, timing is
-  // unaffected (the simulator's costs do not depend on addresses). Never for functional runs.
+  // Timing-only runs of models larger than HBM: every layer's weights (and, if still too
+  // big, KV cache) share layer 0's HBM addresses, so layers stay uniformly strided (stride
+  // 0) for the register loop. Values would be wrong, timing is unaffected (the simulator's
+  // costs do not depend on addresses; a shared KV cache adds cross-layer WAR/RAW waits on
+  // the cache). Never for functional runs.
   bool ignore_capacity = false;
+  // Emit every layer as straight-line code instead of one register loop over the layers
+  // (the reference the looped programs are tested against).
+  bool unroll_layers = false;
 };
 
 // Activations fed to the tensor engine must share the weights' dtype; the KV cache and the
@@ -83,6 +88,11 @@ class ModelLayout {
   uint64_t end_offset() const { return end_; }                // first free HBM byte
   bool aliased() const { return aliased_; }                   // ignore_capacity took effect
   int64_t weight_layer_slots() const { return int64_t(layers_.size()); }
+
+  // The HBM ranges of layer 0 that move by a uniform stride per layer: its weights and its
+  // KV cache (stride 0 when --ignore-capacity made every layer share layer 0's). Empty when
+  // the layers are not uniformly strided (then step programs are unrolled over layers).
+  std::vector<kernels::LoopRange> layer_ranges() const;
 
   // Declare every slot on `b`, in order, and check each lands at its planned offset.
   std::vector<kernels::HbmTensor> declare(kernels::Builder& b) const;

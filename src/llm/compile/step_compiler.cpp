@@ -13,21 +13,21 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "common/error.h"
+#include "llm/compile/attention_block.h"
 #include "llm/compile/ffn_block.h"
 #include "llm/compile/llm_kernels.h"
 #include "llm/compile/moe_ffn.h"
 
 namespace npulab::llm::compile {
 
-using isa::ActFunc;
-using isa::AluOp;
 
 namespace {
 constexpr uint32_t kMlpGroup = 2048;  // hidden columns per SwiGLU group (as in ffn_block.cpp)
 constexpr uint32_t kNormSlice = 2048;  // RMSNorm column slice of wide models (multiple of 128)
+constexpr uint32_t kWideDim = 8192;    // wider models use the compact SBUF plan
+constexpr uint32_t kProjGroupBanks = 4;  // PSUM banks per projection column group (llm_kernels.cpp)
 constexpr uint32_t kRopeHeads = 16;   // heads per RoPE pass (bounds the SBUF for tables)
 constexpr uint32_t kLogitsCols = 1024;  // logits staged in SBUF per store
 
@@ -53,12 +53,13 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
 
   kernels::BuilderOptions bo;
   bo.validate = false;  // sim::Chip::run validates every executable it runs
+  bo.unroll_loops = L.options().unroll_layers;
   kernels::Builder b(chip, fmt::format("{}_{}_pos{}_T{}", c.name, decode ? "decode" : "prefill", spec.pos0, T), bo);
   const std::vector<HbmTensor> H = L.declare(b);
   const DType mm = L.mm_dtype(), kv = L.kv_dtype();
   const uint32_t dim = uint32_t(c.dim), hd = uint32_t(c.head_dim), NH = uint32_t(c.n_heads),
                  KVH = uint32_t(c.n_kv_heads), qd = uint32_t(c.q_dim()), kvd = uint32_t(c.kv_dim()),
-                 hid = uint32_t(c.hidden_dim), grp = NH / KVH, half = hd / 2, P = chip.tensor.rows;
+                 hid = uint32_t(c.hidden_dim), half = hd / 2, P = chip.tensor.rows;
   const uint32_t qkvd = qd + 2 * kvd;
   const float eps = float(c.rms_eps);
   const uint32_t rows_out = spec.logits ? (decode ? T : 1) : 0;
@@ -73,12 +74,17 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   if (rows_out) logits = b.output("logits", DType::F32, {rows_out, uint64_t(c.vocab_size)});
 
   // Weight staging: 3 x 16 KiB per partition (24 KiB tiles or a 4th buffer simulated no faster).
-  KernelCtx k(b, mm, kv, 16 * 1024);
+  // Wide models (dim > 8192: Llama-3.1-405B) hold a 64 KiB FP32 residual row per partition,
+  // so they stage weights in 8 KiB tiles (still >= 2 KiB per partition per DMA) and
+  // normalise in 1024-column slices (SBUF plan: docs/LLM.md).
+  const bool wide = dim > kWideDim;
+  KernelCtx k(b, mm, kv, wide ? 8 * 1024 : 16 * 1024);
   Tile x = b.sbuf("x", DType::F32, T, {dim});
-  // Normalised activations: the whole row when dim <= 2048, else 2048-column slices.
-  const uint32_t xc = dim <= kNormSlice ? dim : kNormSlice;
+  // Normalised activations: the whole row when dim <= the slice, else column slices.
+  const uint32_t slice = wide ? kNormSlice / 2 : kNormSlice;
+  const uint32_t xc = dim <= slice ? dim : slice;
   Tile xn = b.sbuf("xn", DType::F32, T, {xc});
-  Tile xn2 = dim <= kNormSlice ? xn : b.sbuf("xn2", DType::F32, T, {xc});
+  Tile xn2 = dim <= slice ? xn : b.sbuf("xn2", DType::F32, T, {xc});
   // Feature-major tiles [features, chunk, T]: each chunk's T columns padded to 64 bytes, so
   // chunks written and read by different engines never share a race-detector block.
   auto fm_tile = [&](const char* name, DType t, uint32_t parts, uint32_t chunks) {
@@ -86,7 +92,12 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     return b.sbuf(name, t, parts, {chunks, cdiv(T, per64) * per64}).slice(1, 0, T);
   };
   Tile xT = fm_tile("xT", mm, P, cdiv(dim, P));
-  Tile qkv = b.sbuf("qkv", DType::F32, T, {qkvd});
+  // QKV projection column groups (whole heads each), two alternating buffers.
+  const uint32_t qkv_group = std::min(qkvd, kProjGroupBanks * chip.tensor.max_moving_free);
+  if (qkv_group < qkvd && qkv_group % hd)
+    fail("model '{}': head_dim {} does not divide the {}-column QKV projection groups", c.name, hd, qkv_group);
+  Tile qkv0 = b.sbuf("qkv0", DType::F32, T, {qkv_group});
+  Tile qkv1 = qkv_group < qkvd ? b.sbuf("qkv1", DType::F32, T, {qkv_group}) : qkv0;
   Tile qT = fm_tile("qT", kv, hd, NH);
   Tile kT = fm_tile("kT", kv, hd, KVH);
   Tile attnT = fm_tile("attnT", mm, hd, NH);
@@ -115,96 +126,36 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     b.load(tile, src);
   }
 
-  auto add_into_x = [&](uint64_t c0, uint32_t n, const Tile& acc) { add_into_residual(k, x, c0, n, acc); };
   const LayerTiles tiles{x, xn, xn2, xT, h1, gT};
-  const bool interleaved = c.rope_convention == RopeConvention::Interleaved;
-  const size_t kes = dtype_size(kv);
+  AttnTiles attn;
+  attn.qkv[0] = qkv0;
+  attn.qkv[1] = qkv1;
+  attn.qT = qT;
+  attn.kT = kT;
+  attn.attnT = attnT;
+  attn.cos = cosT;
+  attn.sin = sinT;
+  attn.bias = bias;
+  attn.rope_heads = rope_heads;
+  const StepShape shape{decode, T, spec.pos0, spec.slot, spec.key_bucket, bucket_end};
 
-  for (int64_t layer = 0; layer < c.n_layers; ++layer) {
-    const LayerSlots& ws = L.weight_slots_of_layer(layer);
-    const HbmTensor& K = H[L.kcache(layer)];
-    const HbmTensor& V = H[L.vcache(layer)];
-    // ---- attention block
-    rmsnorm_T(k, xT, xn, xn2, x, H[ws.attn_norm], eps);
-    if (c.qkv_bias) b.load(bias, H[ws.bqkv].broadcast_row(0, T, 0, qkvd));
-    project(k, xT, P, dim, H[ws.wqkv], 0, 0, qkvd, [&](uint64_t c0, uint32_t n, const Tile& acc) {
-      Tile dst = qkv.cols(uint32_t(c0), n);
-      if (c.qkv_bias) b.tensor_tensor(dst, acc, bias.cols(uint32_t(c0), n), AluOp::add);
-      else b.tensor_copy(dst, acc, k.evac_engine());
-    });
-    for (uint32_t h0 = 0; h0 < NH + KVH; h0 += rope_heads) {
-      const uint32_t nh = std::min(rope_heads, NH + KVH - h0);
-      rope(k, qkv.cols(h0 * hd, nh * hd), cosT.cols(0, nh * half), sinT.cols(0, nh * half), nh, hd, interleaved);
-    }
-    transpose_to_chunks(k, qT, qkv.cols(0, qd), hd);
-    transpose_to_chunks(k, kT, qkv.cols(qd, kvd), hd);
-    // Append K^T columns and V rows to the cache.
-    {
-      isa::TensorRef kd = K.view(0, hd, 0, 1);
-      kd.part_stride = ctx;
-      kd.ndim = 2;
-      isa::TensorRef vd = V.view(0, 1, 0, hd);
-      vd.ndim = 2;
-      if (decode) {
-        kd.offset += uint64_t(spec.pos0) * kes;
-        kd.dims[0] = {int32_t(hd * ctx), KVH};
-        kd.dims[1] = {int32_t(int64_t(KVH) * hd * ctx), T};
-        vd.offset += uint64_t(spec.pos0) * hd * kes;
-        vd.part_count = uint16_t(T);
-        vd.part_stride = int64_t(KVH) * ctx * hd;
-      } else {
-        kd.offset += (uint64_t(spec.slot) * KVH * hd * ctx + uint64_t(spec.pos0)) * kes;
-        kd.dims[0] = {int32_t(hd * ctx), KVH};
-        kd.dims[1] = {1, T};
-        vd.offset += (uint64_t(spec.slot) * KVH * ctx + uint64_t(spec.pos0)) * hd * kes;
-        vd.part_count = uint16_t(T);
-        vd.part_stride = hd;
-      }
-      vd.dims[0] = {int32_t(ctx * hd), KVH};
-      vd.dims[1] = {1, hd};
-      b.store(kd, kT);
-      b.store(vd, qkv.cols(qd + kvd, kvd));
-    }
-    // Attention per (sequence, kv head group).
-    const float scale = 1.0f / std::sqrt(float(hd));
-    auto cache_refs = [&](int64_t slot, uint32_t g, AttnBlock& a) {
-      a.kT = K.view((uint64_t(slot) * KVH + g) * hd, hd, 0, uint32_t(ctx));
-      a.v = V.view((uint64_t(slot) * KVH + g) * ctx, 1, 0, hd);
-      a.scale = scale;
-      a.window = c.sliding_window;
-    };
-    if (decode) {
-      for (uint32_t s = 0; s < T; ++s)
-        for (uint32_t g = 0; g < KVH; ++g) {
-          AttnBlock a;
-          cache_refs(s, g, a);
-          a.M = grp;
-          a.q = qT.slice(0, g * grp, grp).slice(1, s, 1);
-          a.key_hi = bucket_end;
-          if (spec.key_bucket > 0) a.mask_above = spec.pos0;
-          a.key_lo = c.sliding_window > 0 ? std::max<int64_t>(0, spec.pos0 - c.sliding_window + 1) : 0;
-          a.out_T = attnT.slice(0, g * grp, grp).slice(1, s, 1);
-          flash_attention(k, a, hd);
-        }
-    } else {
-      for (uint32_t h = 0; h < NH; ++h) {
-        AttnBlock a;
-        cache_refs(spec.slot, h / grp, a);
-        a.M = T;
-        a.q = qT.slice(0, h, 1).reshape({T});
-        a.key_hi = spec.pos0 + T;
-        a.key_lo = c.sliding_window > 0 ? std::max<int64_t>(0, spec.pos0 - c.sliding_window + 1) : 0;
-        a.causal_rows = true;
-        a.row_pos0 = spec.pos0;
-        a.out_T = attnT.slice(0, h, 1).reshape({T});
-        flash_attention(k, a, hd);
-      }
-    }
-    project(k, attnT, hd, qd, H[ws.wo], 0, 0, dim, add_into_x);
-
+  auto emit_layer = [&](int64_t layer) {
+    emit_attention_block(k, L, H, layer, tiles, attn, shape);
     // ---- feed-forward block (RMSNorm + SwiGLU MLP + residual)
     if (c.is_moe()) emit_moe_ffn(k, L, H, layer, tiles);
     else emit_dense_ffn(k, L, H, layer, tiles);
+  };
+  // The layers as one register loop (docs/LLM.md, "Layer loop"): layer i's weights and KV
+  // cache are layer 0's plus i strides, so the body is emitted once per engine stream.
+  const std::vector<kernels::LoopRange> ranges = L.layer_ranges();
+  if (ranges.empty()) {
+    for (int64_t layer = 0; layer < c.n_layers; ++layer) emit_layer(layer);
+  } else {
+    const KernelCtx::Rotation rot0 = k.rotation();
+    b.loop(c.n_layers, ranges, [&](const kernels::LoopVar& lv) {
+      k.set_rotation(rot0);
+      emit_layer(lv.index);
+    });
   }
 
   StepProgram out;
@@ -231,6 +182,7 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     out.bucket_end = bucket_end;
     out.logits_rows = rows_out;
   }
+  out.layer_loop = b.stats().loops > 0;
   out.exe = b.finish();
   return out;
 }

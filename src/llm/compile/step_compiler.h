@@ -40,6 +40,7 @@ struct StepProgram {
   uint32_t logits_rows = 0;    // 0 when the step produces none
   uint64_t stage_offset = 0;   // HBM staging rows of the token embeddings [T, dim]
   int64_t bucket_end = 0;      // decode with key_bucket: keys loaded are < bucket_end
+  bool layer_loop = false;     // the layers are one register loop (not unrolled)
 };
 
 StepProgram compile_step(const ModelLayout& layout, const StepSpec& spec);

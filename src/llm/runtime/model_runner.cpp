@@ -78,6 +78,7 @@ std::vector<float> ModelRunner::execute(compile::StepProgram& prog, StepRecord r
   rec.sim_host_s = now_s() - t1;
   rec.sim_ns = r.total_ns;
   rec.instrs = r.instrs;
+  rec.program_instrs = prog.exe.num_instrs();
   rec.hbm_bytes = r.hbm_bytes_read + r.hbm_bytes_written;
   rec.races = r.races.size();
   steps_.push_back(rec);

@@ -21,7 +21,8 @@ struct StepRecord {
   double sim_ns = 0;           // simulated time of the step (sim::SimResult::total_ns)
   double compile_host_s = 0;   // host time to generate the program
   double sim_host_s = 0;       // host time to simulate it
-  uint64_t instrs = 0;
+  uint64_t instrs = 0;          // instructions executed (a loop body counts once per iteration)
+  uint64_t program_instrs = 0;  // instructions in the program (its size)
   double hbm_bytes = 0;        // bytes read + written in HBM by the program
   size_t races = 0;
   bool patched = false;        // decode: a bucket program reused (patched), not built

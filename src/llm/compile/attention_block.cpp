@@ -1,0 +1,123 @@
+#include "llm/compile/attention_block.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace npulab::llm::compile {
+
+using isa::AluOp;
+
+void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTensor>& H, int64_t layer,
+                          const LayerTiles& t, const AttnTiles& a, const StepShape& s) {
+  Builder& b = k.b;
+  const ModelConfig& c = L.config();
+  const LayerSlots& ws = L.weight_slots_of_layer(layer);
+  const HbmTensor& K = H[size_t(L.kcache(layer))];
+  const HbmTensor& V = H[size_t(L.vcache(layer))];
+  const uint32_t T = s.T, dim = uint32_t(c.dim), hd = uint32_t(c.head_dim), NH = uint32_t(c.n_heads),
+                 KVH = uint32_t(c.n_kv_heads), qd = uint32_t(c.q_dim()), kvd = uint32_t(c.kv_dim()),
+                 grp = NH / KVH, half = hd / 2, P = b.chip().tensor.rows, qkvd = qd + 2 * kvd;
+  const int64_t ctx = L.max_context();
+  const size_t kes = dtype_size(k.kv);
+  const bool interleaved = c.rope_convention == RopeConvention::Interleaved;
+
+  rmsnorm_T(k, t.xT, t.xn, t.xn2, t.x, H[size_t(ws.attn_norm)], float(c.rms_eps));
+  if (c.qkv_bias) b.load(a.bias, H[size_t(ws.bqkv)].broadcast_row(0, T, 0, qkvd));
+  // V rows [v0, v0 + nv) of the kv dim (whole heads) -> the cache at this step's positions.
+  auto store_v = [&](uint32_t v0, uint32_t nv, const Tile& src) {
+    isa::TensorRef vd = V.view(0, 1, 0, hd);
+    vd.ndim = 2;
+    vd.offset += uint64_t(v0 / hd) * uint64_t(ctx) * hd * kes;
+    if (s.decode) {
+      vd.offset += uint64_t(s.pos0) * hd * kes;
+      vd.part_stride = int64_t(KVH) * ctx * hd;
+    } else {
+      vd.offset += (uint64_t(s.slot) * KVH * ctx + uint64_t(s.pos0)) * hd * kes;
+      vd.part_stride = hd;
+    }
+    vd.part_count = uint16_t(T);
+    vd.dims[0] = {int32_t(ctx * hd), nv / hd};
+    vd.dims[1] = {1, hd};
+    b.store(vd, src);
+  };
+  uint32_t group = 0;
+  project(k, t.xT, P, dim, H[size_t(ws.wqkv)], 0, 0, qkvd, [&](uint64_t c0_, uint32_t n, const Tile& acc) {
+    const uint32_t c0 = uint32_t(c0_);
+    Tile dst = a.qkv[group++ % 2].cols(0, n);
+    if (c.qkv_bias) b.tensor_tensor(dst, acc, a.bias.cols(c0, n), AluOp::add);
+    else b.tensor_copy(dst, acc, k.evac_engine());
+    // Whole heads: groups are multiples of hd wide (2048 / hd or the whole qkv).
+    const uint32_t rope_end = std::min(c0 + n, qd + kvd);
+    for (uint32_t h0 = c0; h0 < rope_end; h0 += a.rope_heads * hd) {
+      const uint32_t nh = std::min(a.rope_heads, (rope_end - h0) / hd);
+      rope(k, dst.cols(h0 - c0, nh * hd), a.cos.cols(0, nh * half), a.sin.cols(0, nh * half), nh, hd,
+           interleaved);
+    }
+    if (c0 < qd) {
+      const uint32_t e = std::min(c0 + n, qd);
+      transpose_to_chunks(k, a.qT.slice(0, c0 / hd, (e - c0) / hd), dst.cols(0, e - c0), hd);
+    }
+    if (c0 + n > qd && c0 < qd + kvd) {
+      const uint32_t s0 = std::max(c0, qd), e = std::min(c0 + n, qd + kvd);
+      transpose_to_chunks(k, a.kT.slice(0, (s0 - qd) / hd, (e - s0) / hd), dst.cols(s0 - c0, e - s0), hd);
+    }
+    if (c0 + n > qd + kvd) {
+      const uint32_t s0 = std::max(c0, qd + kvd);
+      store_v(s0 - qd - kvd, c0 + n - s0, dst.cols(s0 - c0, c0 + n - s0));
+    }
+  });
+  // Append K^T columns to the cache.
+  {
+    isa::TensorRef kd = K.view(0, hd, 0, 1);
+    kd.part_stride = ctx;
+    kd.ndim = 2;
+    kd.dims[0] = {int32_t(hd * ctx), KVH};
+    if (s.decode) {
+      kd.offset += uint64_t(s.pos0) * kes;
+      kd.dims[1] = {int32_t(int64_t(KVH) * hd * ctx), T};
+    } else {
+      kd.offset += (uint64_t(s.slot) * KVH * hd * ctx + uint64_t(s.pos0)) * kes;
+      kd.dims[1] = {1, T};
+    }
+    b.store(kd, a.kT);
+  }
+  // Attention per (sequence, kv head group).
+  const float scale = 1.0f / std::sqrt(float(hd));
+  const int64_t key_lo = c.sliding_window > 0 ? std::max<int64_t>(0, s.pos0 - c.sliding_window + 1) : 0;
+  auto cache_refs = [&](int64_t slot, uint32_t g, AttnBlock& blk) {
+    blk.kT = K.view((uint64_t(slot) * KVH + g) * hd, hd, 0, uint32_t(ctx));
+    blk.v = V.view((uint64_t(slot) * KVH + g) * uint64_t(ctx), 1, 0, hd);
+    blk.scale = scale;
+    blk.window = c.sliding_window;
+    blk.key_lo = key_lo;
+  };
+  if (s.decode) {
+    for (uint32_t q = 0; q < T; ++q)
+      for (uint32_t g = 0; g < KVH; ++g) {
+        AttnBlock blk;
+        cache_refs(q, g, blk);
+        blk.M = grp;
+        blk.q = a.qT.slice(0, g * grp, grp).slice(1, q, 1);
+        blk.key_hi = s.bucket_end;
+        if (s.key_bucket > 0) blk.mask_above = s.pos0;
+        blk.out_T = a.attnT.slice(0, g * grp, grp).slice(1, q, 1);
+        flash_attention(k, blk, hd);
+      }
+  } else {
+    for (uint32_t h = 0; h < NH; ++h) {
+      AttnBlock blk;
+      cache_refs(s.slot, h / grp, blk);
+      blk.M = T;
+      blk.q = a.qT.slice(0, h, 1).reshape({T});
+      blk.key_hi = s.pos0 + T;
+      blk.causal_rows = true;
+      blk.row_pos0 = s.pos0;
+      blk.out_T = a.attnT.slice(0, h, 1).reshape({T});
+      flash_attention(k, blk, hd);
+    }
+  }
+  project(k, a.attnT, hd, qd, H[size_t(ws.wo)], 0, 0, dim,
+          [&](uint64_t c0, uint32_t n, const Tile& acc) { add_into_residual(k, t.x, c0, n, acc); });
+}
+
+}  // namespace npulab::llm::compile

@@ -1,0 +1,37 @@
+// The attention block of one transformer layer, emitted into a step program:
+//   xT = RMSNorm(x); per 2048 columns of qkv = xT^T Wqkv (+ bias): RoPE on its q/k heads,
+//   q/k heads transposed into qT/kT, its V rows appended to the cache; K^T appended;
+//   flash attention per (sequence, kv head group) -> attnT;  x += attnT^T Wo.
+// qkv never exists whole: two alternating [T, <=2048] FP32 buffers hold one projection
+// column group at a time (a wide model's full FP32 qkv row would not fit SBUF next to x).
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "llm/compile/ffn_block.h"
+
+namespace npulab::llm::compile {
+
+// What a step computes (from StepSpec): decode = one token per KV slot at position pos0;
+// prefill = T consecutive tokens of KV slot `slot` from pos0.
+struct StepShape {
+  bool decode = false;
+  uint32_t T = 0;
+  int64_t pos0 = 0, slot = 0;
+  int64_t key_bucket = 0, bucket_end = 0;  // decode over a key bucket (see StepSpec)
+};
+
+struct AttnTiles {
+  Tile qkv[2];     // [T, <=2048] FP32: projection column groups, alternating
+  Tile qT, kT;     // feature-major [hd, heads, T] (kv dtype)
+  Tile attnT;      // feature-major attention output [hd, heads, T] (matmul dtype)
+  Tile cos, sin;   // RoPE tables of these positions [T, rope_heads * hd/2]
+  Tile bias;       // Qwen2 QKV bias [T, qkv] (broadcast rows), else invalid
+  uint32_t rope_heads = 0;
+};
+
+// x += Attention(RMSNorm(x)) for layer `layer`.
+void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTensor>& H, int64_t layer,
+                          const LayerTiles& t, const AttnTiles& a, const StepShape& s);
+
+}  // namespace npulab::llm::compile
