@@ -17,10 +17,11 @@
 namespace npulab::sim {
 
 Scratchpad::Scratchpad(uint32_t partitions, uint64_t bytes_per_partition, bool allocate)
-    : partitions_(partitions), bpp_(bytes_per_partition) {
+    : partitions_(partitions), bpp_(bytes_per_partition),
+      pitch_(bytes_per_partition % 4096 == 0 ? bytes_per_partition + 64 : bytes_per_partition) {
   if (!allocate) return;
   // Default-initialised: the OS maps the pages only when prepare() first fills them.
-  data_.reset(new uint8_t[uint64_t(partitions) * bytes_per_partition]);
+  data_.reset(new uint8_t[uint64_t(partitions) * pitch_]);
   ready_.assign(partitions, 0);
 }
 

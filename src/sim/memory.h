@@ -21,11 +21,17 @@ constexpr uint8_t kUninitByte = 0xFF;
 // whole row; the semantics' operand check calls prepare() for exactly the byte range an
 // instruction can reach, then uses data_row(). Either way every byte reads as 0xFF until
 // written, as before.
+//
+// Rows are `pitch()` bytes apart on the host, one cache line more than bytes_per_partition
+// when that is a multiple of 4 KiB (trn2: 192 KiB): otherwise every partition's byte i
+// would map to the same L1/L2 cache set, and a tile spanning 128 partitions would thrash
+// the host caches on every access.
 class Scratchpad {
  public:
   Scratchpad(uint32_t partitions, uint64_t bytes_per_partition, bool allocate);
   uint32_t partitions() const { return partitions_; }
   uint64_t bytes_per_partition() const { return bpp_; }
+  uint64_t pitch() const { return pitch_; }  // host bytes from row p to row p + 1
   bool has_data() const { return data_ != nullptr; }
   // The whole row, initialised (fills it on first use).
   uint8_t* row(uint32_t p) {
@@ -43,12 +49,13 @@ class Scratchpad {
       if (ready_[p] < end) fill(p, end);
   }
   // Row pointer without initialisation: only for bytes covered by prepare().
-  uint8_t* data_row(uint32_t p) const { return data_.get() + uint64_t(p) * bpp_; }
+  uint8_t* data_row(uint32_t p) const { return data_.get() + uint64_t(p) * pitch_; }
 
  private:
   void fill(uint32_t p, uint64_t end) const;
   uint32_t partitions_;
   uint64_t bpp_;
+  uint64_t pitch_;
   std::unique_ptr<uint8_t[]> data_;
   mutable std::vector<uint64_t> ready_;  // per partition: bytes [0, ready_[p]) are initialised
 };

@@ -57,7 +57,8 @@ TEST(FuncMatmulKernel, Bf16AndF32ViewsEqualScalarDefinition) {
   struct Shape { int M, N, K; };
   const Shape shapes[] = {{128, 512, 128}, {128, 1, 64}, {128, 3, 64}, {37, 5, 17}, {8, 7, 9},
                           {7, 2, 130},     {14, 16, 5},  {13, 40, 7},  {1, 1, 1},   {3, 9, 0},
-                          {128, 8, 128},   {33, 1, 3}};
+                          {128, 8, 128},   {33, 1, 3},   {1, 172, 64}, {1, 512, 9},
+                          {2, 37, 8},      {3, 40, 9},   {4, 23, 1},   {5, 100, 33}, {6, 8, 2}};
   for (const Shape s : shapes)
     for (int combo = 0; combo < 4; ++combo)
       for (bool acc : {false, true}) {

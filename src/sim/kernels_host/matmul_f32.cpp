@@ -13,8 +13,10 @@
 //
 // Narrow moving tiles (N < 8, e.g. one token's activations in LLM decode) would waste most
 // of a 16-column panel, so they use a second kernel that vectorises over m instead: A is
-// read in place (row k is contiguous in m) and B[k][n] is broadcast; again one fma chain
-// per output in k order.
+// read in place (row k is contiguous in m) and B[k][n] is broadcast. Few rows (M <= 6,
+// e.g. a token's activations as the stationary against a weight matrix) use a third that
+// streams B in place, since packing B would cost as much as using it once. Each keeps one
+// fma chain per output in k order.
 #include "sim/kernels_host/matmul_f32.h"
 
 #include <immintrin.h>
@@ -288,13 +290,61 @@ void matmul_narrow(const MatView& A, const MatView& B, float* C, size_t ldc, int
   if (N - n0 == 1) narrow_cols<EA, EB, 1>(A, B, C, ldc, M, n0, K, accumulate);
 }
 
+// Small-M kernel: MR <= 6 rows of C times NV vectors of 8 columns, A and B read in place.
+// With one row block, packing B would cost as much as the product (every B element is
+// used MR times), so B rows are streamed straight from the operand.
+template <MatElem EA, MatElem EB, int MR, int NV>
+__attribute__((target("avx2,fma"))) void direct_block(const MatView& A, const MatView& B, float* C,
+                                                      size_t ldc, int n0, int K, bool accumulate) {
+  __m256 acc[MR][NV];
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_setzero_ps();
+  for (int k = 0; k < K; ++k) {
+    __m256 b[NV];
+    for (int v = 0; v < NV; ++v) b[v] = load8<EB>(elem_ptr<EB>(B, k, size_t(n0 + 8 * v)));
+    for (int r = 0; r < MR; ++r) {
+      const __m256 a = _mm256_set1_ps(at<EA>(A, k, size_t(r)));
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm256_fmadd_ps(a, b[v], acc[r][v]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)
+    for (int v = 0; v < NV; ++v) {
+      float* out = C + size_t(r) * ldc + n0 + 8 * v;
+      __m256 x = acc[r][v];
+      if (accumulate) x = _mm256_add_ps(_mm256_loadu_ps(out), x);
+      _mm256_storeu_ps(out, canon_nan8(x));
+    }
+}
+
+template <MatElem EA, MatElem EB, int MR>
+void matmul_small_m(const MatView& A, const MatView& B, float* C, size_t ldc, int N, int K,
+                    bool accumulate) {
+  constexpr int NV = MR == 1 ? 8 : MR <= 3 ? 4 : 2;  // at most 12 accumulators
+  int n0 = 0;
+  for (; n0 + 8 * NV <= N; n0 += 8 * NV) direct_block<EA, EB, MR, NV>(A, B, C, ldc, n0, K, accumulate);
+  for (; n0 + 8 <= N; n0 += 8) direct_block<EA, EB, MR, 1>(A, B, C, ldc, n0, K, accumulate);
+  for (; n0 < N; ++n0)  // fewer than 8 columns left: the scalar definition
+    for (int r = 0; r < MR; ++r) {
+      float acc = 0.0f;
+      for (int k = 0; k < K; ++k) acc = std::fmaf(at<EA>(A, k, r), at<EB>(B, k, n0), acc);
+      float& out = C[size_t(r) * ldc + n0];
+      out = canon_nan(accumulate ? out + acc : acc);
+    }
+}
+
 template <MatElem EA, MatElem EB>
 void dispatch_avx2(const MatView& A, const MatView& B, float* C, size_t ldc, int M, int N, int K,
                    bool accumulate) {
-  if (N < kNarrowN)
-    matmul_narrow<EA, EB>(A, B, C, ldc, M, N, K, accumulate);
-  else
-    matmul_avx2<EA, EB>(A, B, C, ldc, M, N, K, accumulate);
+  if (N < kNarrowN) return matmul_narrow<EA, EB>(A, B, C, ldc, M, N, K, accumulate);
+  switch (M) {
+    case 1: return matmul_small_m<EA, EB, 1>(A, B, C, ldc, N, K, accumulate);
+    case 2: return matmul_small_m<EA, EB, 2>(A, B, C, ldc, N, K, accumulate);
+    case 3: return matmul_small_m<EA, EB, 3>(A, B, C, ldc, N, K, accumulate);
+    case 4: return matmul_small_m<EA, EB, 4>(A, B, C, ldc, N, K, accumulate);
+    case 5: return matmul_small_m<EA, EB, 5>(A, B, C, ldc, N, K, accumulate);
+    case 6: return matmul_small_m<EA, EB, 6>(A, B, C, ldc, N, K, accumulate);
+    default: return matmul_avx2<EA, EB>(A, B, C, ldc, M, N, K, accumulate);
+  }
 }
 
 }  // namespace

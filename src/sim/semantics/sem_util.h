@@ -98,7 +98,7 @@ inline void scatter_i32(const ExecCtx& ctx, const isa::TensorRef& r, const int32
 
 // For an SBUF/PSUM operand whose free dims are dense row-major (innermost stride 1, each
 // outer stride = size * inner extent), the address of element 0 of its first partition;
-// partition p's elements start p * bytes_per_partition later. nullptr otherwise (HBM,
+// partition p's elements start p * row_bytes (the scratchpad's host pitch) later. nullptr otherwise (HBM,
 // strided). Call after check_operand. Lets hot paths work in place without gather/scatter.
 inline uint8_t* dense_rows(const ExecCtx& ctx, const isa::TensorRef& r, uint64_t* row_bytes) {
   Scratchpad* sp = r.space == isa::Space::Sbuf ? ctx.mem.sbuf : r.space == isa::Space::Psum ? ctx.mem.psum : nullptr;
@@ -108,7 +108,7 @@ inline uint8_t* dense_rows(const ExecCtx& ctx, const isa::TensorRef& r, uint64_t
     if (r.dims[k].size != 1 && r.dims[k].stride != expect) return nullptr;
     expect *= r.dims[k].size;
   }
-  *row_bytes = sp->bytes_per_partition();
+  *row_bytes = sp->pitch();
   return sp->data_row(r.part_start) + effective_offset(r, ctx.regs);
 }
 
