@@ -4,6 +4,7 @@
 // number) are unique, so pop order is the same as any other correct priority queue.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <utility>
 #include <vector>
 
@@ -47,6 +48,42 @@ class QuadHeap {
 
  private:
   std::vector<T> v_;
+};
+
+// The scheduler's event queue: (t, seq) order, like one heap, but events pushed for the
+// time being processed (wake-ups by a signal, a DMA engine whose next transfer is due at
+// once) go to a FIFO instead of the heap: they are in seq order by construction, so a pop
+// only compares the heap's top with the FIFO's front. T has int64 t and uint64 seq.
+template <class T, class Less>
+class EventQueue {
+ public:
+  bool empty() const { return head_ == fifo_.size() && heap_.empty(); }
+  void push(const T& e) {
+    if (e.t == now_ && (head_ == fifo_.size() || fifo_.back().seq < e.seq))
+      fifo_.push_back(e);
+    else
+      heap_.push(e);
+  }
+  T pop() {
+    if (head_ < fifo_.size() && (heap_.empty() || !Less{}(heap_.top(), fifo_[head_]))) {
+      const T e = fifo_[head_++];
+      if (head_ == fifo_.size()) {
+        fifo_.clear();
+        head_ = 0;
+      }
+      return e;
+    }
+    const T e = heap_.top();
+    heap_.pop();
+    now_ = e.t;
+    return e;
+  }
+
+ private:
+  QuadHeap<T, Less> heap_;
+  std::vector<T> fifo_;
+  size_t head_ = 0;
+  int64_t now_ = 0;
 };
 
 }  // namespace npulab::sim

@@ -99,7 +99,8 @@ struct Ev {
   EvKind kind;
 };
 struct EvEarlier {
-  bool operator()(const Ev& a, const Ev& b) const { return a.t != b.t ? a.t < b.t : a.seq < b.seq; }
+  // Branch-free: which of two events comes first is unpredictable.
+  bool operator()(const Ev& a, const Ev& b) const { return (a.t < b.t) | ((a.t == b.t) & (a.seq < b.seq)); }
 };
 
 std::string where(const isa::Executable& exe, uint32_t core, uint32_t stream, uint32_t pc) {
@@ -155,7 +156,7 @@ class Runner {
   std::vector<StreamRt> streams_;
   std::vector<int64_t> regfile_;  // registers_per_engine per stream
   std::vector<CoreRt> cores_;
-  QuadHeap<Ev, EvEarlier> heap_;
+  EventQueue<Ev, EvEarlier> heap_;
   uint64_t seq_ = 0, executed_ = 0, blocks_ = 0;
   int64_t end_ps_ = 0;
   double flops_ = 0, hbm_read_ = 0, hbm_write_ = 0;
@@ -476,8 +477,7 @@ SimResult Runner::run() {
   for (uint32_t g = 0; g < streams_.size(); ++g) push(0, g);
   int64_t now = 0;
   while (!heap_.empty()) {
-    const Ev ev = heap_.top();
-    heap_.pop();
+    const Ev ev = heap_.pop();
     now = ev.t;
     process(ev);
   }
