@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "sem_harness.h"
+#include "sim/kernels_host/helper_thread.h"
 #include "sim/kernels_host/matmul_f32.h"
 
 namespace npulab::test {
@@ -58,7 +59,8 @@ TEST(FuncMatmulKernel, Bf16AndF32ViewsEqualScalarDefinition) {
   const Shape shapes[] = {{128, 512, 128}, {128, 1, 64}, {128, 3, 64}, {37, 5, 17}, {8, 7, 9},
                           {7, 2, 130},     {14, 16, 5},  {13, 40, 7},  {1, 1, 1},   {3, 9, 0},
                           {128, 8, 128},   {33, 1, 3},   {1, 172, 64}, {1, 512, 9},
-                          {2, 37, 8},      {3, 40, 9},   {4, 23, 1},   {5, 100, 33}, {6, 8, 2}};
+                          {2, 37, 8},      {3, 40, 9},   {4, 23, 1},   {5, 100, 33}, {6, 8, 2},
+                          {64, 300, 129}};  // large: columns split with the helper thread
   for (const Shape s : shapes)
     for (int combo = 0; combo < 4; ++combo)
       for (bool acc : {false, true}) {
@@ -76,11 +78,12 @@ TEST(FuncMatmulKernel, Bf16AndF32ViewsEqualScalarDefinition) {
         reference(fa, lda, fb, ldb, want, ldc, s.M, s.N, s.K, acc);
         const MatView A = a16 ? MatView{ha.data(), lda, MatElem::BF16} : MatView{fa.data(), lda, MatElem::F32};
         const MatView B = b16 ? MatView{hb.data(), ldb, MatElem::BF16} : MatView{fb.data(), ldb, MatElem::F32};
-        for (auto impl : {MatmulImpl::Scalar, MatmulImpl::Auto}) {
+        for (int variant = 0; variant < 3; ++variant) {  // scalar, AVX2, AVX2 on one thread
+          const auto impl = variant == 0 ? MatmulImpl::Scalar : MatmulImpl::Auto;
           auto got = c0;
-          sim::host::matmul(A, B, got.data(), ldc, s.M, s.N, s.K, acc, impl);
+          sim::host::matmul(A, B, got.data(), ldc, s.M, s.N, s.K, acc, impl, variant != 2);
           for (size_t i = 0; i < got.size(); ++i)
-            ASSERT_EQ(fbits(got[i]), fbits(want[i])) << "element " << i << (impl == MatmulImpl::Scalar ? " scalar" : " auto");
+            ASSERT_EQ(fbits(got[i]), fbits(want[i])) << "element " << i << " variant " << variant;
         }
       }
 }

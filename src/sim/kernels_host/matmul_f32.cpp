@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "sim/kernels_host/helper_thread.h"
 
 namespace npulab::sim::host {
 namespace {
@@ -35,6 +36,9 @@ namespace {
 constexpr int kMR = 6;   // rows of C per micro-tile
 constexpr int kNR = 16;  // columns of C per micro-tile (two ymm)
 constexpr int kNarrowN = 8;  // N below this uses the narrow kernel
+// Products of at least this many multiply-adds (~30 us) are split with the helper thread;
+// smaller ones would spend a large part of that on the hand-off.
+constexpr int64_t kSplitWork = int64_t(1) << 21;
 
 inline float canon_nan(float x) {
   if (std::isnan(x)) {
@@ -355,11 +359,23 @@ bool matmul_avx2_available() {
 }
 
 void matmul(const MatView& A, const MatView& B, float* C, size_t ldc, int M, int N, int K,
-            bool accumulate, MatmulImpl impl) {
+            bool accumulate, MatmulImpl impl, bool allow_split) {
   if (M <= 0 || N <= 0) return;
   if (impl == MatmulImpl::Auto) impl = matmul_avx2_available() ? MatmulImpl::Avx2 : MatmulImpl::Scalar;
   if (impl == MatmulImpl::Scalar) return matmul_scalar(A, B, C, ldc, M, N, K, accumulate);
   if (!matmul_avx2_available()) fail("matmul_f32: AVX2+FMA kernel requested but this CPU lacks it");
+  // Large products: the helper thread takes the right half of the columns (whole 16-column
+  // panels). Each output is still computed by one thread with the same fma chain.
+  if (allow_split && int64_t(M) * N * K >= kSplitWork && M > kMR && N >= 2 * kNR && helper_thread_enabled()) {
+    const int nl = (N / 2 + kNR - 1) / kNR * kNR;
+    MatView right = B;
+    right.data = static_cast<const char*>(B.data) + size_t(nl) * (B.elem == MatElem::BF16 ? 2 : 4);
+    run_split([&](int half) {
+      if (half == 0) matmul(A, B, C, ldc, M, nl, K, accumulate, MatmulImpl::Avx2, false);
+      else matmul(A, right, C + nl, ldc, M, N - nl, K, accumulate, MatmulImpl::Avx2, false);
+    });
+    return;
+  }
   const bool a16 = A.elem == MatElem::BF16, b16 = B.elem == MatElem::BF16;
   if (a16 && b16) dispatch_avx2<MatElem::BF16, MatElem::BF16>(A, B, C, ldc, M, N, K, accumulate);
   else if (a16) dispatch_avx2<MatElem::BF16, MatElem::F32>(A, B, C, ldc, M, N, K, accumulate);
