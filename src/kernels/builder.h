@@ -157,7 +157,10 @@ class Builder {
   // ---- data-dependent load (builder_indexed.cpp): dst <- src + value(index) * stride bytes,
   // index one i32 in SBUF (e.g. a routed MoE expert), read per DMA queue by reg_load into
   // register `reg`. src must be read-only in the program (tracked at its static address).
-  void load_indexed(const Tile& dst, const isa::TensorRef& src, const Tile& index, uint8_t reg, int64_t stride);
+  // A queue's register is reloaded only when it does not hold the same index word of the
+  // same `epoch` (start a new epoch whenever the index may have been rewritten).
+  void load_indexed(const Tile& dst, const isa::TensorRef& src, const Tile& index, uint8_t reg, int64_t stride,
+                    uint64_t epoch);
 
   // ---- register loops (docs/KERNELS.md, "Register loops")
   // Runs body(i) for i in [0, count). Unless opts.unroll_loops (or count < 3), the program
@@ -208,6 +211,15 @@ class Builder {
   uint32_t engine_cursor_ = 0;  // DMA pieces rotate over the engines
   uint64_t hbm_next_ = 0;
   BuilderStats stats_;
+  // Per DMA queue: which index word its load_indexed register holds (builder_indexed.cpp).
+  struct IndexedReg {
+    bool valid = false;
+    uint8_t reg = 0;
+    uint16_t part = 0;
+    uint64_t offset = 0, epoch = 0;
+    bool operator==(const IndexedReg&) const = default;
+  };
+  std::vector<IndexedReg> indexed_regs_;
   std::optional<LoopState> loop_;  // set while a loop iteration is emitted in register form
   bool in_loop_ = false;
   bool finished_ = false;

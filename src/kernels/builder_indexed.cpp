@@ -4,6 +4,9 @@
 // source offset becomes base + regs[reg] * stride. Queues, pieces and waits follow
 // dma_copy (same queue-set rotation, one semaphore per set); the reg_load carries the
 // piece's waits, so it runs once the index is written and the destination is free.
+// A queue whose register already holds the same index word loaded in the same `epoch`
+// skips the reg_load (the caller starts a new epoch whenever the index may be rewritten):
+// one reg_load per queue per expert pass instead of one per DMA piece.
 #include <fmt/format.h>
 
 #include "common/error.h"
@@ -15,7 +18,8 @@ using isa::Instr;
 using isa::Opcode;
 using isa::Space;
 
-void Builder::load_indexed(const Tile& dst, const isa::TensorRef& src, const Tile& index, uint8_t reg, int64_t stride) {
+void Builder::load_indexed(const Tile& dst, const isa::TensorRef& src, const Tile& index, uint8_t reg, int64_t stride,
+                           uint64_t epoch) {
   if (finished_) fail("kernel '{}': builder already finished", exe_.name);
   check_on_chip(dst, "load_indexed", "dst");
   check_on_chip(index, "load_indexed", "index");
@@ -51,26 +55,14 @@ void Builder::load_indexed(const Tile& dst, const isa::TensorRef& src, const Til
     deps_.prune(ls, ws);
     if (prog_.streams.size() < isa::dma_stream(queue + 1)) prog_.streams.resize(isa::dma_stream(queue + 1));
     auto& stream = prog_.streams[isa::dma_stream(queue)];
-    Instr rl;
-    rl.op = Opcode::reg_load;
-    rl.reg0 = reg;
-    rl.t[0] = ix;
-    for (const Completion& c : ws.list()) {
-      if (rl.num_waits == isa::kMaxWaits) {  // extra waits ride on a nop before it
-        stream.push_back(rl);
-        stream.back().op = Opcode::nop;
-        stream.back().t[0] = {};
-        stream.back().reg0 = 0;
-        ++stats_.nops;
-        ++stats_.instrs;
-        rl.num_waits = 0;
-      }
-      rl.waits[rl.num_waits++] = {c.sem, -1, c.value, 0};
-      waited_on_[c.sem] = true;
-      all.need(c);
-      ++stats_.waits;
-    }
-    stream.push_back(rl);
+    // The queue's register already holds this index (same word, same epoch): no reload.
+    if (indexed_regs_.size() <= queue) indexed_regs_.resize(queue + 1);
+    IndexedReg& held = indexed_regs_[queue];
+    const IndexedReg want{true, reg, ix.part_start, ix.offset, epoch};
+    const bool reload = !(held == want);
+    held = want;
+    Instr first;  // carries the piece's waits: the reg_load, or the DMA when none is needed
+    first.op = reload ? Opcode::reg_load : Opcode::dma_copy;
     Instr dm;
     dm.op = Opcode::dma_copy;
     dm.t[0] = pd;
@@ -78,8 +70,34 @@ void Builder::load_indexed(const Tile& dst, const isa::TensorRef& src, const Til
     dm.t[1].offset_reg = int8_t(reg);
     dm.t[1].offset_reg_scale = stride;
     dm.signal = int16_t(ls);
-    stream.push_back(dm);
-    stats_.instrs += 2;
+    if (reload) {
+      first.reg0 = reg;
+      first.t[0] = ix;
+    } else {
+      first = dm;
+    }
+    for (const Completion& c : ws.list()) {
+      if (first.num_waits == isa::kMaxWaits) {  // extra waits ride on a nop before it
+        Instr nop;
+        nop.op = Opcode::nop;
+        nop.num_waits = first.num_waits;
+        nop.waits = first.waits;
+        stream.push_back(nop);
+        ++stats_.nops;
+        ++stats_.instrs;
+        first.num_waits = 0;
+      }
+      first.waits[first.num_waits++] = {c.sem, -1, c.value, 0};
+      waited_on_[c.sem] = true;
+      all.need(c);
+      ++stats_.waits;
+    }
+    stream.push_back(first);
+    ++stats_.instrs;
+    if (reload) {
+      stream.push_back(dm);
+      ++stats_.instrs;
+    }
   }
   ++stats_.dma_groups;
   deps_.learn(ls, all);

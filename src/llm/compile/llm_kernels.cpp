@@ -85,7 +85,8 @@ void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTen
       src.dims[0] = {int32_t(uint64_t(kp) * Wcols), kq};
       src.dims[1] = {1, g};
       if (k.dynamic_weight)
-        b.load_indexed(wt.parts(0, kk), src, k.dynamic_weight->index, k.dynamic_weight->reg, k.dynamic_weight->stride);
+        b.load_indexed(wt.parts(0, kk), src, k.dynamic_weight->index, k.dynamic_weight->reg, k.dynamic_weight->stride,
+                       k.dynamic_weight->epoch);
       else
         b.load(wt.parts(0, kk), src);
       for (uint32_t c = 0; c < kq; ++c) {

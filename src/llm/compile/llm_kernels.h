@@ -60,6 +60,7 @@ struct DynamicWeight {
   Tile index;          // one i32 in SBUF
   int64_t stride = 0;  // bytes between consecutive index values' matrices
   uint8_t reg = 0;
+  uint64_t epoch = 0;  // new value whenever `index` may have been rewritten (Builder::load_indexed)
 };
 
 // Receives one group of accumulated projection columns: acc is PSUM [rows, ncols] FP32

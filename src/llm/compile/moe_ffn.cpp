@@ -88,7 +88,8 @@ void emit_moe_ffn(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTenso
         b.affine_select(gate, gates.cols(j, 1), AluOp::is_equal, -int64_t(tok), 1, 0.0f, 0.0f);
         const Tile index = idx.parts(tok, 1).cols(j, 1);
         // w1e/w3e ([dim, hidden] each) and w2e ([hidden, dim]) have the same expert stride.
-        const DynamicWeight d{index, int64_t(dim) * hid * esz, kExpertRegister};
+        // Epoch = layer: idx is rewritten once per layer, so queues reload per layer only.
+        const DynamicWeight d{index, int64_t(dim) * hid * esz, kExpertRegister, uint64_t(layer) + 1};
         k.dynamic_weight = &d;
         expert_pass(k, L, w1, w3, w2, 0, t, gate);
         k.dynamic_weight = nullptr;
