@@ -116,5 +116,25 @@ TEST(CompileLoop, LayersAreUniformlyStridedAndAliasedLayersShareLayerZero) {
   EXPECT_GT(r[1].stride, 0);  // the KV cache of all 126 layers fits
 }
 
+// The compact SBUF plan of wide models: a Llama-3.1-405B decode step and an 8-token prefill
+// chunk build on one trn2 core (compile only: simulating 126 layers takes seconds).
+TEST(CompileLoop, Llama405BStepsFitOneCore) {
+  CompileOptions o;
+  o.weight_dtype = DType::BF16;
+  o.max_context = 64;
+  o.ignore_capacity = true;
+  ModelLayout L(*builtin_config("llama-3.1-405b"), arch::load_chip_by_name("trn2"), o);
+  StepSpec d;
+  d.kind = StepSpec::Kind::Decode;
+  d.tokens = {7};
+  d.pos0 = 40;
+  const auto pd = compile::compile_step(L, d);
+  EXPECT_TRUE(pd.layer_loop);
+  EXPECT_LT(pd.exe.num_instrs(), 1000000u);
+  StepSpec p;
+  p.tokens = std::vector<int64_t>(8, 5);
+  EXPECT_TRUE(compile::compile_step(L, p).layer_loop);
+}
+
 }  // namespace
 }  // namespace npulab::llm
