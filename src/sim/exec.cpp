@@ -105,8 +105,8 @@ Runs make_runs(const TensorRef& r) {
 // in dense row-major order (partition outermost). For SBUF/PSUM `ptr` is the first
 // element of the run; for HBM `ptr` is null and hbm_addr is the byte address.
 template <class Fn>
-void for_each_run(const ExecCtx& ctx, const TensorRef& r, Fn&& fn) {
-  check_operand(ctx, r, "operand");
+void for_each_run(const ExecCtx& ctx, const TensorRef& r, Checked checked, Fn&& fn) {
+  if (checked == Checked::No) check_operand(ctx, r, "operand");
   const uint64_t off = effective_offset(r, ctx.regs);
   const Runs rn = make_runs(r);
   const int64_t esz = int64_t(dtype_size(r.dtype));
@@ -228,9 +228,9 @@ void check_operand(const ExecCtx& ctx, const TensorRef& r, std::string_view oper
   sp->prepare(r.part_start, r.part_count, uint64_t(hi));
 }
 
-void gather_f32(const ExecCtx& ctx, const TensorRef& r, float* out) {
+void gather_f32(const ExecCtx& ctx, const TensorRef& r, float* out, Checked checked) {
   const size_t esz = dtype_size(r.dtype);
-  for_each_run(ctx, r, [&](const uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
+  for_each_run(ctx, r, checked, [&](const uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
     if (ptr && rs == int64_t(esz)) {
       convert_to_f32(r.dtype, ptr, out + idx, run);
     } else {
@@ -241,9 +241,9 @@ void gather_f32(const ExecCtx& ctx, const TensorRef& r, float* out) {
   });
 }
 
-void scatter_f32(const ExecCtx& ctx, const TensorRef& r, const float* in) {
+void scatter_f32(const ExecCtx& ctx, const TensorRef& r, const float* in, Checked checked) {
   const size_t esz = dtype_size(r.dtype);
-  for_each_run(ctx, r, [&](uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
+  for_each_run(ctx, r, checked, [&](uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
     if (ptr && rs == int64_t(esz)) {
       convert_from_f32(r.dtype, in + idx, ptr, run);
     } else {
@@ -256,39 +256,48 @@ void scatter_f32(const ExecCtx& ctx, const TensorRef& r, const float* in) {
 
 namespace {
 
-// A contiguous byte segment of an operand: a host pointer (SBUF/PSUM) or an HBM address.
-struct Seg {
-  uint64_t start;  // uintptr_t of the host byte, or the HBM byte address
-  uint64_t len;    // bytes
-};
+// The runs of an operand in dense order, one at a time (an odometer over partition and
+// the three outer dims), for operands whose innermost run is contiguous. Each run is a
+// host pointer (SBUF/PSUM, as an integer) or an HBM byte address, and a length in bytes.
+struct RunCursor {
+  Runs rn;
+  uint64_t base = 0;     // start of partition 0's first run
+  int64_t pstep = 0;     // bytes from partition p to p + 1
+  uint64_t run_bytes = 0;
+  uint32_t parts = 0, p = 0, a = 0, b = 0, c = 0;
 
-// The operand's bytes in dense order as contiguous segments, adjacent ones merged (e.g.
-// HBM rows that follow each other, or a tile that fills whole partitions). False if an
-// innermost run is strided (then the caller copies through a dense buffer).
-bool segments(const ExecCtx& ctx, const TensorRef& r, std::vector<Seg>& out) {
-  const int64_t esz = int64_t(dtype_size(r.dtype));
-  const Runs rn = make_runs(r);
-  if (rn.rstride != esz && rn.run > 1) return false;
-  const uint64_t run_bytes = uint64_t(rn.run) * uint64_t(esz);
-  const uint64_t off = effective_offset(r, ctx.regs);
-  Scratchpad* sp = spad_of(ctx, r.space);
-  out.clear();
-  for (uint32_t p = 0; p < r.part_count; ++p) {
-    const uint64_t base = sp ? uint64_t(reinterpret_cast<uintptr_t>(sp->data_row(r.part_start + p))) + off
-                             : off + uint64_t(int64_t(p) * r.part_stride * esz);
-    for (uint32_t a = 0; a < rn.size[0]; ++a)
-      for (uint32_t b = 0; b < rn.size[1]; ++b)
-        for (uint32_t c = 0; c < rn.size[2]; ++c) {
-          const uint64_t st = base + uint64_t(int64_t(a) * rn.stride[0] + int64_t(b) * rn.stride[1] +
-                                              int64_t(c) * rn.stride[2]);
-          if (!out.empty() && out.back().start + out.back().len == st)
-            out.back().len += run_bytes;
-          else
-            out.push_back({st, run_bytes});
-        }
+  // False if the innermost run is strided.
+  bool init(const ExecCtx& ctx, const TensorRef& r) {
+    const int64_t esz = int64_t(dtype_size(r.dtype));
+    rn = make_runs(r);
+    if (rn.rstride != esz && rn.run > 1) return false;
+    run_bytes = uint64_t(rn.run) * uint64_t(esz);
+    const uint64_t off = effective_offset(r, ctx.regs);
+    if (Scratchpad* sp = spad_of(ctx, r.space)) {
+      base = uint64_t(reinterpret_cast<uintptr_t>(sp->data_row(r.part_start))) + off;
+      pstep = int64_t(sp->pitch());
+    } else {
+      base = off;
+      pstep = r.part_stride * esz;
+    }
+    parts = r.part_count;
+    return true;
   }
-  return true;
-}
+  uint64_t start() const {
+    return base + uint64_t(int64_t(p) * pstep + int64_t(a) * rn.stride[0] + int64_t(b) * rn.stride[1] +
+                           int64_t(c) * rn.stride[2]);
+  }
+  // Advances to the next run; false after the last.
+  bool next() {
+    if (++c < rn.size[2]) return true;
+    c = 0;
+    if (++b < rn.size[1]) return true;
+    b = 0;
+    if (++a < rn.size[0]) return true;
+    a = 0;
+    return ++p < parts;
+  }
+};
 
 // Byte range [lo, hi) an operand can touch: within a partition for SBUF/PSUM, absolute for HBM.
 FreeSpan hull(const ExecCtx& ctx, const TensorRef& r) {
@@ -341,40 +350,48 @@ bool may_overlap(const ExecCtx& ctx, const TensorRef& a, const TensorRef& b) {
   return x.lo < y.hi && y.lo < x.hi;
 }
 
-void copy_raw(const ExecCtx& ctx, const TensorRef& dst, const TensorRef& src) {
-  check_operand(ctx, dst, "dst");
-  check_operand(ctx, src, "src");
+void copy_raw(const ExecCtx& ctx, const TensorRef& dst, const TensorRef& src, Checked checked) {
+  if (checked == Checked::No) {
+    check_operand(ctx, dst, "dst");
+    check_operand(ctx, src, "src");
+  }
   if (dst.dtype != src.dtype || dst.elems() != src.elems())
     fail("copy_raw: dst ({}, {} elements) and src ({}, {} elements) differ", dtype_name(dst.dtype),
          dst.elems(), dtype_name(src.dtype), src.elems());
-  thread_local std::vector<Seg> ss, ds;
-  if (may_overlap(ctx, dst, src) || !segments(ctx, src, ss) || !segments(ctx, dst, ds)) {
+  RunCursor s, d;
+  if (may_overlap(ctx, dst, src) || !s.init(ctx, src) || !d.init(ctx, dst)) {
     auto& tmp = scratch_bytes(src.bytes());
-    gather_raw(ctx, src, tmp.data());
-    scatter_raw(ctx, dst, tmp.data());
+    gather_raw(ctx, src, tmp.data(), Checked::Yes);
+    scatter_raw(ctx, dst, tmp.data(), Checked::Yes);
     return;
   }
-  // Walk both segment lists in lockstep: each copy is the overlap of the current pieces.
-  size_t i = 0, j = 0;
-  uint64_t si = 0, dj = 0;  // bytes already consumed of ss[i] / ds[j]
-  while (i < ss.size() && j < ds.size()) {
-    const uint64_t n = std::min(ss[i].len - si, ds[j].len - dj);
-    copy_bytes(ctx, dst.space, ds[j].start + dj, src.space, ss[i].start + si, n);
-    if ((si += n) == ss[i].len) si = 0, ++i;
-    if ((dj += n) == ds[j].len) dj = 0, ++j;
+  // Walk both operands' runs in lockstep: each copy is the overlap of the current runs.
+  uint64_t sp = s.start(), sl = s.run_bytes, dp = d.start(), dl = d.run_bytes;
+  for (;;) {
+    const uint64_t n = std::min(sl, dl);
+    copy_bytes(ctx, dst.space, dp, src.space, sp, n);
+    sp += n, sl -= n, dp += n, dl -= n;
+    if (sl == 0) {
+      if (!s.next()) break;
+      sp = s.start(), sl = s.run_bytes;
+    }
+    if (dl == 0) {
+      d.next();
+      dp = d.start(), dl = d.run_bytes;
+    }
   }
 }
 
-void gather_raw(const ExecCtx& ctx, const TensorRef& r, uint8_t* out) {
+void gather_raw(const ExecCtx& ctx, const TensorRef& r, uint8_t* out, Checked checked) {
   const size_t esz = dtype_size(r.dtype);
-  for_each_run(ctx, r, [&](const uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
+  for_each_run(ctx, r, checked, [&](const uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
     read_run(ctx, ptr, addr, run, rs, esz, out + idx * esz);
   });
 }
 
-void scatter_raw(const ExecCtx& ctx, const TensorRef& r, const uint8_t* in) {
+void scatter_raw(const ExecCtx& ctx, const TensorRef& r, const uint8_t* in, Checked checked) {
   const size_t esz = dtype_size(r.dtype);
-  for_each_run(ctx, r, [&](uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
+  for_each_run(ctx, r, checked, [&](uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
     write_run(ctx, ptr, addr, run, rs, esz, in + idx * esz);
   });
 }

@@ -48,20 +48,26 @@ uint64_t effective_offset(const isa::TensorRef& r, std::span<const int64_t> regs
 // operand's role name into the message.
 void check_operand(const ExecCtx& ctx, const isa::TensorRef& r, std::string_view operand);
 
+// Whether the caller already passed the operand through check_operand for this
+// instruction (the semantics check every operand first, sem::check_operands); then the
+// accessors below skip their own check, which is a per-instruction cost for small tiles.
+enum class Checked : bool { No, Yes };
+
 // Read an operand into a dense FP32 buffer [part_count][free_elems] (row-major over the
 // free dims, innermost fastest), converting from its dtype.
-void gather_f32(const ExecCtx& ctx, const isa::TensorRef& r, float* out);
+void gather_f32(const ExecCtx& ctx, const isa::TensorRef& r, float* out, Checked c = Checked::No);
 // Write a dense FP32 buffer [part_count][free_elems] to an operand, converting (RNE).
-void scatter_f32(const ExecCtx& ctx, const isa::TensorRef& r, const float* in);
+void scatter_f32(const ExecCtx& ctx, const isa::TensorRef& r, const float* in, Checked c = Checked::No);
 // Raw byte copies (no conversion) of an operand to/from a dense buffer.
-void gather_raw(const ExecCtx& ctx, const isa::TensorRef& r, uint8_t* out);
-void scatter_raw(const ExecCtx& ctx, const isa::TensorRef& r, const uint8_t* in);
+void gather_raw(const ExecCtx& ctx, const isa::TensorRef& r, uint8_t* out, Checked c = Checked::No);
+void scatter_raw(const ExecCtx& ctx, const isa::TensorRef& r, const uint8_t* in, Checked c = Checked::No);
 // Whether two operands can share a byte (same memory, overlapping partitions and byte
 // hulls; conservative for interleaved patterns). Call after check_operand.
 bool may_overlap(const ExecCtx& ctx, const isa::TensorRef& a, const isa::TensorRef& b);
 // dst <- src bit for bit (same dtype, same element count, dense order), the result of
 // gather_raw(src) then scatter_raw(dst) but without the intermediate buffer when the
 // operands cannot overlap: contiguous pieces are copied straight between the memories.
-void copy_raw(const ExecCtx& ctx, const isa::TensorRef& dst, const isa::TensorRef& src);
+void copy_raw(const ExecCtx& ctx, const isa::TensorRef& dst, const isa::TensorRef& src,
+              Checked c = Checked::No);
 
 }  // namespace npulab::sim

@@ -99,11 +99,11 @@ void sem_activation(const isa::Instr& in, ExecCtx& ctx) {
     if (b.part_count != P || b.free_elems() != 1)
       fail("activation: operand 'bias' must be [{} partitions, 1 element], got [{}, {}]", P,
            b.part_count, b.free_elems());
-    gather_f32(ctx, b, bias);
+    gather_f32(ctx, b, bias, Checked::Yes);
   } else {
     for (uint32_t p = 0; p < P; ++p) bias[p] = in.imm1;
   }
-  gather_f32(ctx, src, x);
+  gather_f32(ctx, src, x, Checked::Yes);
   apply_dispatch(in.act, x, P, F, in.imm0, bias);
   if (accumulate) {
     const auto& acc = in.t[3];
@@ -117,9 +117,9 @@ void sem_activation(const isa::Instr& in, ExecCtx& ctx) {
       for (uint64_t i = 1; i < F; ++i) s += row[i];
       sums[p] = s;
     }
-    scatter_f32(ctx, acc, sums);
+    scatter_f32(ctx, acc, sums, Checked::Yes);
   }
-  scatter_f32(ctx, in.t[0], x);
+  scatter_f32(ctx, in.t[0], x, Checked::Yes);
 }
 
 }  // namespace npulab::sim

@@ -63,7 +63,7 @@ void sem_iota(const isa::Instr& in, ExecCtx& ctx) {
     float* v = sem::fbuf(0, size_t(P) * F);
     for (uint32_t p = 0; p < P; ++p)
       for (uint64_t i = 0; i < F; ++i) v[p * F + i] = float(aff.at(p, int64_t(i)));
-    scatter_f32(ctx, dst, v);
+    scatter_f32(ctx, dst, v, Checked::Yes);
   }
 }
 
@@ -73,14 +73,14 @@ void sem_select(const isa::Instr& in, ExecCtx& ctx) {
   const auto& dst = in.t[0];
   const size_t n = dst.elems(), esz = dtype_size(dst.dtype);
   float* pred = sem::fbuf(0, n);
-  gather_f32(ctx, in.t[1], pred);
+  gather_f32(ctx, in.t[1], pred, Checked::Yes);
   auto* t = sem::scratch<uint8_t>(0, n * esz);
   auto* f = sem::scratch<uint8_t>(1, n * esz);
   sem::gather_as(ctx, in.t[2], dst.dtype, t, 1);
   sem::gather_as(ctx, in.t[3], dst.dtype, f, 1);
   for (size_t i = 0; i < n; ++i)
     if (pred[i] == 0.0f) std::memcpy(t + i * esz, f + i * esz, esz);
-  scatter_raw(ctx, dst, t);
+  scatter_raw(ctx, dst, t, Checked::Yes);
 }
 
 void sem_affine_select(const isa::Instr& in, ExecCtx& ctx) {
@@ -115,7 +115,7 @@ void sem_affine_select(const isa::Instr& in, ExecCtx& ctx) {
       }
       if (!keep) std::memcpy(v + (p * F + i) * esz, fill, esz);
     }
-  scatter_raw(ctx, dst, v);
+  scatter_raw(ctx, dst, v, Checked::Yes);
 }
 
 }  // namespace npulab::sim

@@ -51,7 +51,7 @@ void sem_tensor_reduce(const isa::Instr& in, ExecCtx& ctx) {
          dst.part_count, dst.free_elems());
   float* x = sem::fbuf(0, size_t(P) * F);
   float* r = sem::fbuf(1, size_t(P) * outer);
-  gather_f32(ctx, src, x);
+  gather_f32(ctx, src, x, Checked::Yes);
   const bool idem = idempotent(in.alu0), neg = in.flags & isa::F_NEGATE;
   alu::with_float_op(in.alu0, "tensor_reduce", [&](auto op) {
     for (uint64_t g = 0; g < uint64_t(P) * outer; ++g) {
@@ -61,7 +61,7 @@ void sem_tensor_reduce(const isa::Instr& in, ExecCtx& ctx) {
       r[g] = neg ? -acc : acc;
     }
   });
-  scatter_f32(ctx, dst, r);
+  scatter_f32(ctx, dst, r, Checked::Yes);
 }
 
 void sem_partition_reduce(const isa::Instr& in, ExecCtx& ctx) {
@@ -75,7 +75,7 @@ void sem_partition_reduce(const isa::Instr& in, ExecCtx& ctx) {
     fail("partition_reduce: dst has {} free elements but src has {}", dst.free_elems(), F);
   float* x = sem::fbuf(0, size_t(P) * F);
   float* r = sem::fbuf(1, size_t(Q) * F);
-  gather_f32(ctx, src, x);
+  gather_f32(ctx, src, x, Checked::Yes);
   const bool idem = idempotent(in.alu0);
   alu::with_float_op(in.alu0, "partition_reduce", [&](auto op) {
     for (uint64_t f = 0; f < F; ++f) r[f] = idem ? op(x[f], x[f]) : x[f];
@@ -85,7 +85,7 @@ void sem_partition_reduce(const isa::Instr& in, ExecCtx& ctx) {
     }
   });
   for (uint32_t q = 1; q < Q; ++q) std::memcpy(r + size_t(q) * F, r, F * sizeof(float));
-  scatter_f32(ctx, dst, r);
+  scatter_f32(ctx, dst, r, Checked::Yes);
 }
 
 }  // namespace npulab::sim

@@ -1,6 +1,8 @@
 // Shared helpers of the data-opcode semantics (sim/semantics/*.cpp): operand checks that
 // name the opcode and role, reusable per-thread scratch buffers (no allocation per
-// instruction once warm), and shape requirements.
+// instruction once warm), and shape requirements. The data helpers access operands that
+// check_operands has already checked (every semantics function calls it first), so they
+// pass Checked::Yes to the exec.h accessors.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -27,11 +29,11 @@ inline float* fbuf(int slot, size_t n) { return scratch<float>(slot, n); }
 // Shared by dma_copy and tensor_copy, whose data semantics are the same copy-with-cast.
 inline void copy_cast(ExecCtx& ctx, const isa::TensorRef& dst, const isa::TensorRef& src) {
   if (dst.dtype == src.dtype) {
-    copy_raw(ctx, dst, src);
+    copy_raw(ctx, dst, src, Checked::Yes);
   } else {
     float* buf = fbuf(0, src.elems());
-    gather_f32(ctx, src, buf);
-    scatter_f32(ctx, dst, buf);
+    gather_f32(ctx, src, buf, Checked::Yes);
+    scatter_f32(ctx, dst, buf, Checked::Yes);
   }
 }
 
@@ -76,7 +78,7 @@ inline bool is_int_dtype(DType t) { return t == DType::I32 || t == DType::I8 || 
 inline void gather_i32(const ExecCtx& ctx, const isa::TensorRef& r, int32_t* out) {
   const size_t n = r.elems();
   auto* raw = scratch<uint8_t>(5, n * 4);
-  gather_raw(ctx, r, raw);
+  gather_raw(ctx, r, raw, Checked::Yes);
   switch (r.dtype) {
     case DType::I32: std::memcpy(out, raw, n * 4); break;
     case DType::I8: for (size_t i = 0; i < n; ++i) out[i] = int8_t(raw[i]); break;
@@ -93,7 +95,7 @@ inline void scatter_i32(const ExecCtx& ctx, const isa::TensorRef& r, const int32
     case DType::U8: for (size_t i = 0; i < n; ++i) raw[i] = uint8_t(in[i]); break;
     default: fail("integer access to a {} operand", dtype_name(r.dtype));
   }
-  scatter_raw(ctx, r, raw);
+  scatter_raw(ctx, r, raw, Checked::Yes);
 }
 
 // For an SBUF/PSUM operand whose free dims are dense row-major (innermost stride 1, each
@@ -117,11 +119,11 @@ inline uint8_t* dense_rows(const ExecCtx& ctx, const isa::TensorRef& r, uint64_t
 inline void gather_as(const ExecCtx& ctx, const isa::TensorRef& r, DType target, uint8_t* out,
                       int float_slot) {
   if (r.dtype == target) {
-    gather_raw(ctx, r, out);
+    gather_raw(ctx, r, out, Checked::Yes);
     return;
   }
   float* tmp = scratch<float>(float_slot, r.elems());
-  gather_f32(ctx, r, tmp);
+  gather_f32(ctx, r, tmp, Checked::Yes);
   convert_from_f32(target, tmp, out, r.elems());
 }
 

@@ -32,7 +32,7 @@ void sem_shuffle(const isa::Instr& in, ExecCtx& ctx) {
       fail("shuffle: idx[{}] = {} is outside src partitions [0, {})", q, idx[q], P);
     std::memcpy(d + q * row, s + size_t(idx[q]) * row, row);
   }
-  scatter_raw(ctx, dst, d);
+  scatter_raw(ctx, dst, d, Checked::Yes);
 }
 
 }  // namespace npulab::sim

@@ -38,7 +38,7 @@ host::MatView operand_view(const ExecCtx& ctx, const isa::TensorRef& r, const is
       return {base, row_bytes / esz, r.dtype == DType::F32 ? host::MatElem::F32 : host::MatElem::BF16};
   }
   float* buf = sem::fbuf(slot, r.elems());
-  gather_f32(ctx, r, buf);
+  gather_f32(ctx, r, buf, Checked::Yes);
   return {buf, r.free_elems(), host::MatElem::F32};
 }
 
@@ -68,9 +68,9 @@ void sem_matmul(const isa::Instr& in, ExecCtx& ctx) {
     return;
   }
   float* C = sem::fbuf(2, M * N);
-  if (!start) gather_f32(ctx, dst, C);
+  if (!start) gather_f32(ctx, dst, C, Checked::Yes);
   host::matmul(S, B, C, N, int(M), int(N), int(K), !start);
-  scatter_f32(ctx, dst, C);
+  scatter_f32(ctx, dst, C, Checked::Yes);
 }
 
 void sem_transpose(const isa::Instr& in, ExecCtx& ctx) {
@@ -85,17 +85,17 @@ void sem_transpose(const isa::Instr& in, ExecCtx& ctx) {
     const size_t esz = dtype_size(src.dtype);
     auto* a = sem::scratch<uint8_t>(0, P * F * esz);
     auto* b = sem::scratch<uint8_t>(1, P * F * esz);
-    gather_raw(ctx, src, a);
+    gather_raw(ctx, src, a, Checked::Yes);
     for (uint64_t p = 0; p < P; ++p)
       for (uint64_t f = 0; f < F; ++f) std::memcpy(b + (f * P + p) * esz, a + (p * F + f) * esz, esz);
-    scatter_raw(ctx, dst, b);
+    scatter_raw(ctx, dst, b, Checked::Yes);
   } else {
     float* a = sem::fbuf(0, P * F);
     float* b = sem::fbuf(1, P * F);
-    gather_f32(ctx, src, a);
+    gather_f32(ctx, src, a, Checked::Yes);
     for (uint64_t p = 0; p < P; ++p)
       for (uint64_t f = 0; f < F; ++f) b[f * P + p] = a[p * F + f];
-    scatter_f32(ctx, dst, b);
+    scatter_f32(ctx, dst, b, Checked::Yes);
   }
 }
 

@@ -42,7 +42,7 @@ void sem_max8(const isa::Instr& in, ExecCtx& ctx) {
   require_shape(in, 0, P, 8);
   float* x = sem::fbuf(0, size_t(P) * F);
   float* out = sem::fbuf(1, size_t(P) * 8);
-  gather_f32(ctx, src, x);
+  gather_f32(ctx, src, x, Checked::Yes);
   for (uint32_t p = 0; p < P; ++p) {
     const float* row = x + size_t(p) * F;
     float* top = out + size_t(p) * 8;
@@ -60,7 +60,7 @@ void sem_max8(const isa::Instr& in, ExecCtx& ctx) {
       if (n < 8) ++n;
     }
   }
-  scatter_f32(ctx, in.t[0], out);
+  scatter_f32(ctx, in.t[0], out, Checked::Yes);
 }
 
 void sem_find_index8(const isa::Instr& in, ExecCtx& ctx) {
@@ -75,8 +75,8 @@ void sem_find_index8(const isa::Instr& in, ExecCtx& ctx) {
   float* x = sem::fbuf(0, size_t(P) * F);
   float* vals = sem::fbuf(1, size_t(P) * 8);
   auto* idx = sem::scratch<int32_t>(0, size_t(P) * 8);
-  gather_f32(ctx, src, x);
-  gather_f32(ctx, in.t[2], vals);
+  gather_f32(ctx, src, x, Checked::Yes);
+  gather_f32(ctx, in.t[2], vals, Checked::Yes);
   for (uint32_t p = 0; p < P; ++p) {
     const float* row = x + size_t(p) * F;
     for (int j = 0; j < 8; ++j) {

@@ -46,12 +46,12 @@ void sem_tensor_tensor(const isa::Instr& in, ExecCtx& ctx) {
   }
   float* a = sem::fbuf(0, n);
   float* b = sem::fbuf(1, n);
-  gather_f32(ctx, in.t[1], a);
-  gather_f32(ctx, in.t[2], b);
+  gather_f32(ctx, in.t[1], a, Checked::Yes);
+  gather_f32(ctx, in.t[2], b, Checked::Yes);
   alu::with_float_op(in.alu0, "tensor_tensor", [&](auto op) {
     for (size_t i = 0; i < n; ++i) a[i] = op(a[i], b[i]);
   });
-  scatter_f32(ctx, dst, a);
+  scatter_f32(ctx, dst, a, Checked::Yes);
 }
 
 void sem_tensor_scalar(const isa::Instr& in, ExecCtx& ctx) {
@@ -70,7 +70,7 @@ void sem_tensor_scalar(const isa::Instr& in, ExecCtx& ctx) {
     if (s.part_count != P || s.free_elems() != 1)
       fail("tensor_scalar: operand 'scalar' must be [{} partitions, 1 element], got [{}, {}]", P,
            s.part_count, s.free_elems());
-    gather_f32(ctx, s, s0);
+    gather_f32(ctx, s, s0, Checked::Yes);
   } else {
     for (uint32_t p = 0; p < P; ++p) s0[p] = in.imm0;
   }
@@ -96,7 +96,7 @@ void sem_tensor_scalar(const isa::Instr& in, ExecCtx& ctx) {
     return;
   }
   float* a = sem::fbuf(0, n);
-  gather_f32(ctx, a_ref, a);
+  gather_f32(ctx, a_ref, a, Checked::Yes);
   alu::with_float_op(in.alu0, "tensor_scalar op0", [&](auto op) {
     for (uint32_t p = 0; p < P; ++p) {
       const float s = s0[p];
@@ -110,7 +110,7 @@ void sem_tensor_scalar(const isa::Instr& in, ExecCtx& ctx) {
       for (size_t i = 0; i < n; ++i) a[i] = op(a[i], s1);
     });
   }
-  scatter_f32(ctx, dst, a);
+  scatter_f32(ctx, dst, a, Checked::Yes);
 }
 
 void sem_tensor_copy(const isa::Instr& in, ExecCtx& ctx) {
@@ -131,7 +131,7 @@ void sem_memset(const isa::Instr& in, ExecCtx& ctx) {
   const size_t n = dst.elems();
   auto* buf = sem::scratch<uint8_t>(0, n * esz);
   for (size_t i = 0; i < n; ++i) std::memcpy(buf + i * esz, one, esz);
-  scatter_raw(ctx, dst, buf);
+  scatter_raw(ctx, dst, buf, Checked::Yes);
 }
 
 }  // namespace npulab::sim
