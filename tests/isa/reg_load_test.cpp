@@ -11,20 +11,8 @@
 namespace npulab::isa {
 namespace {
 
-arch::ChipConfig chip() {
-  arch::ChipConfig c;
-  c.name = "testchip";
-  c.cores_per_chip = 1;
-  c.semaphores_per_core = 32;
-  c.registers_per_engine = 16;
-  c.tensor.rows = 128;
-  c.tensor.cols = 128;
-  c.tensor.max_moving_free = 512;
-  c.sbuf = {128, 192 * 1024, 0, 0};
-  c.psum = {128, 16 * 1024, 8, 0};
-  c.dma.engines_per_core = 4;
-  c.dma.queues_per_engine = 2;
-  c.hbm.capacity_bytes = uint64_t(1) << 30;
+const arch::ChipConfig& chip() {
+  static const arch::ChipConfig c = arch::load_chip_by_name("trn2");
   return c;
 }
 
@@ -82,7 +70,7 @@ TEST(RegLoad, TextErrorsNameTheProblem) {
 
 TEST(RegLoad, ValidationAcceptsAnyStreamAndAnyPartition) {
   for (uint32_t s : {0u, 1u, 2u, 3u, 4u, dma_stream(0), dma_stream(7)})
-    EXPECT_EQ(error_of(reg_load(15, word(0, 0)), s), "") << stream_name(s);
+    EXPECT_EQ(error_of(reg_load(63, word(0, 0)), s), "") << stream_name(s);
   // One word read by a sequencer: not bound by the compute engines' partition-start rule.
   EXPECT_EQ(error_of(reg_load(2, word(37, 64)), dma_stream(1)), "");
 }
@@ -93,14 +81,14 @@ TEST(RegLoad, ValidationErrors) {
     EXPECT_NE(e.find(needle), std::string::npos) << "got: '" << e << "'";
     EXPECT_NE(e.find("reg_load"), std::string::npos) << "message names the instruction: " << e;
   };
-  expect_err(reg_load(16, word(0, 0)), "register r16 does not exist (registers_per_engine 16)");
+  expect_err(reg_load(64, word(0, 0)), "register r64 does not exist (registers_per_engine 64)");
   expect_err(reg_load(1, word(0, 0, DType::F32)), "reg_load src must be one i32 element");
   expect_err(reg_load(1, word(0, 0, DType::I32, 2)), "reg_load src must be one i32 element [1 partition, 1], got i32 [1, 2]");
   TensorRef two = word(0, 0);
   two.part_count = 2;
   expect_err(reg_load(1, two), "got i32 [2, 1]");
   expect_err(reg_load(1, word(0, 0, DType::I32, 1, Space::Hbm)), "src");
-  expect_err(reg_load(1, word(0, 192 * 1024)), "outside SBUF bytes_per_partition");
+  expect_err(reg_load(1, word(0, chip().sbuf.bytes_per_partition)), "outside SBUF bytes_per_partition");
   Instr missing;
   missing.op = Opcode::reg_load;
   missing.reg0 = 1;
