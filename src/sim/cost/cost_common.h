@@ -36,3 +36,9 @@ inline const arch::StreamEngine& stream_engine(const arch::ChipConfig& c, uint32
 inline double ceil_div(double a, double b) { return std::ceil(a / b); }
 
 }  // namespace npulab::sim::costing
+
+namespace npulab::sim {
+// Whether the PE array holding `st` already holds stationary `r` at byte offset `off`
+// (then a matmul skips LoadStationary). The scheduler interns stationaries with it.
+bool same_stationary(const TensorEngineState& st, const isa::TensorRef& r, uint64_t off);
+}  // namespace npulab::sim

@@ -25,6 +25,13 @@ double dtype_factor(const arch::TensorEngine& te, DType a, DType b) {
   return 1.0;
 }
 
+// LoadStationary of an M-column stationary tile.
+double load_stationary_cycles(const arch::TensorEngine& te, uint64_t m, double factor) {
+  return double(te.load_stationary_cycles) * double(m) / double(te.cols) * factor;
+}
+
+}  // namespace
+
 bool same_stationary(const TensorEngineState& st, const isa::TensorRef& r, uint64_t off) {
   if (!st.has_stationary) return false;
   const isa::TensorRef& h = st.stationary;
@@ -35,13 +42,6 @@ bool same_stationary(const TensorEngineState& st, const isa::TensorRef& r, uint6
     if (h.dims[k].size != r.dims[k].size || h.dims[k].stride != r.dims[k].stride) return false;
   return true;
 }
-
-// LoadStationary of an M-column stationary tile.
-double load_stationary_cycles(const arch::TensorEngine& te, uint64_t m, double factor) {
-  return double(te.load_stationary_cycles) * double(m) / double(te.cols) * factor;
-}
-
-}  // namespace
 
 Cost cost_matmul(const isa::Instr& in, CostCtx& ctx) {
   const auto& te = ctx.chip->tensor;

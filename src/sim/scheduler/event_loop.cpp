@@ -45,6 +45,7 @@ struct StreamRt {
   const Meta* meta = nullptr;           // prepared.h: a race-free timing-only issue of an
   const isa::SemWait* waits = nullptr;  // instruction with static operands reads only these
   const Cost* costs = nullptr;          // and never the (432-byte) Instr
+  const PeCost* pe = nullptr;
   uint32_t size = 0, core = 0, stream = 0, pc = 0;
   uint32_t dma_engine = 0;     // global DMA engine index (DMA queues only)
   int64_t* regs = nullptr;
@@ -78,7 +79,8 @@ struct CoreRt {
     }
   };
   std::vector<std::vector<Waiter>> waiters;
-  TensorEngineState pe;
+  TensorEngineState pe;  // PE streams with register-relative stationaries (pe_dynamic)
+  uint32_t held_stationary = PeCost::kNoStationary;  // the others: interned id (prepared.h)
 };
 
 // Per DMA engine: its completion event (the earliest finish among its transfers).
@@ -186,6 +188,7 @@ void Runner::setup(const ChipMemories& mem) {
     s.meta = ps.meta.data();
     s.waits = ps.waits.data();
     s.costs = ps.costs.data();
+    s.pe = ps.pe.data();
     s.regs = regfile_.data() + g * nreg;
     const std::span<const int64_t> regs(s.regs, nreg);
     s.cctx = CostCtx{&chip_, regs, s.stream == uint32_t(isa::Stream::PE) ? &cores_[s.core].pe : nullptr,
@@ -397,13 +400,20 @@ void Runner::issue_data(uint32_t g, int64_t now) {
             check_operand_bounds(t, offs[i], chip_, fmt::format("operand t{}", i));
           }
         }
-      if (m.kind == Kind::Pe) pe_cost_ = kCostTable[size_t(m.op)](in, s.cctx);
+      if (m.kind == Kind::Pe && !m.has_cost) pe_cost_ = kCostTable[size_t(m.op)](in, s.cctx);
       if (races_) races_->on_issue(s.core, s.stream, s.pc, in, offs);
       if (mode_ == Mode::Functional) kSemTable[size_t(m.op)](in, s.ectx);
       else if (m.op == Opcode::reg_load) s.regs[in.reg0] = 0;  // no values: defined as 0 (docs/ISA.md)
     } catch (const Error& e) {
       fail("{} at t = {} ns: {}", where(exe_, s.core, s.stream, s.pc), double(now) / 1000.0, e.what());
     }
+  }
+  if (m.kind == Kind::Pe && m.has_cost) {  // static stationary: compare interned ids
+    const PeCost& pc = s.pe[m.cost_index];
+    uint32_t& held = cores_[s.core].held_stationary;
+    pe_cost_.busy_ns = held == pc.stationary && held != PeCost::kNoStationary ? pc.busy_hit : pc.busy_miss;
+    pe_cost_.flops = pc.flops;
+    held = pc.stationary;
   }
   const Cost* cost = m.kind == Kind::Pe ? &pe_cost_ : m.has_cost ? &s.costs[m.cost_index] : nullptr;
   if (cost) {

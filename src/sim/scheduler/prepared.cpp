@@ -5,10 +5,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include "common/error.h"
 #include "isa/asm.h"
 #include "isa/validate.h"
+#include "sim/cost/cost_common.h"
 #include "sim/scheduler/dispatch.h"
 
 namespace npulab::sim {
@@ -39,6 +41,7 @@ void check_indices(const arch::ChipConfig& chip, const PreparedStream& ps, uint3
 void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
   const isa::Instr& in = ps.code[pc];
   Meta& m = ps.meta[pc];
+  const bool had_slot = m.has_cost && m.kind != Kind::Pe;  // (refresh) a slot in `costs`
   m.op = in.op;
   m.num_waits = in.num_waits;
   m.signal = in.signal;
@@ -53,21 +56,66 @@ void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
     m.kind = Kind::Dma;
   else
     m.kind = Kind::Stream;
-  if (m.kind == Kind::Pe) {  // cost depends on the stationary the array holds: at issue
-    m.reads_instr = true;
+  if (m.kind == Kind::Pe) {  // prepare_pe: the cost depends on the held stationary
+    m.has_cost = false;
     return;
   }
   CostCtx cctx{&chip, {}, nullptr, ps.stream};
   const Cost c = kCostTable[size_t(in.op)](in, cctx);
   m.dur_ps = ns_to_ps(m.kind == Kind::Dma ? c.dma_fixed_ns : c.busy_ns);
   const bool keep = m.kind == Kind::Dma || c.flops != 0 || c.hbm_read_bytes || c.hbm_write_bytes;
-  if (keep && !m.has_cost) {  // (a refreshed instruction may need a slot it had no use for)
+  if (keep && !had_slot) {  // (a refreshed instruction may need a slot it had no use for)
     m.cost_index = uint32_t(ps.costs.size());
     ps.costs.push_back(c);
   } else if (keep) {
     ps.costs[m.cost_index] = c;
   }
   m.has_cost = keep;
+}
+
+// Tensor-engine costs of a PE stream: both variants of every matmul (stationary held or
+// not) straight from cost_matmul, and stationaries interned by same_stationary equality.
+void prepare_pe(const arch::ChipConfig& chip, PreparedStream& ps) {
+  ps.pe.clear();
+  ps.pe_dynamic = false;
+  for (uint32_t pc = 0; pc < ps.size; ++pc)
+    if (ps.code[pc].op == isa::Opcode::matmul && ps.code[pc].t[1].offset_reg >= 0) ps.pe_dynamic = true;
+  std::vector<TensorEngineState> interned;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> by_key;
+  for (uint32_t pc = 0; pc < ps.size; ++pc) {
+    Meta& m = ps.meta[pc];
+    if (m.kind != Kind::Pe) continue;
+    if (ps.pe_dynamic) {
+      m.reads_instr = true;
+      m.has_cost = false;
+      continue;
+    }
+    const isa::Instr& in = ps.code[pc];
+    PeCost pc_cost;
+    CostCtx miss{&chip, {}, nullptr, ps.stream};
+    const Cost c = kCostTable[size_t(in.op)](in, miss);
+    pc_cost.busy_miss = c.busy_ns;
+    pc_cost.flops = c.flops;
+    pc_cost.busy_hit = c.busy_ns;
+    if (in.op == isa::Opcode::matmul) {
+      const isa::TensorRef& st = in.t[1];
+      TensorEngineState held{true, st, st.offset};
+      CostCtx hit{&chip, {}, &held, ps.stream};
+      pc_cost.busy_hit = kCostTable[size_t(in.op)](in, hit).busy_ns;
+      auto& bucket = by_key[st.offset * 1000003u ^ (uint64_t(st.part_count) << 8) ^ uint64_t(st.dtype)];
+      for (uint32_t id : bucket)
+        if (same_stationary(interned[id], st, st.offset)) pc_cost.stationary = id;
+      if (pc_cost.stationary == PeCost::kNoStationary) {
+        pc_cost.stationary = uint32_t(interned.size());
+        bucket.push_back(pc_cost.stationary);
+        interned.push_back(held);
+      }
+    }
+    m.reads_instr = m.reg_relative;
+    m.has_cost = true;
+    m.cost_index = uint32_t(ps.pe.size());
+    ps.pe.push_back(pc_cost);
+  }
 }
 
 void place_waits(PreparedStream& ps) {
@@ -114,6 +162,7 @@ void prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe
       }
       for (uint32_t pc = 0; pc + 1 < ps.size; ++pc)
         ps.meta[pc].next_control = ps.meta[pc + 1].kind == Kind::Control;
+      if (ps.stream == uint32_t(isa::Stream::PE)) prepare_pe(chip, ps);
     }
   p.streams.resize(n);
 }
@@ -129,6 +178,7 @@ void prepare_instr(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc
   const uint8_t old_waits = ps.meta[pc].num_waits;
   fill_meta(chip, ps, pc);
   if (pc > 0) ps.meta[pc - 1].next_control = ps.meta[pc].kind == Kind::Control;
+  if (ps.stream == uint32_t(isa::Stream::PE)) prepare_pe(chip, ps);
   const isa::Instr& in = ps.code[pc];
   if (in.num_waits != old_waits) {
     place_waits(ps);

@@ -38,6 +38,15 @@ struct Meta {
 };
 static_assert(sizeof(Meta) <= 24);
 
+// Tensor-engine instruction with a static stationary: its cost with and without the
+// LoadStationary, computed by cost_matmul / cost_transpose themselves, and the interned
+// id of its stationary, so the issue compares ids instead of reading the Instr.
+struct PeCost {
+  static constexpr uint32_t kNoStationary = UINT32_MAX;
+  double busy_hit = 0, busy_miss = 0, flops = 0;
+  uint32_t stationary = kNoStationary;  // matmul: interned stationary; transpose: none
+};
+
 struct PreparedStream {
   uint32_t core = 0, stream = 0;
   uint32_t dma_engine = 0;  // chip-wide DMA engine index (DMA queues only)
@@ -46,6 +55,10 @@ struct PreparedStream {
   std::vector<Meta> meta;
   std::vector<isa::SemWait> waits;
   std::vector<Cost> costs;
+  // PE stream: per tensor-engine instruction (Meta::cost_index), unless `pe_dynamic`: some
+  // matmul's stationary is register-relative, so every cost comes from cost_matmul at issue.
+  std::vector<PeCost> pe;
+  bool pe_dynamic = false;
 };
 
 struct PreparedExe {
