@@ -37,14 +37,17 @@ void DmaFluid::set_rate(Xfer& x, double r, double now) {
   x.fin = x.rem <= 0 ? now : now + x.rem / r;
 }
 
+// Earliest finish first; ties: the transfer started first.
+bool DmaFluid::finishes_before(const Xfer& a, const Xfer& b) {
+  return a.fin < b.fin || (a.fin == b.fin && a.order < b.order);
+}
+
 void DmaFluid::refresh_next(uint32_t engine) {
   Engine& e = engines_[engine];
   uint32_t best = kNone;
   for (uint32_t id : e.ids) {
     const Xfer& x = xfers_[id];
-    if (best == kNone || x.fin < xfers_[best].fin ||
-        (x.fin == xfers_[best].fin && x.order < xfers_[best].order))
-      best = id;
+    if (best == kNone || finishes_before(x, xfers_[best])) best = id;
   }
   e.next = best;
   e.next_fin = best == kNone ? kInf : xfers_[best].fin;
@@ -101,10 +104,21 @@ void DmaFluid::update(uint32_t engine, double now) {
   }
   // HBM below saturation: every rate is the plain engine share, so only this engine's
   // transfers change.
+  // (refresh_next fused into the same pass.)
   const double r = n ? 1.0 / double(n) : 0.0;
-  for (uint32_t id : e.ids)
-    if (xfers_[id].rate != r) set_rate(xfers_[id], r, now);
-  refresh_next(engine);
+  uint32_t best = kNone;
+  const Xfer* bx = nullptr;
+  for (uint32_t id : e.ids) {
+    Xfer& x = xfers_[id];
+    if (x.rate != r) set_rate(x, r, now);
+    if (!bx || finishes_before(x, *bx)) {
+      best = id;
+      bx = &x;
+    }
+  }
+  e.next = best;
+  e.next_fin = bx ? bx->fin : kInf;
+  mark_dirty(engine);
 }
 
 void DmaFluid::rebalance(double now) {

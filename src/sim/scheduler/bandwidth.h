@@ -70,6 +70,7 @@ class DmaFluid {
   };
   // Re-rate transfer x to r at `now` (remaining work carried over).
   static void set_rate(Xfer& x, double r, double now);
+  static bool finishes_before(const Xfer& a, const Xfer& b);
   void refresh_next(uint32_t engine);
   void mark_dirty(uint32_t engine);
   // After a start/finish on `engine`.

@@ -58,13 +58,13 @@ template <class T, class Less>
 class EventQueue {
  public:
   bool empty() const { return head_ == fifo_.size() && heap_.empty(); }
-  void push(const T& e) {
+  [[gnu::always_inline]] void push(const T& e) {
     if (e.t == now_ && (head_ == fifo_.size() || fifo_.back().seq < e.seq))
       fifo_.push_back(e);
     else
       heap_.push(e);
   }
-  T pop() {
+  [[gnu::always_inline]] T pop() {
     if (head_ < fifo_.size() && (heap_.empty() || !Less{}(heap_.top(), fifo_[head_]))) {
       const T e = fifo_[head_++];
       if (head_ == fifo_.size()) {
