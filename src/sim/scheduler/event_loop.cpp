@@ -2,7 +2,7 @@
 //
 // Invariant: a stream that is neither done nor blocked nor transferring has exactly one
 // event in the heap (its completion, or the time its sequencer is free). A blocked stream
-// has none; it sits in the waiter heap of the semaphore of its first unmet wait and gets
+// has none; it sits in the waiter list of the semaphore of its first unmet wait and gets
 // an event when that semaphore is incremented. A DMA gets an activation event (after the
 // fixed latency); its transfer then belongs to the bandwidth model (bandwidth.h), whose
 // finish times move whenever the shares change. The heap holds one completion event per
@@ -20,7 +20,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 #include <optional>
 
 #include "common/error.h"
@@ -64,21 +63,27 @@ struct StreamRt {
 
 struct CoreRt {
   std::vector<int64_t> sems;
-  // Per semaphore: a min-heap of the blocked global stream ids by (value they wait for,
+  // Per semaphore: the blocked global stream ids sorted by the value they wait for (ties:
   // blocking order). A signal wakes only the waiters it satisfies, in blocking order
   // (waking the others would only make them re-check and re-block: with many DMA queues
   // waiting on one semaphore that was most of the host time). Semaphores only grow by 1
   // and a stream blocks only while sem < target, so the waiters a signal satisfies are
-  // exactly those whose target equals the new value: the heap's front.
+  // exactly those at the front whose target equals the new value. Streams mostly block
+  // in increasing target order, so insertion is usually an append.
   struct Waiter {
     int64_t target;
-    uint64_t order;
     uint32_t g;
-    bool operator>(const Waiter& o) const {
-      return target != o.target ? target > o.target : order > o.order;
+  };
+  struct WaitList {
+    std::vector<Waiter> v;
+    size_t head = 0;  // v[head..] are waiting
+    void add(Waiter w) {  // after the last waiter with target <= w.target
+      auto it = v.end();
+      while (it != v.begin() + ptrdiff_t(head) && (it - 1)->target > w.target) --it;
+      v.insert(it, w);
     }
   };
-  std::vector<std::vector<Waiter>> waiters;
+  std::vector<WaitList> waiters;
   TensorEngineState pe;  // PE streams with register-relative stationaries (pe_dynamic)
   uint32_t held_stationary = PeCost::kNoStationary;  // the others: interned id (prepared.h)
 };
@@ -159,7 +164,7 @@ class Runner {
   std::vector<int64_t> regfile_;  // registers_per_engine per stream
   std::vector<CoreRt> cores_;
   EventQueue<Ev, EvEarlier> heap_;
-  uint64_t seq_ = 0, executed_ = 0, blocks_ = 0;
+  uint64_t seq_ = 0, executed_ = 0;
   int64_t end_ps_ = 0;
   double flops_ = 0, hbm_read_ = 0, hbm_write_ = 0;
   Cost pe_cost_;  // cost of the tensor-engine instruction being issued
@@ -242,13 +247,18 @@ void Runner::signal(uint32_t g, uint32_t sem, int64_t now) {
   ++core.sems[sem];
   if (races_) races_->on_signal(s.core, s.stream, sem);
   const int64_t value = core.sems[sem];
-  auto& ws = core.waiters[sem];
-  while (!ws.empty() && ws.front().target <= value) {
-    const uint32_t w = ws.front().g;
-    std::pop_heap(ws.begin(), ws.end(), std::greater<>{});
-    ws.pop_back();
+  CoreRt::WaitList& ws = core.waiters[sem];
+  while (ws.head < ws.v.size() && ws.v[ws.head].target <= value) {
+    const uint32_t w = ws.v[ws.head++].g;
     streams_[w].blocked = false;
     push(now, w);
+  }
+  if (ws.head == ws.v.size()) {
+    ws.v.clear();
+    ws.head = 0;
+  } else if (ws.head >= 64 && 2 * ws.head >= ws.v.size()) {  // bounded memory
+    ws.v.erase(ws.v.begin(), ws.v.begin() + ptrdiff_t(ws.head));
+    ws.head = 0;
   }
 }
 
@@ -350,9 +360,7 @@ void Runner::advance(uint32_t g, int64_t now) {
     if (const int w = m.num_waits ? unmet_wait(s, m) : -1; w >= 0) {
       s.blocked = true;
       const isa::SemWait& sw = s.waits[m.wait_begin + uint32_t(w)];
-      auto& ws = cores_[s.core].waiters[sw.sem];
-      ws.push_back({wait_target(s, sw), blocks_++, g});
-      std::push_heap(ws.begin(), ws.end(), std::greater<>{});
+      cores_[s.core].waiters[sw.sem].add({wait_target(s, sw), g});
       return;
     }
     joins(s, in);
