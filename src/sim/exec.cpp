@@ -382,6 +382,26 @@ void copy_raw(const ExecCtx& ctx, const TensorRef& dst, const TensorRef& src, Ch
   }
 }
 
+void fill_raw(const ExecCtx& ctx, const TensorRef& r, const uint8_t* elem, Checked checked) {
+  const size_t esz = dtype_size(r.dtype);
+  for_each_run(ctx, r, checked, [&](uint8_t* ptr, uint64_t addr, uint64_t, uint32_t run, int64_t rs) {
+    if (!ptr) {  // HBM: write the run from a filled temporary
+      auto& tmp = scratch_bytes(run * esz);
+      for (uint32_t i = 0; i < run; ++i) std::memcpy(tmp.data() + i * esz, elem, esz);
+      write_run(ctx, ptr, addr, run, rs, esz, tmp.data());
+      return;
+    }
+    switch (esz) {  // fixed-size copies compile to single stores
+      case 1:
+        if (rs == 1) std::memset(ptr, elem[0], run);
+        else for (uint32_t i = 0; i < run; ++i) ptr[int64_t(i) * rs] = elem[0];
+        break;
+      case 2: for (uint32_t i = 0; i < run; ++i) std::memcpy(ptr + int64_t(i) * rs, elem, 2); break;
+      default: for (uint32_t i = 0; i < run; ++i) std::memcpy(ptr + int64_t(i) * rs, elem, 4); break;
+    }
+  });
+}
+
 void gather_raw(const ExecCtx& ctx, const TensorRef& r, uint8_t* out, Checked checked) {
   const size_t esz = dtype_size(r.dtype);
   for_each_run(ctx, r, checked, [&](const uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {

@@ -61,6 +61,8 @@ void scatter_f32(const ExecCtx& ctx, const isa::TensorRef& r, const float* in, C
 // Raw byte copies (no conversion) of an operand to/from a dense buffer.
 void gather_raw(const ExecCtx& ctx, const isa::TensorRef& r, uint8_t* out, Checked c = Checked::No);
 void scatter_raw(const ExecCtx& ctx, const isa::TensorRef& r, const uint8_t* in, Checked c = Checked::No);
+// Every element of the operand <- the `dtype_size` bytes at elem (memset's store).
+void fill_raw(const ExecCtx& ctx, const isa::TensorRef& r, const uint8_t* elem, Checked c = Checked::No);
 // Whether two operands can share a byte (same memory, overlapping partitions and byte
 // hulls; conservative for interleaved patterns). Call after check_operand.
 bool may_overlap(const ExecCtx& ctx, const isa::TensorRef& a, const isa::TensorRef& b);

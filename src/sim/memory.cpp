@@ -53,12 +53,16 @@ static void check_range(uint64_t capacity, uint64_t addr, uint64_t n, const char
 uint8_t* Hbm::page_ptr(uint64_t addr) {
   if (!allocate_) fail("HBM access at {:#x} in timing-only mode (no data storage)", addr);
   check_range(capacity_, addr, 1, "access");
+  return page(addr, true);
+}
+
+uint8_t* Hbm::page(uint64_t addr, bool fill) {
   auto& leaf = leaves_[addr >> (kPageBits + kLeafBits)];
   if (!leaf) leaf = std::make_unique<Leaf>(Leaf{});
   uint8_t*& pg = (*leaf)[(addr >> kPageBits) & (kLeafSize - 1)];
   if (!pg) {
     pg = new uint8_t[kPageSize];
-    std::memset(pg, kUninitByte, kPageSize);
+    if (fill) std::memset(pg, kUninitByte, kPageSize);
     ++allocated_;
   }
   return pg + (addr & (kPageSize - 1));
@@ -70,7 +74,8 @@ void Hbm::write(uint64_t addr, const void* src, uint64_t n) {
   const auto* s = static_cast<const uint8_t*>(src);
   while (n > 0) {
     uint64_t chunk = std::min(n, kPageSize - (addr & (kPageSize - 1)));
-    std::memcpy(page_ptr(addr), s, chunk);
+    // A write of a whole page needs no 0xFF fill first.
+    std::memcpy(page(addr, chunk != kPageSize), s, chunk);
     addr += chunk;
     s += chunk;
     n -= chunk;

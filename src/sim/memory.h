@@ -89,6 +89,8 @@ class Hbm {
   uint64_t pages_allocated() const { return allocated_; }
 
  private:
+  // The page holding addr, allocated if absent (filled with kUninitByte if `fill`).
+  uint8_t* page(uint64_t addr, bool fill);
   static constexpr uint64_t kLeafBits = 10;
   static constexpr uint64_t kLeafSize = 1ull << kLeafBits;
   using Leaf = std::array<uint8_t*, kLeafSize>;

@@ -4,9 +4,10 @@
 //    padded leading dimensions;
 //  - sem_matmul reading SBUF tiles in place equals the same product on gathered copies, and
 //    an operand overlapping dst is still read before dst is written;
-//  - dma_copy / copy_raw (direct copies between memories, merged contiguous pieces) equals
-//    an element-by-element copy for contiguous, strided, broadcast, page-crossing HBM and
-//    overlapping patterns, and unwritten memory still reads as 0xFF.
+//  - dma_copy / copy_raw (direct copies between memories) equals an element-by-element
+//    copy for contiguous, strided, broadcast, page-crossing HBM and overlapping patterns,
+//    and unwritten memory still reads as 0xFF;
+//  - memset fills exactly its elements in place (dense, strided, HBM rows).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -246,6 +247,62 @@ TEST(FuncDmaCopy, UnwrittenMemoryReadsAsUninitBytes) {
   const auto back = hbm_ref(DType::U8, 3, 100, 4096, {{1, 100}});
   sim::sem_dma_copy(dma(back, fresh), ctx);
   for (auto v : m.get(back)) ASSERT_EQ(v, sim::kUninitByte);
+}
+
+TEST(FuncMemset, FillsEveryElementInPlaceAndNothingElse) {
+  using isa::Space;
+  struct Case {
+    const char* name;
+    isa::TensorRef dst;
+    float value;
+    uint64_t code;  // value in dst's dtype
+  };
+  const Case cases[] = {
+      {"f32 dense", tref(Space::Sbuf, DType::F32, 2, 5, 8, {{1, 33}}), -1.5f, 0xBFC00000},
+      {"bf16 strided", tref(Space::Psum, DType::BF16, 0, 3, 2, {{4, 3}, {2, 5}}), 2.0f, 0x4000},
+      {"i8 strided", tref(Space::Sbuf, DType::I8, 7, 2, 1, {{3, 11}}), -3.0f, 0xFD},
+      {"u8 dense", tref(Space::Sbuf, DType::U8, 0, 4, 0, {{1, 70}}), 200.0f, 0xC8},
+      {"hbm f32 rows", hbm_ref(DType::F32, 3, 100, 12, {{1, 20}}), 0.25f, 0x3E800000},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    SemMachine m;
+    // A guard region of 400 bytes per partition (HBM: per 400-byte row) around the
+    // operand, every byte 0x5A; afterwards exactly the operand's bytes have changed.
+    auto guard = c.dst;
+    guard.dtype = DType::U8;
+    guard.offset = 0;
+    guard.ndim = 1;
+    guard.dims[0] = {1, 400};
+    if (guard.space == Space::Hbm) guard.part_stride = 400;
+    m.put(guard, std::vector<uint64_t>(guard.elems(), 0x5A));
+    isa::Instr in;
+    in.op = isa::Opcode::memset;
+    in.t[0] = c.dst;
+    in.imm0 = c.value;
+    auto ctx = m.ctx();
+    sim::sem_memset(in, ctx);
+    EXPECT_EQ(m.get(c.dst), std::vector<uint64_t>(c.dst.elems(), c.code));
+    std::vector<bool> inside(guard.elems(), false);
+    const auto esz = dtype_size(c.dst.dtype);
+    m.for_each_elem(c.dst, [&](uint8_t* ptr, uint64_t addr, uint64_t) {
+      for (size_t b = 0; b < esz; ++b) {
+        uint64_t part = 0, byte = 0;
+        if (ptr) {
+          auto& sp = c.dst.space == Space::Sbuf ? m.sbuf : m.psum;
+          const uint64_t rel = uint64_t(ptr - sp.row(c.dst.part_start));
+          part = rel / sp.pitch(), byte = rel % sp.pitch() + b;
+        } else {
+          part = (addr + b) / 400, byte = (addr + b) % 400;
+        }
+        inside[part * 400 + byte] = true;
+      }
+    });
+    const auto after = m.get(guard);
+    for (size_t i = 0; i < after.size(); ++i) {
+      if (!inside[i]) ASSERT_EQ(after[i], 0x5Au) << "guard byte " << i;
+    }
+  }
 }
 
 TEST(FuncScratchpad, LazyFillKeepsUninitialisedContract) {

@@ -124,14 +124,10 @@ void sem_tensor_copy(const isa::Instr& in, ExecCtx& ctx) {
 void sem_memset(const isa::Instr& in, ExecCtx& ctx) {
   sem::check_operands(in, ctx, 1);
   const auto& dst = in.t[0];
-  // Encode the value once in the destination dtype, then replicate its bytes.
-  const size_t esz = dtype_size(dst.dtype);
+  // Encode the value once in the destination dtype, then replicate its bytes in place.
   uint8_t one[4];
   store_from_f32(dst.dtype, in.imm0, one, 0);
-  const size_t n = dst.elems();
-  auto* buf = sem::scratch<uint8_t>(0, n * esz);
-  for (size_t i = 0; i < n; ++i) std::memcpy(buf + i * esz, one, esz);
-  scatter_raw(ctx, dst, buf, Checked::Yes);
+  fill_raw(ctx, dst, one, Checked::Yes);
 }
 
 }  // namespace npulab::sim
