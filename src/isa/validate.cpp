@@ -58,21 +58,31 @@ Span free_span(const TensorRef& t) {
   return s;
 }
 
-// Allocation-free success path of operand_presence_error (opcode_table.h): per opcode,
-// which slots are always required and which depend on a flag, tabulated once from the
-// schema; only a mismatch builds the message.
-struct PresenceRule {
+// Per-opcode facts of the schema that every instruction's validation needs, tabulated once
+// (validation runs on every Chip::run, so its success path must be cheap): which fields
+// the opcode lists and which of them are branch targets, and operand presence rules (the
+// allocation-free success path of operand_presence_error, which builds the message).
+struct OpRules {
+  uint32_t listed = 0;   // bit Field f: the opcode lists field f
+  uint32_t targets = 0;  // bit Field f: field f is a branch target
   uint8_t num_operands = 0;
   bool conditional[4] = {};
   uint32_t flag[4] = {};
   bool when_clear[4] = {};
 };
-bool operand_presence_ok(const Instr& in) {
+const OpRules& op_rules(Opcode op) {
   static const auto rules = [] {
-    std::array<PresenceRule, size_t(Opcode::kCount)> r{};
-    for (size_t op = 0; op < r.size(); ++op) r[op].num_operands = uint8_t(op_info(Opcode(op)).num_operands);
+    std::array<OpRules, size_t(Opcode::kCount)> r{};
+    for (size_t op = 0; op < r.size(); ++op) {
+      const OpInfo& info = op_info(Opcode(op));
+      r[op].num_operands = uint8_t(info.num_operands);
+      for (int k = 0; k < info.num_fields; ++k) {
+        r[op].listed |= 1u << uint32_t(info.fields[k].field);
+        if (info.fields[k].name == "target") r[op].targets |= 1u << uint32_t(info.fields[k].field);
+      }
+    }
     for (const OperandCondition& c : operand_conditions()) {
-      PresenceRule& pr = r[size_t(c.op)];
+      OpRules& pr = r[size_t(c.op)];
       if (c.slot < 0 || c.slot >= 4 || pr.conditional[c.slot]) continue;  // first rule wins
       pr.conditional[c.slot] = true;
       pr.flag[c.slot] = c.flag;
@@ -80,7 +90,11 @@ bool operand_presence_ok(const Instr& in) {
     }
     return r;
   }();
-  const PresenceRule& pr = rules[size_t(in.op)];
+  return rules[size_t(op)];
+}
+
+bool operand_presence_ok(const Instr& in) {
+  const OpRules& pr = op_rules(in.op);
   for (int k = 0; k < 4; ++k) {
     const bool required = k < pr.num_operands &&
                           (!pr.conditional[k] || (((in.flags & pr.flag[k]) != 0) != pr.when_clear[k]));
@@ -153,17 +167,13 @@ void check_operand(const Ctx& c, int k) {
 // A field outside the schema must keep its default: it is not encoded, so a value there
 // would silently vanish in asm/disasm and means the emitter expected it to do something.
 void check_unused_fields(const Ctx& c) {
-  const OpInfo& info = op_info(c.in.op);
-  auto listed = [&](Field f) {
-    for (int k = 0; k < info.num_fields; ++k)
-      if (info.fields[k].field == f) return true;
-    return false;
-  };
+  const OpRules& rules = op_rules(c.in.op);
+  auto listed = [&](Field f) { return (rules.listed >> uint32_t(f)) & 1u; };
   const Instr& in = c.in;
   const Instr def;
   auto check = [&](Field f, bool is_default) {
-    if (!listed(f) && !is_default)
-      c.error(fmt::format("field {} is set but {} does not use it", field_name(f), info.name));
+    if (!is_default && !listed(f))
+      c.error(fmt::format("field {} is set but {} does not use it", field_name(f), op_info(in.op).name));
   };
   check(Field::reg0, in.reg0 == def.reg0);
   check(Field::iimm0, in.iimm0 == def.iimm0);
@@ -178,7 +188,7 @@ void check_unused_fields(const Ctx& c) {
     c.error("ALU op out of range");
   if (uint8_t(in.act) >= uint8_t(ActFunc::kCount)) c.error("activation function out of range");
   uint32_t bad = in.flags & ~flags_allowed(in.op);
-  if (bad) c.error(fmt::format("flags {} are not valid for {}", flags_text(bad), info.name));
+  if (bad) c.error(fmt::format("flags {} are not valid for {}", flags_text(bad), op_info(in.op).name));
   if (in.flags & F_SCALE_TENSOR) c.error("flag scale_tensor is reserved and not supported");
   if (listed(Field::reg0) && in.reg0 >= c.chip.registers_per_engine)
     c.error(fmt::format("register r{} does not exist (registers_per_engine {})", in.reg0, c.chip.registers_per_engine), true);
@@ -291,10 +301,10 @@ void validate_in_stream(const std::vector<Instr>& code, const arch::ChipConfig& 
   const Instr& in = code[i];
   validate_at(in, uint32_t(s), chip, int64_t(c), int64_t(i));
   // Control-flow targets: an instruction index of this stream, or its end (= stop).
-  const OpInfo& info = op_info(in.op);
-  for (int k = 0; k < info.num_fields; ++k) {
-    if (info.fields[k].name != "target") continue;
-    int64_t t = info.fields[k].field == Field::iimm0 ? in.iimm0 : in.iimm1;
+  const uint32_t targets = op_rules(in.op).targets;
+  for (const Field f : {Field::iimm0, Field::iimm1}) {
+    if (!((targets >> uint32_t(f)) & 1u)) continue;
+    int64_t t = f == Field::iimm0 ? in.iimm0 : in.iimm1;
     if (t < 0 || uint64_t(t) > code.size())
       Ctx{in, uint32_t(s), chip, int64_t(c), int64_t(i)}.error(
           fmt::format("branch target {} outside the stream (0..{})", t, code.size()));
