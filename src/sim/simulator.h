@@ -49,8 +49,9 @@ struct PreparedExe;  // sim/scheduler/prepared.h
 
 // An executable validated against a chip, with the scheduler's per-instruction
 // precomputation (costs, compact metadata) done once: running it again skips both (they
-// are ~20-30% of a timing-only run). Made by Chip::prepare; it refers to the executable,
-// which must stay alive and structurally unchanged (no instructions added or removed). An
+// are 20-45% of a timing-only run). Made by Chip::prepare and run only on that Chip (it
+// must not outlive it); it refers to the executable, which must stay alive and
+// structurally unchanged (no instructions added or removed; refresh detects it). An
 // instruction modified in place (operand offsets, immediates, waits) must be announced
 // with refresh(), which validates it again; a modified instruction that is not refreshed
 // keeps its old cost and skips bounds checks of its static operands.
