@@ -116,7 +116,7 @@ TEST(CompileLoop, LayersAreUniformlyStridedAndAliasedLayersShareLayerZero) {
   EXPECT_GT(r[1].stride, 0);  // the KV cache of all 126 layers fits
 }
 
-// The compact SBUF plan of wide models: a Llama-3.1-405B decode step and an 8-token prefill
+// The compact SBUF plan of wide models: a Llama-3.1-405B decode step and a 16-token prefill
 // chunk build on one trn2 core (compile only: simulating 126 layers takes seconds).
 TEST(CompileLoop, Llama405BStepsFitOneCore) {
   CompileOptions o;
@@ -132,7 +132,7 @@ TEST(CompileLoop, Llama405BStepsFitOneCore) {
   EXPECT_TRUE(pd.layer_loop);
   EXPECT_LT(pd.exe.num_instrs(), 1000000u);
   StepSpec p;
-  p.tokens = std::vector<int64_t>(8, 5);
+  p.tokens = std::vector<int64_t>(16, 5);
   EXPECT_TRUE(compile::compile_step(L, p).layer_loop);
 }
 

@@ -7,10 +7,6 @@ namespace npulab::llm::compile {
 using isa::ActFunc;
 using isa::AluOp;
 
-namespace {
-constexpr uint32_t kMlpGroup = 2048;  // hidden columns per SwiGLU group (4 PSUM banks)
-}
-
 void add_into_residual(KernelCtx& k, const Tile& x, uint64_t c0, uint32_t n, const Tile& acc) {
   k.b.tensor_tensor(x.cols(uint32_t(c0), n), x.cols(uint32_t(c0), n), acc, AluOp::add);
 }
@@ -22,8 +18,9 @@ void emit_dense_ffn(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTen
   const LayerSlots& ws = L.weight_slots_of_layer(layer);
   const uint32_t dim = uint32_t(c.dim), hid = uint32_t(c.hidden_dim), P = b.chip().tensor.rows;
   rmsnorm_T(k, t.xT, t.xn, t.xn2, t.x, H[size_t(ws.ffn_norm)], float(c.rms_eps));
-  for (uint32_t n0 = 0; n0 < hid; n0 += kMlpGroup) {
-    const uint32_t g = std::min(kMlpGroup, hid - n0);
+  const uint32_t group = uint32_t(t.h1.free_elems());  // hidden columns per SwiGLU group
+  for (uint32_t n0 = 0; n0 < hid; n0 += group) {
+    const uint32_t g = std::min(group, hid - n0);
     project(k, t.xT, P, dim, H[size_t(ws.w1)], 0, n0, g, [&](uint64_t c0, uint32_t n, const Tile& acc) {
       b.activation(t.h1.cols(uint32_t(c0 - n0), n), acc, ActFunc::silu);
     });

@@ -16,7 +16,7 @@ struct LayerTiles {
   Tile x;        // residual stream [T, dim] FP32 (token-major)
   Tile xn, xn2;  // RMSNorm scratch [T, <=2048] FP32 (two alternating column slices)
   Tile xT;       // feature-major matmul input [128, ceil(dim/128), T] (matmul dtype)
-  Tile h1;       // SwiGLU group [T, <=2048] FP32
+  Tile h1;       // SwiGLU group [T, G] FP32: G hidden columns per group (2048; 1024 for wide models)
   Tile gT;       // feature-major hidden activations [128, ceil(hidden/128), T] (matmul dtype)
 };
 

@@ -24,7 +24,7 @@ namespace npulab::llm::compile {
 
 
 namespace {
-constexpr uint32_t kMlpGroup = 2048;  // hidden columns per SwiGLU group (as in ffn_block.cpp)
+constexpr uint32_t kMlpGroup = 2048;  // hidden columns per SwiGLU group (ffn_block.cpp, moe_ffn.cpp)
 constexpr uint32_t kNormSlice = 2048;  // RMSNorm column slice of wide models (multiple of 128)
 constexpr uint32_t kWideDim = 8192;    // wider models use the compact SBUF plan
 constexpr uint32_t kProjGroupBanks = 4;  // PSUM banks per projection column group (llm_kernels.cpp)
@@ -75,8 +75,8 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
 
   // Weight staging: 3 x 16 KiB per partition (24 KiB tiles or a 4th buffer simulated no faster).
   // Wide models (dim > 8192: Llama-3.1-405B) hold a 64 KiB FP32 residual row per partition,
-  // so they stage weights in 8 KiB tiles (still >= 2 KiB per partition per DMA) and
-  // normalise in 1024-column slices (SBUF plan: docs/LLM.md).
+  // so they stage weights in 8 KiB tiles (still >= 2 KiB per partition per DMA), normalise
+  // in 1024-column slices and run SwiGLU in 1024-column groups (SBUF plan: docs/LLM.md).
   const bool wide = dim > kWideDim;
   KernelCtx k(b, mm, kv, wide ? 8 * 1024 : 16 * 1024);
   Tile x = b.sbuf("x", DType::F32, T, {dim});
@@ -101,7 +101,9 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   Tile qT = fm_tile("qT", kv, hd, NH);
   Tile kT = fm_tile("kT", kv, hd, KVH);
   Tile attnT = fm_tile("attnT", mm, hd, NH);
-  Tile h1 = b.sbuf("h1", DType::F32, T, {std::min(hid, kMlpGroup)});
+  // SwiGLU groups: 2048 hidden columns (four PSUM banks), 1024 for wide dense models.
+  const uint32_t mlp_group = wide && !c.is_moe() ? kMlpGroup / 2 : kMlpGroup;
+  Tile h1 = b.sbuf("h1", DType::F32, T, {std::min(hid, mlp_group)});
   Tile gT = fm_tile("gT", mm, P, cdiv(hid, P));
   // RoPE tables for a group of up to kRopeHeads heads (the same rows serve every group).
   const uint32_t rope_heads = std::min(NH + KVH, kRopeHeads);
