@@ -405,7 +405,9 @@ void Runner::issue_data(uint32_t g, int64_t now) {
           offs[i] = t.offset;
           if (t.offset_reg >= 0) {
             offs[i] = operand_offset(t, s.ectx.regs, "operand");
-            check_operand_bounds(t, offs[i], chip_, fmt::format("operand t{}", i));
+            static constexpr std::string_view kName[4] = {"operand t0", "operand t1", "operand t2",
+                                                           "operand t3"};  // no formatting per issue
+            check_operand_bounds(t, offs[i], chip_, kName[i]);
           }
         }
       if (m.kind == Kind::Pe && !m.has_cost) pe_cost_ = kCostTable[size_t(m.op)](in, s.cctx);
