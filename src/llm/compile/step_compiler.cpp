@@ -101,8 +101,9 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   Tile qT = fm_tile("qT", kv, hd, NH);
   Tile kT = fm_tile("kT", kv, hd, KVH);
   Tile attnT = fm_tile("attnT", mm, hd, NH);
-  // SwiGLU groups: 2048 hidden columns (four PSUM banks), 1024 for wide dense models.
-  const uint32_t mlp_group = wide && !c.is_moe() ? kMlpGroup / 2 : kMlpGroup;
+  // SwiGLU groups: 2048 hidden columns (four PSUM banks); 1024 for wide dense models with
+  // more than one token (their bigger feature-major tiles; one token keeps the faster 2048).
+  const uint32_t mlp_group = wide && T > 1 && !c.is_moe() ? kMlpGroup / 2 : kMlpGroup;
   Tile h1 = b.sbuf("h1", DType::F32, T, {std::min(hid, mlp_group)});
   Tile gT = fm_tile("gT", mm, P, cdiv(hid, P));
   // RoPE tables for a group of up to kRopeHeads heads (the same rows serve every group).
