@@ -82,10 +82,16 @@ void emit_moe_ffn(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTenso
   if (moe_per_token_dispatch(c, T)) {
     // Per (token, slot): the expert's matrices are w1e/w3e/w2e + index * (its bytes).
     const int64_t esz = int64_t(dtype_size(w1.dtype()));
+    // eye [T, T] = (p - i == 0): column tok selects token tok's row. (Not affine_select:
+    // patch_decode_step rebases every affine_select of a bucketed decode program by the
+    // position, as they are attention masks there.)
+    Tile eye = k.scratch("moe_eye", DType::F32, 128, 128).parts(0, T).cols(0, T);
+    b.iota(eye, 0, 1, -1.0f);
+    b.tensor_scalar(eye, eye, AluOp::is_equal, 0.0f);
     for (uint32_t tok = 0; tok < T; ++tok)
       for (uint32_t j = 0; j < K; ++j) {
         // gate column: gates[tok, j] on row tok, 0 elsewhere
-        b.affine_select(gate, gates.cols(j, 1), AluOp::is_equal, -int64_t(tok), 1, 0.0f, 0.0f);
+        b.tensor_tensor(gate, gates.cols(j, 1), eye.cols(tok, 1), AluOp::multiply);
         const Tile index = idx.parts(tok, 1).cols(j, 1);
         // w1e/w3e ([dim, hidden] each) and w2e ([hidden, dim]) have the same expert stride.
         // Epoch = layer: idx is rewritten once per layer, so queues reload per layer only.
