@@ -299,9 +299,10 @@ TEST(FuncMemset, FillsEveryElementInPlaceAndNothingElse) {
       }
     });
     const auto after = m.get(guard);
-    for (size_t i = 0; i < after.size(); ++i) {
-      if (!inside[i]) ASSERT_EQ(after[i], 0x5Au) << "guard byte " << i;
-    }
+    for (size_t i = 0; i < after.size(); ++i)
+      if (!inside[i]) {
+        ASSERT_EQ(after[i], 0x5Au) << "guard byte " << i;
+      }
   }
 }
 

@@ -42,6 +42,13 @@ host::MatView operand_view(const ExecCtx& ctx, const isa::TensorRef& r, const is
   return {buf, r.free_elems(), host::MatElem::F32};
 }
 
+// b[f][p] = a[p][f] for a dense [P][F] array of ESZ-byte elements.
+template <size_t ESZ>
+void transpose_elems(const uint8_t* a, uint8_t* b, uint64_t P, uint64_t F) {
+  for (uint64_t p = 0; p < P; ++p)
+    for (uint64_t f = 0; f < F; ++f) std::memcpy(b + (f * P + p) * ESZ, a + (p * F + f) * ESZ, ESZ);
+}
+
 }  // namespace
 
 void sem_matmul(const isa::Instr& in, ExecCtx& ctx) {
@@ -86,8 +93,11 @@ void sem_transpose(const isa::Instr& in, ExecCtx& ctx) {
     auto* a = sem::scratch<uint8_t>(0, P * F * esz);
     auto* b = sem::scratch<uint8_t>(1, P * F * esz);
     gather_raw(ctx, src, a, Checked::Yes);
-    for (uint64_t p = 0; p < P; ++p)
-      for (uint64_t f = 0; f < F; ++f) std::memcpy(b + (f * P + p) * esz, a + (p * F + f) * esz, esz);
+    switch (esz) {  // fixed-size element copies (a runtime-size memcpy per element is a call)
+      case 1: transpose_elems<1>(a, b, P, F); break;
+      case 2: transpose_elems<2>(a, b, P, F); break;
+      default: transpose_elems<4>(a, b, P, F); break;
+    }
     scatter_raw(ctx, dst, b, Checked::Yes);
   } else {
     float* a = sem::fbuf(0, P * F);
