@@ -14,6 +14,7 @@
 #include <random>
 #include <vector>
 
+#include "sched_util.h"
 #include "sem_harness.h"
 #include "sim/kernels_host/helper_thread.h"
 #include "sim/kernels_host/matmul_f32.h"
@@ -89,16 +90,6 @@ TEST(FuncMatmulKernel, Bf16AndF32ViewsEqualScalarDefinition) {
       }
 }
 
-isa::Instr matmul_instr(const isa::TensorRef& dst, const isa::TensorRef& st, const isa::TensorRef& mv, bool start) {
-  isa::Instr in;
-  in.op = isa::Opcode::matmul;
-  in.t[0] = dst;
-  in.t[1] = st;
-  in.t[2] = mv;
-  in.flags = start ? uint32_t(isa::F_START) : 0u;
-  return in;
-}
-
 // Expected matmul result from the operand values as read before the instruction.
 std::vector<uint64_t> expected_matmul(SemMachine& m, const isa::Instr& in) {
   auto decode = [](DType t, uint64_t c) { return t == DType::F32 ? bitsf(uint32_t(c)) : bf16f(uint16_t(c)); };
@@ -159,7 +150,7 @@ TEST(FuncSemMatmul, InPlaceStridedAndOverlappingOperands) {
       fill(c.dst);
       fill(c.st);
       fill(c.mv);
-      const auto in = matmul_instr(c.dst, c.st, c.mv, start);
+      const auto in = sim::testutil::matmul(c.dst, c.st, c.mv, start);
       const auto want = expected_matmul(m, in);
       auto ctx = m.ctx();
       sim::sem_matmul(in, ctx);
