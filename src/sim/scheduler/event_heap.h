@@ -50,39 +50,67 @@ class QuadHeap {
   std::vector<T> v_;
 };
 
-// The scheduler's event queue: (t, seq) order, like one heap, but events pushed for the
-// time being processed (wake-ups by a signal, a DMA engine whose next transfer is due at
-// once) go to a FIFO instead of the heap: they are in seq order by construction, so a pop
-// only compares the heap's top with the FIFO's front. T has int64 t and uint64 seq.
+// The scheduler's event queue: (t, seq) order, like one heap, but two kinds of events skip
+// the heap: events pushed for the time being processed (wake-ups by a signal, a DMA engine
+// whose next transfer is due at once) go to a FIFO, and events the caller pushes with
+// push_monotone (DMA transfer starts: issue time + the chip's fixed DMA latency, so in
+// order) go to a second FIFO while they arrive in (t, seq) order (else to the heap). A
+// pop takes the least of the heap's top and the two FIFOs' fronts: the same order as one
+// heap. T has int64 t and uint64 seq.
 template <class T, class Less>
 class EventQueue {
  public:
-  bool empty() const { return head_ == fifo_.size() && heap_.empty(); }
+  bool empty() const { return head_ == now_fifo_.size() && late_head_ == late_.size() && heap_.empty(); }
   [[gnu::always_inline]] void push(const T& e) {
-    if (e.t == now_ && (head_ == fifo_.size() || fifo_.back().seq < e.seq))
-      fifo_.push_back(e);
+    if (e.t == now_ && (head_ == now_fifo_.size() || now_fifo_.back().seq < e.seq))
+      now_fifo_.push_back(e);
     else
       heap_.push(e);
   }
+  [[gnu::always_inline]] void push_monotone(const T& e) {
+    if (late_head_ == late_.size() || Less{}(late_.back(), e))
+      late_.push_back(e);
+    else
+      push(e);
+  }
   [[gnu::always_inline]] T pop() {
-    if (head_ < fifo_.size() && (heap_.empty() || !Less{}(heap_.top(), fifo_[head_]))) {
-      const T e = fifo_[head_++];
-      if (head_ == fifo_.size()) {
-        fifo_.clear();
+    const T* best = heap_.empty() ? nullptr : &heap_.top();
+    int from = 0;  // 0 heap, 1 now FIFO, 2 late FIFO
+    if (head_ < now_fifo_.size() && (!best || !Less{}(*best, now_fifo_[head_]))) {
+      best = &now_fifo_[head_];
+      from = 1;
+    }
+    if (late_head_ < late_.size() && (!best || Less{}(late_[late_head_], *best))) {
+      best = &late_[late_head_];
+      from = 2;
+    }
+    const T e = *best;
+    if (from == 1) {
+      if (++head_ == now_fifo_.size()) {
+        now_fifo_.clear();
         head_ = 0;
       }
       return e;
     }
-    const T e = heap_.top();
-    heap_.pop();
+    if (from == 2) {
+      if (++late_head_ == late_.size()) {
+        late_.clear();
+        late_head_ = 0;
+      } else if (late_head_ >= 1024 && 2 * late_head_ >= late_.size()) {  // bounded memory
+        late_.erase(late_.begin(), late_.begin() + std::ptrdiff_t(late_head_));
+        late_head_ = 0;
+      }
+    } else {
+      heap_.pop();
+    }
     now_ = e.t;
     return e;
   }
 
  private:
   QuadHeap<T, Less> heap_;
-  std::vector<T> fifo_;
-  size_t head_ = 0;
+  std::vector<T> now_fifo_, late_;
+  size_t head_ = 0, late_head_ = 0;
   int64_t now_ = 0;
 };
 

@@ -441,7 +441,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
     s.dma_cost = cost;
     s.complete_at = INT64_MAX;
     end = now + m.dur_ps;
-    heap_.push(Ev{end, seq_++, g, 0, EvKind::DmaStart});
+    heap_.push_monotone(Ev{end, seq_++, g, 0, EvKind::DmaStart});
   } else {
     end = now + (m.kind == Kind::Pe ? ns_to_ps(pe_cost_.busy_ns) : m.dur_ps);
     s.busy_ps += end - now;
