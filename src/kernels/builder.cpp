@@ -289,7 +289,9 @@ std::vector<std::pair<TensorRef, TensorRef>> Builder::split_dma(const TensorRef&
   return out;
 }
 
-void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) {
+void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) { dma_copy(dst, src, dst); }
+
+void Builder::dma_copy(const TensorRef& dst, const TensorRef& src, const TensorRef& dst_extent) {
   if (finished_) fail("kernel '{}': builder already finished", exe_.name);
   if (!dst.used() || !src.used()) fail("kernel '{}': dma_copy with an empty operand", exe_.name);
   if (dst.part_count != src.part_count || dst.free_elems() != src.free_elems())
@@ -306,10 +308,16 @@ void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) {
   const uint32_t ls = isa::kNumFixedStreams + set;
   const int64_t prev = count_[ls];
 
+  const Region extent = region_of(dst_extent, deps_.bytes_per_partition(dst.space));
+  const bool widened = &dst_extent != &dst;
+  if (widened && (dst_extent.space != dst.space ||
+                  !covers(extent, region_of(dst, deps_.bytes_per_partition(dst.space)))))
+    fail("kernel '{}': dma_copy destination extent does not cover the destination", exe_.name);
   if (loop_) {  // a transfer must lie inside one strided range or outside all (not just its pieces)
-    TensorRef d = dst, sr = src;
+    TensorRef d = dst, sr = src, de = dst_extent;
     relocate(d, region_of(dst, deps_.bytes_per_partition(dst.space)));
     relocate(sr, region_of(src, deps_.bytes_per_partition(src.space)));
+    if (widened) relocate(de, extent);
   }
   struct Part { uint32_t queue; Instr in; Region rd, rs; std::vector<isa::SemWait> extra; };
   std::vector<Part> parts;
@@ -325,6 +333,7 @@ void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) {
     WaitSet ws(num_sems_);
     deps_.collect(ls, uint16_t(ls), p.rd, true, ws);
     deps_.collect(ls, uint16_t(ls), p.rs, false, ws);
+    if (widened) deps_.collect(ls, uint16_t(ls), extent, true, ws);
     if (prev > 0) ws.need({uint16_t(ls), prev});  // groups of a set run one after another
     deps_.prune(ls, ws);
     for (auto& c : ws.list()) {
@@ -365,7 +374,7 @@ void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) {
   // The group as a whole read src and wrote dst (one record each, so a later covering
   // write supersedes them even though the pieces went to different engines).
   deps_.record(region_of(src, deps_.bytes_per_partition(src.space)), false, me);
-  deps_.record(region_of(dst, deps_.bytes_per_partition(dst.space)), true, me);
+  deps_.record(extent, true, me);
 }
 
 void Builder::matmul(const Tile& ps, const Tile& st, const Tile& mv, bool start) {

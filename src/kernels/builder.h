@@ -120,6 +120,14 @@ class Builder {
   void load(const Tile& dst, const isa::TensorRef& src) { dma_copy(dst.ref(), src); }
   void store(const isa::TensorRef& dst, const Tile& src) { dma_copy(dst, src.ref()); }
   void dma_copy(const isa::TensorRef& dst, const isa::TensorRef& src);
+  // Same, for a program that is patched later to write elsewhere inside `dst_extent` (e.g. a
+  // bucketed decode program's KV-cache append, moved one row per position): the copy is
+  // ordered against every access of the extent, as if it wrote all of it, so the semaphores
+  // stay right after any patch within it. `dst_extent` must cover `dst`.
+  void dma_copy(const isa::TensorRef& dst, const isa::TensorRef& src, const isa::TensorRef& dst_extent);
+  void store(const isa::TensorRef& dst, const Tile& src, const isa::TensorRef& dst_extent) {
+    dma_copy(dst, src.ref(), dst_extent);
+  }
 
   // ---- tensor engine
   // psum[M, N] (=|+=) stationary[K, M]^T @ moving[K, N]; start=true overwrites.

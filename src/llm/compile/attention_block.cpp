@@ -20,6 +20,10 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
   const int64_t ctx = L.max_context();
   const size_t kes = dtype_size(k.kv);
   const bool interleaved = c.rope_convention == RopeConvention::Interleaved;
+  // A bucketed decode program is patched to the later positions of its bucket
+  // (patch_decode_step): the KV append is ordered as if it wrote all of those rows, so every
+  // attention load of the bucket waits for it whatever position it is patched to.
+  const bool bucketed = s.decode && s.key_bucket > 0;
 
   rmsnorm_T(k, t.xT, t.xn, t.xn2, t.x, H[size_t(ws.attn_norm)], float(c.rms_eps));
   if (c.qkv_bias) b.load(a.bias, H[size_t(ws.bqkv)].broadcast_row(0, T, 0, qkvd));
@@ -38,7 +42,13 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
     vd.part_count = uint16_t(T);
     vd.dims[0] = {int32_t(ctx * hd), nv / hd};
     vd.dims[1] = {1, hd};
-    b.store(vd, src);
+    if (bucketed) {  // patched later to any row up to the bucket end
+      isa::TensorRef ext = vd;
+      ext.dims[1].size = uint32_t(int64_t(hd) * (s.bucket_end - s.pos0));
+      b.store(vd, src, ext);
+    } else {
+      b.store(vd, src);
+    }
   };
   uint32_t group = 0;
   project(k, t.xT, P, dim, H[size_t(ws.wqkv)], 0, 0, qkvd, [&](uint64_t c0_, uint32_t n, const Tile& acc) {
@@ -79,7 +89,14 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
       kd.offset += (uint64_t(s.slot) * KVH * hd * ctx + uint64_t(s.pos0)) * kes;
       kd.dims[1] = {1, T};
     }
-    b.store(kd, a.kT);
+    if (bucketed) {  // patched later to any column up to the bucket end
+      isa::TensorRef ext = kd;
+      ext.ndim = 3;
+      ext.dims[2] = {1, uint32_t(s.bucket_end - s.pos0)};
+      b.store(kd, a.kT, ext);
+    } else {
+      b.store(kd, a.kT);
+    }
   }
   // Attention per (sequence, kv head group).
   const float scale = 1.0f / std::sqrt(float(hd));
