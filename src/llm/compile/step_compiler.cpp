@@ -190,7 +190,7 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   return out;
 }
 
-void patch_decode_step(const ModelLayout& L, StepProgram& prog, int64_t old_pos, const std::vector<int64_t>& old_tok,
+std::vector<PatchedInstr> patch_decode_step(const ModelLayout& L, StepProgram& prog, int64_t old_pos, const std::vector<int64_t>& old_tok,
                        int64_t new_pos, const std::vector<int64_t>& new_tok) {
   const ModelConfig& c = L.config();
   if (old_tok.size() != new_tok.size()) fail("internal: patch_decode_step changes the batch");
@@ -209,10 +209,14 @@ void patch_decode_step(const ModelLayout& L, StepProgram& prog, int64_t old_pos,
       if (in(*s, off)) return true;
     return false;
   };
-  for (auto& stream : prog.exe.cores[0].streams)
-    for (isa::Instr& ins : stream) {
+  std::vector<PatchedInstr> patched;
+  auto& streams = prog.exe.cores[0].streams;
+  for (uint32_t si = 0; si < streams.size(); ++si)
+    for (uint32_t pc = 0; pc < streams[si].size(); ++pc) {
+      isa::Instr& ins = streams[si][pc];
       if (ins.op == isa::Opcode::affine_select) {
         ins.iimm0 += dpos;  // decode programs mask only the bucket tail
+        patched.push_back({si, pc});
         continue;
       }
       if (ins.op != isa::Opcode::dma_copy) continue;
@@ -226,8 +230,12 @@ void patch_decode_step(const ModelLayout& L, StepProgram& prog, int64_t old_pos,
         dst.offset += uint64_t(dpos * int64_t(kes));
       } else if (dst.space == isa::Space::Hbm && in_any(vs, dst.offset)) {
         dst.offset += uint64_t(dpos * int64_t(uint64_t(c.head_dim) * kes));
+      } else {
+        continue;
       }
+      patched.push_back({si, pc});
     }
+  return patched;
 }
 
 }  // namespace npulab::llm::compile

@@ -48,7 +48,12 @@ StepProgram compile_step(const ModelLayout& layout, const StepSpec& spec);
 // Retarget a bucketed decode program (compiled with key_bucket > 0) from (old_pos,
 // old_tokens) to (new_pos, new_tokens) in the same bucket: embedding rows, RoPE rows, K/V
 // append offsets and the bucket mask bases are the only position/token-dependent fields.
-void patch_decode_step(const ModelLayout& layout, StepProgram& prog, int64_t old_pos,
-                       const std::vector<int64_t>& old_tokens, int64_t new_pos, const std::vector<int64_t>& new_tokens);
+// Returns the instructions it changed (core 0), so a prepared copy can refresh just those.
+struct PatchedInstr {
+  uint32_t stream = 0, pc = 0;
+};
+std::vector<PatchedInstr> patch_decode_step(const ModelLayout& layout, StepProgram& prog, int64_t old_pos,
+                                            const std::vector<int64_t>& old_tokens, int64_t new_pos,
+                                            const std::vector<int64_t>& new_tokens);
 
 }  // namespace npulab::llm::compile

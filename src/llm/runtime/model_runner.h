@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "llm/compile/model_layout.h"
@@ -69,8 +70,10 @@ class ModelRunner {
 
  private:
   std::vector<float> run(const compile::StepSpec& spec);
-  std::vector<float> execute(compile::StepProgram& prog, StepRecord rec);
+  // Runs `prog` (through `prepared` when given: validation and preparation done once).
+  std::vector<float> execute(compile::StepProgram& prog, StepRecord rec, const sim::PreparedProgram* prepared = nullptr);
   std::unique_ptr<compile::StepProgram> cached_decode_;
+  std::optional<sim::PreparedProgram> cached_prepared_;  // of cached_decode_, refreshed per patch
   int64_t cached_pos_ = -1;
   std::vector<int64_t> cached_tokens_;
   ModelConfig cfg_;
