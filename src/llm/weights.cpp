@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "common/error.h"
-#include "llm/half_float.h"
+#include "numerics/dtype.h"
 #include "llm/model_config.h"
 #include "llm/weights_store.h"
 
@@ -65,21 +65,19 @@ void TensorView::row_to_f32(int64_t r, float* out) const {
     case WDType::F32:
       std::memcpy(out, data + r * n * 4, size_t(n) * 4);
       return;
-    case WDType::F16: {
-      const std::byte* p = data + r * n * 2;
-      for (int64_t i = 0; i < n; ++i) out[i] = f16_bits_to_f32(load_u16_le(p + 2 * i));
+    case WDType::F16:  // widening is exact (numerics quiets signalling NaNs, as F16C does)
+      convert_to_f32(DType::F16, data + r * n * 2, out, size_t(n));
       return;
-    }
-    case WDType::BF16: {
-      const std::byte* p = data + r * n * 2;
-      for (int64_t i = 0; i < n; ++i) out[i] = bf16_bits_to_f32(load_u16_le(p + 2 * i));
+    case WDType::BF16:
+      convert_to_f32(DType::BF16, data + r * n * 2, out, size_t(n));
       return;
-    }
     case WDType::Q8_0: {
       const int64_t blocks = n / kQ8BlockSize;
       const std::byte* p = data + r * blocks * kQ8BlockBytes;
       for (int64_t b = 0; b < blocks; ++b, p += kQ8BlockBytes) {
-        const float d = f16_bits_to_f32(load_u16_le(p));
+        uint16_t dbits;
+        std::memcpy(&dbits, p, 2);
+        const float d = f16_to_f32(dbits);
         const auto* q = reinterpret_cast<const int8_t*>(p + 2);
         for (int64_t i = 0; i < kQ8BlockSize; ++i) out[b * kQ8BlockSize + i] = d * float(q[i]);
       }
