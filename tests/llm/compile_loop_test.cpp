@@ -96,6 +96,53 @@ TEST(CompileLoop, ProgramSizeDoesNotGrowWithLayersAndTimesMatchUnrolled) {
   EXPECT_GT(rl.instrs, ru.instrs);  // + the loop control instructions
 }
 
+// MoE: steps that run every expert (prefill, large batches) loop over the layers; steps that
+// fetch only the routed experts through reg_load registers stay unrolled.
+TEST(CompileLoop, MoeEveryExpertStepsLoopAndMatchUnrolled) {
+  const auto chip = arch::load_chip_by_name("trn2");
+  auto layout_opts = [](bool unroll) {
+    CompileOptions o;
+    o.weight_dtype = DType::BF16;
+    o.max_context = 160;
+    o.unroll_layers = unroll;
+    return o;
+  };
+  auto config = [](int64_t layers) {
+    auto cfg = *builtin_config("mixtral-8x7b");
+    cfg.n_layers = layers;
+    cfg.dim = 512;
+    cfg.n_heads = 8;
+    cfg.n_kv_heads = 2;
+    cfg.hidden_dim = 768;
+    cfg.vocab_size = 2048;
+    return cfg;
+  };
+  auto prefill = [&](int64_t layers, bool unroll) {
+    ModelLayout L(config(layers), chip, layout_opts(unroll));
+    StepSpec s;
+    s.tokens = std::vector<int64_t>(16, 5);  // 16 tokens x top-2 >= 8 experts: every expert
+    return compile::compile_step(L, s);
+  };
+  auto p3 = prefill(3, false), p9 = prefill(9, false), p4 = prefill(4, false), u4 = prefill(4, true);
+  EXPECT_TRUE(p4.layer_loop);
+  EXPECT_EQ(p3.exe.num_instrs(), p9.exe.num_instrs());
+  sim::Chip sc(chip, sim::Mode::TimingOnly);
+  sim::SimOptions so;
+  so.mode = sim::Mode::TimingOnly;
+  so.check_races = true;
+  const auto rl = sc.run(p4.exe, so), ru = sc.run(u4.exe, so);
+  EXPECT_TRUE(rl.races.empty());
+  EXPECT_TRUE(ru.races.empty());
+  EXPECT_EQ(rl.total_ns, ru.total_ns);
+  EXPECT_EQ(rl.hbm_bytes_read, ru.hbm_bytes_read);
+  ModelLayout L(config(4), chip, layout_opts(false));
+  StepSpec d;
+  d.kind = StepSpec::Kind::Decode;
+  d.tokens = {7};
+  d.pos0 = 20;
+  EXPECT_FALSE(compile::compile_step(L, d).layer_loop);  // routed experts via reg_load
+}
+
 TEST(CompileLoop, LayersAreUniformlyStridedAndAliasedLayersShareLayerZero) {
   const auto chip = arch::load_chip_by_name("trn2");
   CompileOptions o;

@@ -125,13 +125,14 @@ const LayerSlots& ModelLayout::weight_slots_of_layer(int64_t layer) const {
 }
 
 std::vector<kernels::LoopRange> ModelLayout::layer_ranges() const {
-  // MoE layers address their experts register-relative (reg_load), which a layer loop's
-  // register offsets cannot combine with: MoE models keep the unrolled layers.
-  if (cfg_.is_moe()) return {};
+  // MoE layers are included: steps that fetch only the routed experts address them
+  // register-relative (reg_load), which a layer loop's register offsets cannot combine with,
+  // so the step compiler unrolls those steps (compile_step); every-expert steps loop.
   auto first_last = [&](const LayerSlots& ls, uint64_t& lo, uint64_t& hi) {
     lo = UINT64_MAX;
     hi = 0;
-    for (int id : {ls.attn_norm, ls.wqkv, ls.bqkv, ls.wo, ls.ffn_norm, ls.w1, ls.w3, ls.w2})
+    for (int id : {ls.attn_norm, ls.wqkv, ls.bqkv, ls.wo, ls.ffn_norm, ls.w1, ls.w3, ls.w2, ls.router, ls.w1e,
+                   ls.w3e, ls.w2e})
       if (id >= 0) {
         lo = std::min(lo, slot(id).offset);
         hi = std::max(hi, slot(id).offset + slot(id).bytes());
@@ -145,18 +146,18 @@ std::vector<kernels::LoopRange> ModelLayout::layer_ranges() const {
       if (int64_t(slot(ids[l]).offset) != int64_t(slot(ids[0]).offset) + int64_t(l) * st) return -1;
     return st;
   };
-  std::vector<int> fam[10];
+  constexpr int kWeightFamilies = 12;
+  std::vector<int> fam[kWeightFamilies];
   for (const LayerSlots& ls : layers_) {
     int i = 0;
-    for (int id : {ls.attn_norm, ls.wqkv, ls.bqkv, ls.wo, ls.ffn_norm, ls.w1, ls.w3, ls.w2}) {
+    for (int id : {ls.attn_norm, ls.wqkv, ls.bqkv, ls.wo, ls.ffn_norm, ls.w1, ls.w3, ls.w2, ls.router, ls.w1e,
+                   ls.w3e, ls.w2e}) {
       if (id >= 0) fam[i].push_back(id);
       ++i;
     }
   }
-  fam[8] = kcache_;
-  fam[9] = vcache_;
   int64_t wst = -2;
-  for (int i = 0; i < 8; ++i) {
+  for (int i = 0; i < kWeightFamilies; ++i) {
     if (fam[i].empty()) continue;
     const int64_t st = stride_of(fam[i]);
     if (st < 0 || (wst != -2 && st != wst)) return {};

@@ -150,7 +150,10 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   };
   // The layers as one register loop (docs/LLM.md, "Layer loop"): layer i's weights and KV
   // cache are layer 0's plus i strides, so the body is emitted once per engine stream.
-  const std::vector<kernels::LoopRange> ranges = L.layer_ranges();
+  // MoE steps that fetch only the routed experts use a register of their own per DMA queue
+  // for the expert offset (moe_ffn.h), which cannot combine with the loop's: unrolled.
+  const bool moe_registers = c.is_moe() && moe_per_token_dispatch(c, T);
+  const std::vector<kernels::LoopRange> ranges = moe_registers ? std::vector<kernels::LoopRange>{} : L.layer_ranges();
   if (ranges.empty()) {
     for (int64_t layer = 0; layer < c.n_layers; ++layer) emit_layer(layer);
   } else {
