@@ -26,6 +26,21 @@ void expect_bits_equal(const std::vector<float>& a, const std::vector<float>& b,
   EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float))) << what;
 }
 
+// A looped program and the same program unrolled: race-free, the same simulated time and
+// HBM traffic (timing-only), the looped one executing its loop control instructions too.
+void expect_same_timing(const arch::ChipConfig& chip, const isa::Executable& looped, const isa::Executable& unrolled) {
+  sim::Chip sc(chip, sim::Mode::TimingOnly);
+  sim::SimOptions so;
+  so.mode = sim::Mode::TimingOnly;
+  so.check_races = true;
+  const auto rl = sc.run(looped, so), ru = sc.run(unrolled, so);
+  EXPECT_TRUE(rl.races.empty());
+  EXPECT_TRUE(ru.races.empty());
+  EXPECT_EQ(rl.total_ns, ru.total_ns);
+  EXPECT_EQ(rl.hbm_bytes_read, ru.hbm_bytes_read);
+  EXPECT_GT(rl.instrs, ru.instrs);
+}
+
 TEST(CompileLoop, Stories260KLoopedEqualsUnrolled) {
   Model m = load_model(test::repo_path("models/stories260K.bin"));
   ASSERT_GE(m.config.n_layers, 3);
@@ -84,16 +99,7 @@ TEST(CompileLoop, ProgramSizeDoesNotGrowWithLayersAndTimesMatchUnrolled) {
   EXPECT_FALSE(u4.layer_loop);
   EXPECT_EQ(p3.exe.num_instrs(), p9.exe.num_instrs());
   EXPECT_LT(p4.exe.num_instrs(), u4.exe.num_instrs());
-  sim::Chip sc(chip, sim::Mode::TimingOnly);
-  sim::SimOptions so;
-  so.mode = sim::Mode::TimingOnly;
-  so.check_races = true;
-  const auto rl = sc.run(p4.exe, so), ru = sc.run(u4.exe, so);
-  EXPECT_TRUE(rl.races.empty());
-  EXPECT_TRUE(ru.races.empty());
-  EXPECT_EQ(rl.total_ns, ru.total_ns);
-  EXPECT_EQ(rl.hbm_bytes_read, ru.hbm_bytes_read);
-  EXPECT_GT(rl.instrs, ru.instrs);  // + the loop control instructions
+  expect_same_timing(chip, p4.exe, u4.exe);
 }
 
 // MoE: steps that run every expert (prefill, large batches) loop over the layers; steps that
@@ -126,15 +132,7 @@ TEST(CompileLoop, MoeEveryExpertStepsLoopAndMatchUnrolled) {
   auto p3 = prefill(3, false), p9 = prefill(9, false), p4 = prefill(4, false), u4 = prefill(4, true);
   EXPECT_TRUE(p4.layer_loop);
   EXPECT_EQ(p3.exe.num_instrs(), p9.exe.num_instrs());
-  sim::Chip sc(chip, sim::Mode::TimingOnly);
-  sim::SimOptions so;
-  so.mode = sim::Mode::TimingOnly;
-  so.check_races = true;
-  const auto rl = sc.run(p4.exe, so), ru = sc.run(u4.exe, so);
-  EXPECT_TRUE(rl.races.empty());
-  EXPECT_TRUE(ru.races.empty());
-  EXPECT_EQ(rl.total_ns, ru.total_ns);
-  EXPECT_EQ(rl.hbm_bytes_read, ru.hbm_bytes_read);
+  expect_same_timing(chip, p4.exe, u4.exe);
   ModelLayout L(config(4), chip, layout_opts(false));
   StepSpec d;
   d.kind = StepSpec::Kind::Decode;
