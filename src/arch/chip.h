@@ -30,11 +30,11 @@ struct TensorEngine {
   uint32_t max_moving_free = 0;      // max N of the moving tile (one PSUM bank of FP32)
   uint32_t min_issue_cycles = 0;     // MultiplyMoving II = max(N, min_issue_cycles) * factor
   double fp32_factor = 0;            // FP32 inputs run this many times slower (~4)
-  double fp8_factor = 0;             // FP8 inputs: <1 where FP8 runs faster (0.5 on NC-v3)
+  double fp8_factor = 0;             // FP8 inputs: <1 where FP8 runs faster (0.5 on NC-v3);
+                                     // the FP8 peak is the BF16 peak / fp8_factor (arch/peaks.cpp)
   uint32_t load_stationary_cycles = 0;  // LoadStationary of a full 128x128 stationary tile
   uint32_t load_stationary_fast_cycles = 0;  // fast (background) LoadStationary, ~4x faster
   uint32_t fixed_overhead_cycles = 0;
-  double flops_multiplier_fp8 = 1;   // peak FP8 / peak BF16 (derived check only)
 };
 
 struct Memory2D {                    // SBUF or PSUM: partitions x bytes per partition

@@ -39,14 +39,7 @@ TensorEngine read_tensor(TomlTableReader r) {
   t.load_stationary_cycles = r.positive_u32("load_stationary_cycles");
   t.load_stationary_fast_cycles = r.positive_u32("load_stationary_fast_cycles");
   t.fixed_overhead_cycles = r.nonneg_u32("fixed_overhead_cycles");
-  t.flops_multiplier_fp8 = r.positive("flops_multiplier_fp8");
   r.finish();
-  // Two keys describe the FP8 speed-up: the timing factor and the peak ratio. They must
-  // agree, otherwise `npulab info` would print a peak the simulator can never reach.
-  if (std::abs(t.flops_multiplier_fp8 * t.fp8_factor - 1.0) > 1e-9)
-    fail("{}: expected 1 / fp8_factor = {} (the FP8 peak ratio must match the FP8 timing "
-         "factor), got {}",
-         r.where("flops_multiplier_fp8"), 1.0 / t.fp8_factor, t.flops_multiplier_fp8);
   if (t.load_stationary_fast_cycles > t.load_stationary_cycles)
     fail("{}: expected <= tensor.load_stationary_cycles ({}), got {}",
          r.where("load_stationary_fast_cycles"), t.load_stationary_cycles,

@@ -50,7 +50,6 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"missing_table", {"missing table [link]"}},
         BadCase{"unknown_table", {"cache", "unknown table"}},
         BadCase{"sbuf_banks", {"sbuf.banks", "unknown key"}},
-        BadCase{"fp8_mismatch", {"tensor.flops_multiplier_fp8", "1 / fp8_factor"}},
         BadCase{"too_big_u32", {"psum.banks", "32-bit"}},
         // Line 23 of the fixture is the broken `rows = = 128`.
         BadCase{"syntax_error", {"syntax_error.toml:23:", "TOML syntax error"}}),
