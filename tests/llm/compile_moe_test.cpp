@@ -74,13 +74,7 @@ TEST(CompileMoe, GgufAndSafetensorsGiveTheSameTokens) {
   Fixture f;
   Model g = load_model(test::tiny_path("mixtral.gguf"));
   ModelRunner r(g.config, g.weights.get(), arch::load_chip_by_name("trn2"), opts(DType::F32));
-  auto logits = r.prefill(f.prompt);
-  std::vector<int64_t> got;
-  for (int s = 0; s < 20; ++s) {
-    got.push_back(reference::argmax(logits));
-    if (s + 1 < 20) logits = r.decode({got.back()});
-  }
-  EXPECT_EQ(got, f.ref["greedy"].get<std::vector<int64_t>>());
+  EXPECT_EQ(test::greedy(r, f.prompt, 20), f.ref["greedy"].get<std::vector<int64_t>>());
 }
 
 // Bucketed decode programs are built once per bucket and patched per position
@@ -90,13 +84,7 @@ TEST(CompileMoe, BucketedDecodeGivesTheSameTokens) {
   RunnerOptions o = opts(DType::F32);
   o.decode_key_bucket = 8;
   ModelRunner r(f.m.config, f.m.weights.get(), arch::load_chip_by_name("trn2"), o);
-  auto logits = r.prefill(f.prompt);
-  std::vector<int64_t> got;
-  for (int s = 0; s < 20; ++s) {
-    got.push_back(reference::argmax(logits));
-    if (s + 1 < 20) logits = r.decode({got.back()});
-  }
-  EXPECT_EQ(got, f.ref["greedy"].get<std::vector<int64_t>>());
+  EXPECT_EQ(test::greedy(r, f.prompt, 20), f.ref["greedy"].get<std::vector<int64_t>>());
   size_t patched = 0;
   for (const auto& st : r.steps()) patched += st.patched;
   EXPECT_GT(patched, 10u);

@@ -13,6 +13,7 @@
 #include "llm/model.h"
 #include "llm/reference/forward.h"
 #include "llm/reference/sampler.h"
+#include "llm/runtime/model_runner.h"
 
 namespace npulab::llm::test {
 
@@ -65,6 +66,17 @@ class ScratchDir {
 
 // Greedy decoding with the reference model: feed `prompt`, then `steps` argmax tokens,
 // without stopping at EOS (tests compare every step).
+// Greedy tokens from the compiled programs: prefill the prompt, then decode one token a step.
+inline std::vector<int64_t> greedy(runtime::ModelRunner& r, const std::vector<int64_t>& prompt, int64_t steps) {
+  auto logits = r.prefill(prompt);
+  std::vector<int64_t> out;
+  for (int64_t s = 0; s < steps; ++s) {
+    out.push_back(reference::argmax(logits));
+    if (s + 1 < steps) logits = r.decode({out.back()});
+  }
+  return out;
+}
+
 inline std::vector<int64_t> greedy(reference::ReferenceModel& m, const std::vector<int64_t>& prompt,
                                    int64_t steps) {
   m.reset();
