@@ -289,9 +289,13 @@ std::vector<std::pair<TensorRef, TensorRef>> Builder::split_dma(const TensorRef&
   return out;
 }
 
-void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) { dma_copy(dst, src, dst); }
+void Builder::dma_copy(const TensorRef& dst, const TensorRef& src) { copy_dma(dst, src, nullptr); }
 
 void Builder::dma_copy(const TensorRef& dst, const TensorRef& src, const TensorRef& dst_extent) {
+  copy_dma(dst, src, &dst_extent);
+}
+
+void Builder::copy_dma(const TensorRef& dst, const TensorRef& src, const TensorRef* dst_extent) {
   if (finished_) fail("kernel '{}': builder already finished", exe_.name);
   if (!dst.used() || !src.used()) fail("kernel '{}': dma_copy with an empty operand", exe_.name);
   if (dst.part_count != src.part_count || dst.free_elems() != src.free_elems())
@@ -308,16 +312,20 @@ void Builder::dma_copy(const TensorRef& dst, const TensorRef& src, const TensorR
   const uint32_t ls = isa::kNumFixedStreams + set;
   const int64_t prev = count_[ls];
 
-  const Region extent = region_of(dst_extent, deps_.bytes_per_partition(dst.space));
-  const bool widened = &dst_extent != &dst;
-  if (widened && (dst_extent.space != dst.space ||
-                  !covers(extent, region_of(dst, deps_.bytes_per_partition(dst.space)))))
+  const Region rdst = region_of(dst, deps_.bytes_per_partition(dst.space));
+  const Region rsrc = region_of(src, deps_.bytes_per_partition(src.space));
+  // What the copy is ordered as writing: dst, or the extent it may be patched to write.
+  const Region extent = dst_extent ? region_of(*dst_extent, deps_.bytes_per_partition(dst.space)) : rdst;
+  if (dst_extent && (dst_extent->space != dst.space || !covers(extent, rdst)))
     fail("kernel '{}': dma_copy destination extent does not cover the destination", exe_.name);
   if (loop_) {  // a transfer must lie inside one strided range or outside all (not just its pieces)
-    TensorRef d = dst, sr = src, de = dst_extent;
-    relocate(d, region_of(dst, deps_.bytes_per_partition(dst.space)));
-    relocate(sr, region_of(src, deps_.bytes_per_partition(src.space)));
-    if (widened) relocate(de, extent);
+    TensorRef d = dst, sr = src;
+    relocate(d, rdst);
+    relocate(sr, rsrc);
+    if (dst_extent) {
+      TensorRef de = *dst_extent;
+      relocate(de, extent);
+    }
   }
   struct Part { uint32_t queue; Instr in; Region rd, rs; std::vector<isa::SemWait> extra; };
   std::vector<Part> parts;
@@ -333,7 +341,7 @@ void Builder::dma_copy(const TensorRef& dst, const TensorRef& src, const TensorR
     WaitSet ws(num_sems_);
     deps_.collect(ls, uint16_t(ls), p.rd, true, ws);
     deps_.collect(ls, uint16_t(ls), p.rs, false, ws);
-    if (widened) deps_.collect(ls, uint16_t(ls), extent, true, ws);
+    if (dst_extent) deps_.collect(ls, uint16_t(ls), extent, true, ws);
     if (prev > 0) ws.need({uint16_t(ls), prev});  // groups of a set run one after another
     deps_.prune(ls, ws);
     for (auto& c : ws.list()) {
@@ -373,7 +381,7 @@ void Builder::dma_copy(const TensorRef& dst, const TensorRef& src, const TensorR
   deps_.completed(ls, me);
   // The group as a whole read src and wrote dst (one record each, so a later covering
   // write supersedes them even though the pieces went to different engines).
-  deps_.record(region_of(src, deps_.bytes_per_partition(src.space)), false, me);
+  deps_.record(rsrc, false, me);
   deps_.record(extent, true, me);
 }
 

@@ -195,6 +195,8 @@ class Builder {
   std::vector<std::pair<isa::TensorRef, isa::TensorRef>> split_dma(const isa::TensorRef& dst,
                                                                    const isa::TensorRef& src) const;
   void check_on_chip(const Tile& t, const char* op, const char* role) const;
+  // Both dma_copy overloads: dst_extent null = ordered as writing just dst.
+  void copy_dma(const isa::TensorRef& dst, const isa::TensorRef& src, const isa::TensorRef* dst_extent);
   // Register loops (builder_loop.cpp).
   struct LoopState {
     int64_t index = 0;                 // iteration being emitted (1 or 2: the checked copy)
