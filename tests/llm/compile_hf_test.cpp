@@ -46,13 +46,7 @@ std::vector<std::vector<float>> npu_logits(const Model& m, DType d, const std::v
 
 std::vector<int64_t> npu_greedy(const Model& m, DType d, const std::vector<int64_t>& prompt, int64_t steps) {
   ModelRunner r(m.config, m.weights.get(), arch::load_chip_by_name("trn2"), opts(d));
-  auto logits = r.prefill(prompt);
-  std::vector<int64_t> out;
-  for (int64_t s = 0; s < steps; ++s) {
-    out.push_back(reference::argmax(logits));
-    if (s + 1 < steps) logits = r.decode({out.back()});
-  }
-  return out;
+  return test::greedy(r, prompt, steps);
 }
 
 void check_fixture(const std::string& dir, const std::string& ref_name) {

@@ -62,12 +62,7 @@ TEST(CompileStories, GreedyFromBosMatchesReferencesFor200Tokens) {
   auto ref_tokens = test::greedy(rm, {m.config.bos_id}, kSteps);
 
   ModelRunner r(m.config, m.weights.get(), arch::load_chip_by_name("trn2"), fp32_opts(256));
-  std::vector<int64_t> got;
-  auto logits = r.prefill({m.config.bos_id});
-  for (int64_t s = 0; s < kSteps; ++s) {
-    got.push_back(reference::argmax(logits));
-    if (s + 1 < kSteps) logits = r.decode({got.back()});
-  }
+  const std::vector<int64_t> got = test::greedy(r, {m.config.bos_id}, kSteps);
   EXPECT_EQ(got, ref_tokens);
   EXPECT_EQ(got, std::vector<int64_t>(numpy_tokens.begin(), numpy_tokens.begin() + kSteps));
 }
@@ -84,12 +79,7 @@ TEST(CompileStories, BucketedDecodeProgramsGiveTheSameTokens) {
   o.decode_key_bucket = 128;
   o.check_races = true;
   ModelRunner r(m.config, m.weights.get(), arch::load_chip_by_name("trn2"), o);
-  std::vector<int64_t> got;
-  auto logits = r.prefill({m.config.bos_id, 300, 301});
-  for (int64_t s = 0; s < kSteps; ++s) {
-    got.push_back(reference::argmax(logits));
-    if (s + 1 < kSteps) logits = r.decode({got.back()});
-  }
+  const std::vector<int64_t> got = test::greedy(r, {m.config.bos_id, 300, 301}, kSteps);
   EXPECT_EQ(got, ref_tokens);
   int built = 0, patched = 0;
   for (const auto& s : r.steps())
