@@ -8,6 +8,7 @@
 //  saturating cast); +-inf -> +-max for E4M3 (which has no inf) and +-inf for E5M2; NaN -> NaN.
 //  Subnormals are kept (gradual underflow) in every format.
 #pragma once
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -33,7 +34,9 @@ std::optional<DType> parse_dtype(std::string_view name);     // accepts the name
 
 // Scalar conversions (bit patterns in/out). All RNE.
 uint16_t f32_to_bf16(float x);
-float bf16_to_f32(uint16_t b);
+// BF16 is the top half of an FP32: widening is a shift (inline: the simulator's matmul
+// packing decodes every BF16 operand with it).
+inline float bf16_to_f32(uint16_t b) { return std::bit_cast<float>(static_cast<uint32_t>(b) << 16); }
 uint16_t f32_to_f16(float x);
 float f16_to_f32(uint16_t h);
 uint8_t f32_to_f8e4m3(float x);

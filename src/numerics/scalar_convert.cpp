@@ -23,8 +23,6 @@ uint16_t f32_to_bf16(float x) {
   // with an odd kept part. Overflow of the largest finite values carries into +-inf, as IEEE says.
   return static_cast<uint16_t>((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
 }
-float bf16_to_f32(uint16_t h) { return std::bit_cast<float>(static_cast<uint32_t>(h) << 16); }
-
 uint16_t f32_to_f16(float x) { return static_cast<uint16_t>(encode_minifloat(kF16, x)); }
 float f16_to_f32(uint16_t h) { return decode_minifloat(kF16, h); }
 uint8_t f32_to_f8e4m3(float x) { return static_cast<uint8_t>(encode_minifloat(kE4M3, x)); }

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "numerics/dtype.h"
 #include "sim/kernels_host/helper_thread.h"
 
 namespace npulab::sim::host {
@@ -48,18 +49,11 @@ inline float canon_nan(float x) {
   return x;
 }
 
-inline float bf16_bits_to_f32(uint16_t h) {
-  const uint32_t u = uint32_t(h) << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
 // Element (k, i) of a view, decoded exactly to FP32 (element type known at compile time).
 template <MatElem E>
 inline float at(const MatView& v, size_t k, size_t i) {
   const size_t j = k * v.ld + i;
-  if constexpr (E == MatElem::BF16) return bf16_bits_to_f32(static_cast<const uint16_t*>(v.data)[j]);
+  if constexpr (E == MatElem::BF16) return bf16_to_f32(static_cast<const uint16_t*>(v.data)[j]);
   else return static_cast<const float*>(v.data)[j];
 }
 inline float at(const MatView& v, size_t k, size_t i) {
