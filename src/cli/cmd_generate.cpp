@@ -17,6 +17,7 @@
 #include "cli/command.h"
 #include "common/error.h"
 #include "llm/builtin_configs.h"
+#include "llm/compile/resident_weights.h"
 #include "llm/model.h"
 #include "llm/runtime/generation.h"
 #include "llm/runtime/roofline.h"
@@ -35,7 +36,7 @@ struct Args {
   int64_t top_k = 0;
   uint64_t seed = 0;
   bool print_ids = false, print_steps = false, timing_only = false, ignore_capacity = false, check_races = false,
-       unroll_layers = false;
+       unroll_layers = false, no_resident_weights = false;
 };
 
 std::vector<int64_t> parse_ids(const std::string& s) {
@@ -81,11 +82,34 @@ void print_bounds(const runtime::ModelRunner& r, int64_t prompt_len, double ttft
              "TTFT {:.3f} ms\n",
              pb.flops / 1e9, ms(pb.core_ns), dtype_name(L.mm_dtype()), ms(pb.chip_ns), ms(ttft_ns));
   const auto d0 = runtime::decode_bound(L, ctx_first, batch), d1 = runtime::decode_bound(L, ctx_last, batch);
-  fmt::print("        decode step moves >= {:.1f} MB (weights + KV cache at context {}..{}): >= {:.3f}..{:.3f} ms at one "
+  fmt::print("        decode step moves >= {:.1f} MB ({}KV cache at context {}..{}): >= {:.3f}..{:.3f} ms at one "
              "core's DMA bandwidth ({:.0f} GB/s), >= {:.3f}..{:.3f} ms at the chip's HBM bandwidth ({:.0f} GB/s)\n",
-             d0.bytes / 1e6, ctx_first, ctx_last, ms(d0.core_dma_ns), ms(d1.core_dma_ns),
+             d0.bytes / 1e6, L.resident_weights() ? "weights resident; " : "weights + ", ctx_first, ctx_last, ms(d0.core_dma_ns), ms(d1.core_dma_ns),
              L.chip().dma.engines_per_core * L.chip().dma.bytes_per_ns_per_engine, ms(d0.chip_hbm_ns),
              ms(d1.chip_hbm_ns), L.chip().hbm.bandwidth_gbps);
+}
+
+// Where the weights live: resident in SBUF (loaded once by the preload program, a one-time
+// cost like writing them to HBM, so not in TTFT/TPOT) or streamed from HBM by every step.
+void print_weights(const runtime::ModelRunner& r) {
+  const auto& L = r.layout();
+  if (r.weights_resident()) {
+    fmt::print("weights: resident in SBUF ({:.1f} KiB per partition), loaded once by the preload program: "
+               "simulated {:.3f} ms (not in TTFT/TPOT), host {:.3f} s\n",
+               L.resident_bytes() / 1024.0, ms(r.preload_sim_ns()), r.preload_host_s());
+    return;
+  }
+  std::string why = "--no-resident-weights";
+  if (L.options().resident_weights) {
+    const auto plan = compile::resident_plan(L);
+    if (plan.empty()) why = "MoE experts are chosen at run time";
+    else if (L.aliased()) why = "--ignore-capacity aliases the layers";
+    else
+      why = fmt::format("{:.0f} KiB per partition needed, SBUF budget {:.0f} KiB",
+                        compile::resident_bytes_per_partition(L, plan) / 1024.0,
+                        compile::resident_budget_per_partition() / 1024.0);
+  }
+  fmt::print("weights: streamed from HBM by every step program ({})\n", why);
 }
 
 void print_steps(const runtime::ModelRunner& r) {
@@ -116,6 +140,7 @@ int run(const Args& a) {
   ro.compile.batch = a.batch;
   ro.compile.ignore_capacity = a.ignore_capacity;
   ro.compile.unroll_layers = a.unroll_layers;
+  ro.compile.resident_weights = !a.no_resident_weights;
   ro.mode = a.timing_only ? sim::Mode::TimingOnly : sim::Mode::Functional;
   ro.check_races = a.check_races;
   ro.decode_key_bucket = a.decode_bucket;
@@ -195,6 +220,7 @@ int run(const Args& a) {
       fmt::print("        {} of {} decode steps simulated; the others interpolated linearly in context length "
                  "(--decode-samples 0 simulates all)\n",
                  t.decode_steps_simulated, t.tpot_ns.size());
+    print_weights(runner);
     print_bounds(runner, to.prompt_len, t.ttft_ns, to.prompt_len, to.prompt_len + a.max_tokens - 2, a.batch);
     if (a.print_steps) print_steps(runner);
     return 0;
@@ -222,6 +248,7 @@ int run(const Args& a) {
   fmt::print("host:   {} tokens in {:.2f} s wall ({:.1f} tokens/s, including loading and writing weights to HBM "
              "in {:.2f} s)\n",
              g.tokens.size(), wall, double(g.tokens.size()) / wall, runner.weight_write_host_s());
+  print_weights(runner);
   print_bounds(runner, int64_t(prompt.size()), g.ttft_ns, int64_t(prompt.size()),
                int64_t(prompt.size() + g.tokens.size()) - 1, 1);
   if (a.print_steps) print_steps(runner);
@@ -253,6 +280,8 @@ Run setup(CLI::App& app) {
                "timing-only: run models larger than HBM (layers share HBM addresses; timing is unaffected)");
   app.add_flag("--unroll-layers", a->unroll_layers,
                "emit every layer as straight-line code instead of one register loop (same results, bigger programs)");
+  app.add_flag("--no-resident-weights", a->no_resident_weights,
+               "stream every weight from HBM in every step, even when the model fits in SBUF");
   app.add_option("--decode-bucket", a->decode_bucket,
                  "reuse one decode program per N positions (keys after the current one masked; 0 = exact per step)");
   app.add_flag("--print-steps", a->print_steps, "print every simulated step (time, instructions, host time) to stderr");

@@ -61,10 +61,15 @@ TEST(CompileStories, GreedyFromBosMatchesReferencesFor200Tokens) {
   reference::ReferenceModel rm(m.config, *m.weights, 256);
   auto ref_tokens = test::greedy(rm, {m.config.bos_id}, kSteps);
 
-  ModelRunner r(m.config, m.weights.get(), arch::load_chip_by_name("trn2"), fp32_opts(256));
-  const std::vector<int64_t> got = test::greedy(r, {m.config.bos_id}, kSteps);
-  EXPECT_EQ(got, ref_tokens);
-  EXPECT_EQ(got, std::vector<int64_t>(numpy_tokens.begin(), numpy_tokens.begin() + kSteps));
+  for (bool resident : {true, false}) {  // weights in SBUF homes, or streamed from HBM
+    RunnerOptions o = fp32_opts(256);
+    o.compile.resident_weights = resident;
+    ModelRunner r(m.config, m.weights.get(), arch::load_chip_by_name("trn2"), o);
+    EXPECT_EQ(r.weights_resident(), resident);
+    const std::vector<int64_t> got = test::greedy(r, {m.config.bos_id}, kSteps);
+    EXPECT_EQ(got, ref_tokens) << "resident " << resident;
+    EXPECT_EQ(got, std::vector<int64_t>(numpy_tokens.begin(), numpy_tokens.begin() + kSteps)) << "resident " << resident;
+  }
 }
 
 // Bucketed decode programs (built once per 128 positions, patched in between, keys after the

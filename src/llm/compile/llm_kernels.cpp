@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "llm/compile/llm_kernels.h"
+#include "llm/compile/resident_weights.h"
 
 namespace npulab::llm::compile {
 
@@ -13,9 +14,6 @@ using isa::AluOp;
 using kernels::Engine;
 
 namespace {
-// How many weight staging buffers are in flight (loads run ahead of the PE); their size per
-// partition is the caller's (>= 2 KiB DMA payloads per partition either way).
-constexpr uint32_t kWeightBuffers = 3;
 constexpr uint32_t kMaxGroupBanks = 4;  // PSUM banks per projection column group
 }  // namespace
 
@@ -24,7 +22,7 @@ KernelCtx::KernelCtx(Builder& bb, DType mm_, DType kv_, uint64_t weight_tile_byt
       banks(bb.chip().psum.banks) {
   psum_all_ = b.psum("psum_all", DType::F32, bb.chip().psum.partitions, {banks * bank_elems});
   wring_elems_ = weight_tile_bytes / dtype_size(mm);
-  for (uint32_t i = 0; i < kWeightBuffers; ++i)
+  for (uint32_t i = 0; wring_elems_ && i < kWeightBuffers; ++i)
     wring_.push_back(b.sbuf(fmt::format("wtile{}", i), mm, bb.chip().tensor.rows, {uint32_t(wring_elems_)}));
 }
 
@@ -45,7 +43,10 @@ void KernelCtx::set_rotation(const Rotation& r) {
 
 Engine KernelCtx::evac_engine() { return (evac_rr_++ % 2) ? Engine::Scalar : Engine::Vector; }
 
-Tile KernelCtx::weight_tile() { return wring_[wnext_++ % wring_.size()]; }
+Tile KernelCtx::weight_tile() {
+  if (wring_.empty()) fail("internal: a weight is streamed but the program has no weight staging ring");
+  return wring_[wnext_++ % wring_.size()];
+}
 
 Tile KernelCtx::scratch(const std::string& name, DType t, uint32_t parts, uint32_t elems) {
   for (auto& [n, tile] : scratch_)
@@ -65,20 +66,37 @@ void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTen
   const uint32_t rows = xT.dim(xT.free_rank() - 1);
   const uint32_t nk = uint32_t((K + kp - 1) / kp);
   if (xT.dim(0) < nk) fail("internal: project: xT has {} chunks, K={} needs {}", xT.dim(0), K, nk);
+  const ResidentWeights::Home* home = k.resident ? k.resident->find(W) : nullptr;
+  if (home && (home->kp != kp || w_row0 != 0 || k.dynamic_weight))
+    fail("internal: project: resident weight '{}' is stored in {}-row chunks from row 0, the projection reads "
+         "{}-row chunks from row {}", W.name(), home->kp, kp, w_row0);
   const uint64_t Wcols = W.cols();
   const uint32_t G = uint32_t(std::min<uint64_t>(ncols, uint64_t(kMaxGroupBanks) * TN));
-  const uint32_t kq_max = uint32_t(std::max<uint64_t>(1, k.weight_tile_elems() / G));
+  const uint32_t kq_max = home ? 1 : uint32_t(std::max<uint64_t>(1, k.weight_tile_elems() / G));
   auto kk_of = [&](uint32_t c) { return uint32_t(std::min<uint64_t>(kp, K - uint64_t(c) * kp)); };
   for (uint64_t n0 = col0; n0 < col0 + ncols; n0 += G) {
     const uint32_t g = uint32_t(std::min<uint64_t>(G, col0 + ncols - n0));
     const uint32_t nb = (g + TN - 1) / TN;
     Tile acc = k.psum_banks(nb);
+    // Chunk c's matmuls, one per PSUM bank of the group; w = the chunk's [kk, g] weights.
+    auto matmuls = [&](uint32_t c, uint32_t kk, const Tile& w) {
+      Tile stat = xT.parts(0, kk).slice(0, c, 1).reshape({rows});
+      for (uint32_t j = 0; j < nb; ++j) {
+        const uint32_t nn = std::min<uint32_t>(TN, g - j * TN);
+        b.matmul(acc.parts(0, rows).cols(j * TN, nn), stat, w.slice(1, j * TN, nn).reshape({nn}), c == 0);
+      }
+    };
     for (uint32_t c0 = 0; c0 < nk;) {
       // Full chunks go together (one DMA of [kp, kq, g]); a short last chunk alone.
       uint32_t kq = 1;
       if (kk_of(c0) == kp)
         while (kq < kq_max && c0 + kq < nk && kk_of(c0 + kq) == kp) ++kq;
       const uint32_t kk = kk_of(c0);
+      if (home) {  // resident: straight from the SBUF home, no load
+        matmuls(c0, kk, home->tile.parts(0, kk).slice(0, c0, 1).slice(1, uint32_t(n0), g));
+        c0 += kq;
+        continue;
+      }
       Tile wt = k.weight_tile().cols(0, kq * g).reshape({kq, g});
       isa::TensorRef src = W.view(w_row0 + uint64_t(c0) * kp, kk, n0, g);
       src.ndim = 2;
@@ -89,14 +107,7 @@ void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTen
                        k.dynamic_weight->epoch);
       else
         b.load(wt.parts(0, kk), src);
-      for (uint32_t c = 0; c < kq; ++c) {
-        Tile stat = xT.parts(0, kk).slice(0, c0 + c, 1).reshape({rows});
-        for (uint32_t j = 0; j < nb; ++j) {
-          const uint32_t nn = std::min<uint32_t>(TN, g - j * TN);
-          b.matmul(acc.parts(0, rows).cols(j * TN, nn), stat,
-                   wt.parts(0, kk).slice(0, c, 1).slice(1, j * TN, nn).reshape({nn}), c0 + c == 0);
-        }
-      }
+      for (uint32_t c = 0; c < kq; ++c) matmuls(c0 + c, kk, wt.parts(0, kk).slice(0, c, 1));
       c0 += kq;
     }
     sink(n0, g, acc.parts(0, rows).cols(0, g));
@@ -110,9 +121,11 @@ void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& xn2, co
   const uint32_t nc = (D + P - 1) / P;
   Tile s = k.scratch("norm_ss", DType::F32, 128, 1).parts(0, T);
   Tile r = k.scratch("norm_rstd", DType::F32, 128, 1).parts(0, T);
-  // Feature-major weight, repeated over the tokens: wT[p, c, t] = w[c*128 + p].
-  Tile wT = k.scratch("norm_wT", DType::F32, 128, nc * T).reshape({nc, T});
-  const uint32_t full = D / P, rem = D % P;
+  const ResidentWeights::Home* home = k.resident ? k.resident->find(w) : nullptr;
+  // Feature-major weight, repeated over the tokens: wT[p, c, t] = w[c*128 + p] (loaded), or
+  // the resident home [p, c] applied as a per-partition scalar.
+  Tile wT = home ? home->tile : k.scratch("norm_wT", DType::F32, 128, nc * T).reshape({nc, T});
+  const uint32_t full = home ? 0 : D / P, rem = home ? 0 : D % P;
   if (full) {
     isa::TensorRef src = w.view(0, 1, 0, 1);
     src.part_count = uint16_t(P);
@@ -159,14 +172,19 @@ void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& xn2, co
     const uint32_t c0 = j * XC / P, nc_j = (w + P - 1) / P;
     Tile wTj = wT.slice(0, c0, nc_j);
     // w * (rstd * x), cast to the matmul dtype
-    transpose_to_chunks(k, xT.slice(0, c0, nc_j), buf, P, &wTj);
+    transpose_to_chunks(k, xT.slice(0, c0, nc_j), buf, P, &wTj, home != nullptr);
   }
 }
 
-void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t chunk, const Tile* scale) {
+void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t chunk, const Tile* scale,
+                         bool per_feature) {
   Builder& b = k.b;
   const uint32_t T = src.partitions(), D = uint32_t(src.free_elems());
   const uint32_t nc = (D + chunk - 1) / chunk;
+  // Per-feature scale: chunk c of PSUM [w, T] times column c of scale into xT chunk c.
+  auto scale_chunk = [&](const Tile& dst, const Tile& ps, uint32_t c, uint32_t w) {
+    b.tensor_scalar(dst, ps, AluOp::multiply, scale->parts(0, w).cols(c, 1));
+  };
   const uint32_t per_bank = std::max<uint32_t>(1, k.bank_elems / T);
   for (uint32_t c0 = 0; c0 < nc; c0 += per_bank) {
     const uint32_t n = std::min(per_bank, nc - c0);
@@ -182,7 +200,9 @@ void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t
       for (uint32_t i = 0; i < full; ++i) one(c0 + i, i);
       Tile dst = xT.parts(0, chunk).slice(0, c0, full);
       Tile srcp = pb.parts(0, chunk).cols(0, full * T).reshape({full, T});
-      if (scale) b.tensor_tensor(dst, srcp, scale->parts(0, chunk).slice(0, c0, full), AluOp::multiply);
+      if (scale && per_feature)
+        for (uint32_t i = 0; i < full; ++i) scale_chunk(dst.slice(0, i, 1), srcp.slice(0, i, 1), c0 + i, chunk);
+      else if (scale) b.tensor_tensor(dst, srcp, scale->parts(0, chunk).slice(0, c0, full), AluOp::multiply);
       else b.tensor_copy(dst, srcp, k.evac_engine());
     }
     for (uint32_t i = full; i < n; ++i) {
@@ -190,7 +210,9 @@ void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t
       Tile p1 = k.psum_banks(1);
       b.transpose(p1.parts(0, w).cols(0, T), src.cols((c0 + i) * chunk, w));
       Tile dst = xT.parts(0, w).slice(0, c0 + i, 1).reshape({T});
-      if (scale)
+      if (scale && per_feature)
+        scale_chunk(dst, p1.parts(0, w).cols(0, T), c0 + i, w);
+      else if (scale)
         b.tensor_tensor(dst, p1.parts(0, w).cols(0, T), scale->parts(0, w).slice(0, c0 + i, 1).reshape({T}),
                         AluOp::multiply);
       else b.tensor_copy(dst, p1.parts(0, w).cols(0, T), k.evac_engine());

@@ -17,12 +17,19 @@ using kernels::Builder;
 using kernels::HbmTensor;
 using kernels::Tile;
 struct DynamicWeight;  // below
+class ResidentWeights;  // resident_weights.h
+
+// Streamed weights go through a ring of this many SBUF staging buffers (loads run ahead of
+// the PE), each kWeightTileBytes per partition (half that for wide models: step_compiler.cpp).
+constexpr uint32_t kWeightBuffers = 3;
+constexpr uint64_t kWeightTileBytes = 16 * 1024;
 
 // Shared state of one step program: PSUM banks handed out round robin (so one group's
 // accumulation overlaps the previous group's evacuation), a ring of weight staging tiles,
 // and an alternation of evacuation engines (DVE / ACT).
 class KernelCtx {
  public:
+  // weight_tile_bytes 0: no staging ring (every weight resident; weight_tile() fails).
   KernelCtx(Builder& b, DType mm, DType kv, uint64_t weight_tile_bytes);
   Builder& b;
   const DType mm, kv;
@@ -37,6 +44,9 @@ class KernelCtx {
   Tile scratch(const std::string& name, DType t, uint32_t parts, uint32_t elems);
   uint32_t attn_rr = 0;  // alternates the attention K/V staging buffers
   const DynamicWeight* dynamic_weight = nullptr;  // see DynamicWeight (null: static weights)
+  // Weights with an SBUF home (null: every weight streams from HBM): project() and
+  // rmsnorm_T() read those from their homes instead of loading them.
+  const ResidentWeights* resident = nullptr;
   // The round-robin positions (PSUM bank, evacuation engine, weight buffer, attention
   // buffers): a register loop body restores them so every iteration emits the same code.
   struct Rotation {
@@ -75,16 +85,19 @@ void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTen
 
 // RMSNorm straight into the feature-major matmul input: xn = x / sqrt(mean(x^2) + eps)
 // token-major, then xT = w * transpose(xn), the weight applied per partition while
-// evacuating the transposes (same rounding order as the reference). xn, xn2: FP32 scratch
+// evacuating the transposes (same rounding order as the reference; a resident w is read
+// from its SBUF home as one per-partition scalar per chunk). xn, xn2: FP32 scratch
 // [T, XC] (XC a multiple of 128): models wider than XC go in column slices alternating over
 // the two buffers, with the sum of squares summed per slice and then over slices.
 void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& xn2, const Tile& x, const HbmTensor& w,
                float eps);
 
-// xT[:, c, :] = transpose(src[:, c*chunk : (c+1)*chunk]) (times scale[:, c, :] if given),
-// cast to xT's dtype (src [T, D] FP32, xT [chunk.., ceil(D/chunk), T]).
+// xT[:, c, :] = transpose(src[:, c*chunk : (c+1)*chunk]) times an optional scale, cast to
+// xT's dtype (src [T, D] FP32, xT [chunk.., ceil(D/chunk), T]). The scale is feature-major
+// [chunk, nc, T] (scale[:, c, :]) or, with per_feature, a column per chunk [chunk, nc]
+// (scale[:, c] times every token: one tensor_scalar per chunk).
 void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t chunk,
-                         const Tile* scale = nullptr);
+                         const Tile* scale = nullptr, bool per_feature = false);
 
 // In-place RoPE on x [T, heads*hd] FP32 with per-token tables cos/sin [T, heads*hd/2].
 void rope(KernelCtx& k, const Tile& x, const Tile& cos, const Tile& sin, uint32_t heads, uint32_t hd,

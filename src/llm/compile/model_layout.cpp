@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "llm/compile/resident_weights.h"
 
 namespace npulab::llm::compile {
 
@@ -43,7 +44,10 @@ ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, c
 
   plan(cfg_.n_layers, cfg_.n_layers);
   const uint64_t cap = chip.hbm.capacity_bytes;
-  if (end_ <= cap) return;
+  if (end_ <= cap) {
+    if (opt_.resident_weights) plan_residency();
+    return;
+  }
   const std::string need = fmt::format(
       "model '{}' needs {:.2f} GiB of HBM ({:.2f} GiB weights in {}, {:.2f} GiB KV cache for batch {} x {} "
       "positions) but chip '{}' has {:.2f} GiB",
@@ -60,6 +64,12 @@ ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, c
   weight_bytes_ = all_w;
   kv_bytes_ = all_kv;
   aliased_ = true;
+}
+
+void ModelLayout::plan_residency() {
+  const std::vector<HomePlan> homes = resident_plan(*this);
+  const uint64_t bytes = homes.empty() ? 0 : resident_bytes_per_partition(*this, homes);
+  if (bytes <= resident_budget_per_partition()) resident_bytes_ = bytes;
 }
 
 int ModelLayout::add(std::string name, DType t, std::vector<uint64_t> shape) {

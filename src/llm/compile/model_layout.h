@@ -43,6 +43,10 @@ struct CompileOptions {
   // Emit every layer as straight-line code instead of one register loop over the layers
   // (the reference the looped programs are tested against).
   bool unroll_layers = false;
+  // Keep every weight in SBUF when the whole model fits the budget (resident_weights.h): a
+  // preload program loads them once, step programs read them there instead of from HBM.
+  // Off: weights stream from HBM in every step. Never applies to MoE or aliased layouts.
+  bool resident_weights = true;
 };
 
 // Activations fed to the tensor engine must share the weights' dtype; the KV cache and the
@@ -87,6 +91,10 @@ class ModelLayout {
   uint64_t kv_bytes() const { return kv_bytes_; }             // all layers
   uint64_t end_offset() const { return end_; }                // first free HBM byte
   bool aliased() const { return aliased_; }                   // ignore_capacity took effect
+  // Weights live in SBUF homes (CompileOptions::resident_weights and they fit), taking
+  // resident_bytes() per partition; 0 when not resident.
+  bool resident_weights() const { return resident_bytes_ > 0; }
+  uint64_t resident_bytes() const { return resident_bytes_; }
   int64_t weight_layer_slots() const { return int64_t(layers_.size()); }
 
   // The HBM ranges of layer 0 that move by a uniform stride per layer: its weights and its
@@ -100,6 +108,7 @@ class ModelLayout {
  private:
   int add(std::string name, DType t, std::vector<uint64_t> shape);
   void plan(int64_t weight_layers, int64_t kv_layers);
+  void plan_residency();  // sets resident_bytes_ when the homes fit the budget
   ModelConfig cfg_;
   arch::ChipConfig chip_;
   CompileOptions opt_;
@@ -107,7 +116,7 @@ class ModelLayout {
   std::vector<HbmSlot> slots_;
   std::vector<LayerSlots> layers_;
   std::vector<int> kcache_, vcache_;
-  uint64_t weight_bytes_ = 0, kv_bytes_ = 0, end_ = 0;
+  uint64_t weight_bytes_ = 0, kv_bytes_ = 0, end_ = 0, resident_bytes_ = 0;
   bool aliased_ = false;
 };
 

@@ -13,12 +13,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 
 #include "common/error.h"
 #include "llm/compile/attention_block.h"
 #include "llm/compile/ffn_block.h"
 #include "llm/compile/llm_kernels.h"
 #include "llm/compile/moe_ffn.h"
+#include "llm/compile/resident_weights.h"
 
 namespace npulab::llm::compile {
 
@@ -56,6 +58,9 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   bo.unroll_loops = L.options().unroll_layers;
   kernels::Builder b(chip, fmt::format("{}_{}_pos{}_T{}", c.name, decode ? "decode" : "prefill", spec.pos0, T), bo);
   const std::vector<HbmTensor> H = L.declare(b);
+  // Resident weights: their SBUF homes first, at the offsets the preload filled.
+  std::optional<ResidentWeights> resident;
+  if (L.resident_weights()) resident.emplace(b, L, H);
   const DType mm = L.mm_dtype(), kv = L.kv_dtype();
   const uint32_t dim = uint32_t(c.dim), hd = uint32_t(c.head_dim), NH = uint32_t(c.n_heads),
                  KVH = uint32_t(c.n_kv_heads), qd = uint32_t(c.q_dim()), kvd = uint32_t(c.kv_dim()),
@@ -77,8 +82,10 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   // Wide models (dim > 8192: Llama-3.1-405B) hold a 64 KiB FP32 residual row per partition,
   // so they stage weights in 8 KiB tiles (still >= 2 KiB per partition per DMA), normalise
   // in 1024-column slices and run SwiGLU in 1024-column groups (SBUF plan: docs/LLM.md).
+  // Resident weights need no staging (their homes take that SBUF instead).
   const bool wide = dim > kWideDim;
-  KernelCtx k(b, mm, kv, wide ? 8 * 1024 : 16 * 1024);
+  KernelCtx k(b, mm, kv, resident ? 0 : wide ? kWeightTileBytes / 2 : kWeightTileBytes);
+  if (resident) k.resident = &*resident;
   Tile x = b.sbuf("x", DType::F32, T, {dim});
   // Normalised activations: the whole row when dim <= the slice, else column slices.
   const uint32_t slice = wide ? kNormSlice / 2 : kNormSlice;
@@ -152,8 +159,11 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   // cache are layer 0's plus i strides, so the body is emitted once per engine stream.
   // MoE steps that fetch only the routed experts use a register of their own per DMA queue
   // for the expert offset (moe_ffn.h), which cannot combine with the loop's: unrolled.
+  // Resident weights: each layer reads its own SBUF homes, and loop registers offset HBM
+  // operands only, so those steps are unrolled too (a tiny model's few layers).
   const bool moe_registers = c.is_moe() && moe_per_token_dispatch(c, T);
-  const std::vector<kernels::LoopRange> ranges = moe_registers ? std::vector<kernels::LoopRange>{} : L.layer_ranges();
+  const bool unrolled = moe_registers || resident;
+  const std::vector<kernels::LoopRange> ranges = unrolled ? std::vector<kernels::LoopRange>{} : L.layer_ranges();
   if (ranges.empty()) {
     for (int64_t layer = 0; layer < c.n_layers; ++layer) emit_layer(layer);
   } else {

@@ -1,4 +1,5 @@
-// Runs a compiled model on a simulated chip: writes the weights into HBM once, then runs
+// Runs a compiled model on a simulated chip: writes the weights into HBM once (and, when
+// they are resident, runs the weight preload program that copies them into SBUF), then runs
 // one generated program per prefill chunk (<= 128 tokens) or decode step, reads the logits
 // back from HBM and records simulated and host time per step. Functional runs compute real
 // logits; timing-only runs hold no weights and no values (same programs, same costs).
@@ -65,6 +66,15 @@ class ModelRunner {
 
   const std::vector<StepRecord>& steps() const { return steps_; }
   double weight_write_host_s() const { return weight_write_s_; }
+  // Resident weights (compile/resident_weights.h): the constructor runs the preload program
+  // once; its simulated time is a one-time load (like writing the weights to HBM), kept out
+  // of steps(). Step programs never write the homes and sim::Chip keeps SBUF between runs,
+  // so only a program run directly on chip() can clobber them: call preload_weights() after
+  // that. A no-op when the weights stream from HBM.
+  bool weights_resident() const { return layout_->resident_weights(); }
+  void preload_weights();
+  double preload_sim_ns() const { return preload_sim_ns_; }    // of the last preload
+  double preload_host_s() const { return preload_host_s_; }    // compile + simulate
   // Tokens per prefill program: 128, halved while a chunk's activations overflow SBUF.
   int64_t prefill_chunk() const { return prefill_chunk_; }
 
@@ -82,7 +92,7 @@ class ModelRunner {
   std::unique_ptr<sim::Chip> chip_;
   std::vector<int64_t> pos_;
   std::vector<StepRecord> steps_;
-  double weight_write_s_ = 0;
+  double weight_write_s_ = 0, preload_sim_ns_ = 0, preload_host_s_ = 0;
   int64_t prefill_chunk_ = 128;
 };
 

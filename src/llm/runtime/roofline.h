@@ -1,7 +1,8 @@
 // Lower bounds to print next to simulated times (docs/LLM.md, "Roofline bounds").
-//  decode: bytes a step must move (every matmul weight once, the embedding rows it uses, the
-//          KV cache it attends to, the K/V it appends) over HBM bandwidth — of the chip, and
-//          of one core's DMA engines, which bind first since the program uses one core;
+//  decode: bytes a step must move (every matmul weight once unless resident in SBUF, the
+//          embedding rows it uses, the KV cache it attends to, the K/V it appends) over HBM
+//          bandwidth — of the chip, and of one core's DMA engines, which bind first since the
+//          program uses one core;
 //  prefill: matmul FLOPs (projections + causal attention) over the tensor-engine peak.
 // MoE models count the router and only the experts in use: decode moves at most
 // min(E, batch x top-k) experts per layer; prefill FLOPs count each token's top-k experts.
