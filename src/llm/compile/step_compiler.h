@@ -46,7 +46,9 @@ struct StepProgram {
 StepProgram compile_step(const ModelLayout& layout, const StepSpec& spec);
 
 // Retarget a bucketed decode program (compiled with key_bucket > 0) from (old_pos,
-// old_tokens) to (new_pos, new_tokens) in the same bucket: embedding rows, RoPE rows, K/V
+// old_tokens) to (new_pos, new_tokens) in the same bucket, new_pos at or after the position
+// it was compiled for (its K/V appends are ordered from there on; new_pos may be below
+// old_pos, e.g. for the next sequence after ModelRunner::reset()): embedding rows, RoPE rows, K/V
 // append offsets and the bucket mask bases are the only position/token-dependent fields.
 // Returns the instructions it changed (core 0), so a prepared copy can refresh just those.
 struct PatchedInstr {

@@ -66,10 +66,9 @@ ModelRunner::~ModelRunner() {
 }
 
 void ModelRunner::reset() {
+  // The cached bucket program stays: the next sequence reuses it from its compile position
+  // on (decode()); the KV rows it may still see past the position are masked, as always.
   std::fill(pos_.begin(), pos_.end(), 0);
-  cached_prepared_.reset();
-  cached_decode_.reset();
-  cached_pos_ = -1;
 }
 
 void ModelRunner::set_position(int64_t slot, int64_t pos) {
@@ -156,8 +155,9 @@ std::vector<float> ModelRunner::decode(const std::vector<int64_t>& tokens) {
   const int64_t pos = pos_[0];
   std::vector<float> logits;
   const int64_t kb = cfg_.sliding_window > 0 ? 0 : opt_.decode_key_bucket;
-  if (kb > 0 && cached_decode_ && pos > cached_pos_ && pos < cached_decode_->bucket_end &&
-      pos / kb == cached_pos_ / kb) {
+  // A bucket program serves the positions from the one it was compiled for to the bucket's
+  // end (its KV appends are ordered over that extent), in any order: after reset() too.
+  if (kb > 0 && cached_decode_ && pos >= cached_base_ && pos < cached_decode_->bucket_end) {
     StepRecord rec{compile::StepSpec::Kind::Decode, pos, uint32_t(tokens.size())};
     const double t0 = now_s();
     for (const auto& pi : compile::patch_decode_step(*layout_, *cached_decode_, cached_pos_, cached_tokens_, pos, tokens))
@@ -179,7 +179,7 @@ std::vector<float> ModelRunner::decode(const std::vector<int64_t>& tokens) {
       cached_prepared_.reset();  // refers to the program it replaces
       cached_decode_ = std::make_unique<compile::StepProgram>(compile::compile_step(*layout_, s));
       rec.compile_host_s = now_s() - t0;
-      cached_pos_ = pos;
+      cached_pos_ = cached_base_ = pos;
       cached_tokens_ = tokens;
       const double t1 = now_s();
       cached_prepared_.emplace(chip_->prepare(cached_decode_->exe));

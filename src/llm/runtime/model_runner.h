@@ -84,7 +84,8 @@ class ModelRunner {
   std::vector<float> execute(compile::StepProgram& prog, StepRecord rec, const sim::PreparedProgram* prepared = nullptr);
   std::unique_ptr<compile::StepProgram> cached_decode_;
   std::optional<sim::PreparedProgram> cached_prepared_;  // of cached_decode_, refreshed per patch
-  int64_t cached_pos_ = -1;
+  int64_t cached_pos_ = -1;   // the position cached_decode_ is patched to now
+  int64_t cached_base_ = -1;  // the position it was compiled for (patches go from here on)
   std::vector<int64_t> cached_tokens_;
   ModelConfig cfg_;
   RunnerOptions opt_;
