@@ -60,6 +60,20 @@ Tile Tile::reshape(const std::vector<uint32_t>& shape) const {
   return t;
 }
 
+Tile Tile::split(int d, uint32_t outer) const {
+  if (d < 0 || d >= ref_.ndim) fail("tile '{}': free dim {} out of range (rank {})", name(), d, ref_.ndim);
+  const uint32_t n = ref_.dims[d].size;
+  if (ref_.ndim >= 4 || outer == 0 || n % outer)
+    fail("tile '{}': cannot split free dim {} of size {} into {} parts (rank {})", name(), d, n, outer, ref_.ndim);
+  Tile t = *this;
+  for (int i = ref_.ndim; i > d + 1; --i) t.ref_.dims[i] = ref_.dims[i - 1];
+  const int32_t s = ref_.dims[d].stride;
+  t.ref_.dims[d] = {int32_t(int64_t(s) * (n / outer)), outer};
+  t.ref_.dims[d + 1] = {s, n / outer};
+  ++t.ref_.ndim;
+  return t;
+}
+
 Tile Tile::broadcast(uint32_t n) const {
   if (free_elems() != 1) fail("tile '{}': broadcast needs a [P,1] tile, has {} free elements", name(), free_elems());
   Tile t = *this;

@@ -46,6 +46,8 @@ class Tile {
   Tile cols(uint32_t start, uint32_t count) const { return slice(ref_.ndim - 1, start, count); }
   Tile reshape(const std::vector<uint32_t>& free_shape) const;  // contiguous tiles only
   Tile broadcast(uint32_t n) const;  // a [P,1] tile seen as [P,n] (stride 0)
+  // Free dim d (size n, any stride) seen as two dims [outer, n / outer]; strided views too.
+  Tile split(int d, uint32_t outer) const;
   // Same bytes seen with another dtype of the same size (e.g. f32 <-> i32).
   Tile bitcast(DType t) const;
 

@@ -1,5 +1,7 @@
 #include "llm/compile/attention_block.h"
 
+#include "llm/compile/decode_attention.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -108,18 +110,22 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
     blk.window = c.sliding_window;
     blk.key_lo = key_lo;
   };
-  if (s.decode) {
-    for (uint32_t q = 0; q < T; ++q)
-      for (uint32_t g = 0; g < KVH; ++g) {
-        AttnBlock blk;
-        cache_refs(q, g, blk);
-        blk.M = grp;
-        blk.q = a.qT.slice(0, g * grp, grp).slice(1, q, 1);
-        blk.key_hi = s.bucket_end;
-        if (s.key_bucket > 0) blk.mask_above = s.pos0;
-        blk.out_T = a.attnT.slice(0, g * grp, grp).slice(1, q, 1);
-        flash_attention(k, blk, hd);
-      }
+  if (s.decode) {  // every (sequence, kv head) block of the batch, stacked (decode_attention.h)
+    DecodeAttn d;
+    d.hd = hd;
+    d.M = grp;
+    d.kv_heads = KVH;
+    d.blocks = T * KVH;
+    d.kT0 = K.view(0, hd, 0, uint32_t(ctx));
+    d.v0 = V.view(0, 1, 0, hd);
+    d.block_stride = int64_t(hd) * ctx;
+    d.qT = a.qT;
+    d.out_T = a.attnT;
+    d.key_lo = key_lo;
+    d.key_hi = s.bucket_end;
+    if (s.key_bucket > 0) d.mask_above = s.pos0;
+    d.scale = scale;
+    decode_attention(k, d);
   } else {
     for (uint32_t h = 0; h < NH; ++h) {
       AttnBlock blk;

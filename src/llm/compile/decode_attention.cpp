@@ -1,0 +1,310 @@
+// Stacked decode attention (decode_attention.h). Per stack of S blocks (R = S*M rows):
+//   qpad = 0; block b's q^T into columns b*(R+M) .. (its stationary is columns b*R .. b*R+R)
+//   per super-chunk of keys (<= 3072, balanced; one chunk up to 3072 keys):
+//     K^T of G blocks per DMA (ring of D slots); S[R, n] += qpad_b^T K_b per block
+//     masks, running max, P = exp(S*scale - m) with its row sums (one instruction each)
+//     P^T per 128 keys (one PE transpose for the whole stack)
+//     V of G blocks per DMA (ring); O^T[hd, b*M..] = sum_j V_bj^T P^T_j[:, b*M..]
+//     O^T -> rows (copy + PE transpose); acc = acc*alpha + rows
+//   out^T = transpose(acc / l), copied per sequence into out_T.
+#include "llm/compile/decode_attention.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "common/error.h"
+
+namespace npulab::llm::compile {
+
+using isa::ActFunc;
+using isa::AluOp;
+using kernels::Engine;
+
+namespace {
+
+constexpr float kMaskFill = -3.0e38f;  // finite: exp(fill*scale - m) == 0 without inf-inf
+constexpr uint32_t kMaxChunk = 3072;   // keys per super-chunk: scores [R, n] FP32 in <= 6 PSUM banks
+constexpr uint32_t kRing = 2;          // K and V ring slots (DMA groups in flight ahead of the PE)
+constexpr uint32_t kMaxGroup = 4;      // blocks per K/V DMA at most
+constexpr uint64_t kSlack = 8 * 1024;  // SBUF bytes per partition left free (allocator fragmentation)
+
+uint32_t cdiv(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
+uint32_t round_up(uint32_t a, uint32_t m) { return cdiv(a, m) * m; }
+
+struct Plan {
+  uint32_t S = 1, R = 0, Rp = 0;  // blocks per stack, rows, rows padded to 16 (64-byte slots)
+  uint32_t nch = 1, SC = 0, nblk = 0;  // super-chunks, keys per chunk, 128-key tiles per chunk
+  uint32_t hdp = 0;               // V rows padded to 64 bytes
+  uint32_t G = 1;                 // blocks per K/V DMA
+};
+
+Plan make_plan(const Builder& b, const DecodeAttn& a, DType kv) {
+  const uint32_t P = b.chip().tensor.rows;
+  if (a.M == 0 || a.M > P) fail("internal: decode attention with {} rows per block (at most {})", a.M, P);
+  Plan p;
+  p.S = std::min(P / a.M, a.blocks);
+  p.R = p.S * a.M;
+  p.Rp = round_up(p.R, 16);
+  const uint32_t n = uint32_t(a.key_hi - a.key_lo);
+  p.nch = cdiv(n, kMaxChunk);
+  p.SC = std::min(kMaxChunk, round_up(cdiv(n, p.nch), P));
+  p.nblk = p.SC / P;
+  const size_t es = dtype_size(kv);
+  p.hdp = uint32_t(round_up(uint32_t(a.hd * es), 64) / es);
+  // Blocks per DMA: as many as fit the free SBUF (these tiles are freed on return, so the
+  // tiles a step allocates after its first attention still fit); more blocks per DMA =
+  // fewer, larger DMA pieces (>= 2 KiB per partition each).
+  const uint64_t cap = b.chip().sbuf.bytes_per_partition, used = b.sbuf_bytes_in_use();
+  const uint64_t fixed = (2ull * p.S * (p.R + a.M) + p.SC + uint64_t(p.nblk) * p.Rp) * es +
+                         (7 + a.hd + p.Rp) * sizeof(float);
+  const uint64_t per_block = uint64_t(kRing) * (p.SC + uint64_t(p.nblk) * p.hdp) * es;
+  const uint64_t avail = cap > used + fixed + kSlack ? cap - used - fixed - kSlack : 0;
+  p.G = uint32_t(std::clamp<uint64_t>(avail / per_block, 1, std::min(p.S, kMaxGroup)));
+  return p;
+}
+
+// Shared tiles of one call (freed on return, so every layer plans from the same free SBUF).
+struct Bufs {
+  Tile qpad[2], P, ptT, kring[kRing], vring[kRing];
+  Tile m0, m1, mx, alpha, negm, rsum, l, acc, otT;
+};
+
+Bufs alloc(Builder& b, const Plan& p, const DecodeAttn& a, DType kv) {
+  const uint32_t P = b.chip().tensor.rows;
+  Bufs t;
+  for (int i = 0; i < 2; ++i) t.qpad[i] = b.sbuf(fmt::format("dattn_q{}", i), kv, a.hd, {p.S * (p.R + a.M)});
+  t.P = b.sbuf("dattn_p", kv, p.R, {p.SC});
+  t.ptT = b.sbuf("dattn_pT", kv, P, {p.nblk * p.Rp});
+  for (uint32_t i = 0; i < kRing; ++i) {
+    t.kring[i] = b.sbuf(fmt::format("dattn_k{}", i), kv, a.hd, {p.G, p.SC});
+    t.vring[i] = b.sbuf(fmt::format("dattn_v{}", i), kv, P, {p.G, p.nblk, p.hdp});
+  }
+  t.m0 = b.sbuf("dattn_m0", DType::F32, p.R, {1});
+  t.m1 = b.sbuf("dattn_m1", DType::F32, p.R, {1});
+  t.mx = b.sbuf("dattn_mx", DType::F32, p.R, {1});
+  t.alpha = b.sbuf("dattn_alpha", DType::F32, p.R, {1});
+  t.negm = b.sbuf("dattn_negm", DType::F32, p.R, {1});
+  t.rsum = b.sbuf("dattn_rowsum", DType::F32, p.R, {1});
+  t.l = b.sbuf("dattn_l", DType::F32, p.R, {1});
+  t.acc = b.sbuf("dattn_acc", DType::F32, p.R, {a.hd});
+  t.otT = b.sbuf("dattn_oT", DType::F32, a.hd, {p.Rp});
+  return t;
+}
+
+// Runs of consecutive blocks of one sequence inside [i0, i0+n): (first block, count).
+template <class F>
+void for_each_sequence_run(const DecodeAttn& a, uint32_t i0, uint32_t n, F&& f) {
+  for (uint32_t i = i0; i < i0 + n;) {
+    const uint32_t cnt = std::min(i0 + n - i, a.kv_heads - i % a.kv_heads);
+    f(i, cnt);
+    i += cnt;
+  }
+}
+
+// The query (or output) columns of blocks [i, i+cnt) of one sequence: heads g*M.. of token t.
+Tile head_columns(const DecodeAttn& a, const Tile& t, uint32_t i, uint32_t cnt) {
+  const uint32_t g = i % a.kv_heads, seq = i / a.kv_heads;
+  return t.slice(0, g * a.M, cnt * a.M).slice(1, seq, 1);
+}
+
+class StackEmitter {
+ public:
+  StackEmitter(KernelCtx& k, const DecodeAttn& a, const Plan& p, const Bufs& t)
+      : k_(k), b_(k.b), a_(a), p_(p), t_(t), es_(dtype_size(k.kv)) {}
+
+  void stack(uint32_t i0, uint32_t nb);
+
+ private:
+  void load_k(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n);
+  void load_v(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n);
+  void softmax_chunk(const Tile& S, uint32_t R, int64_t s0, uint32_t n, bool first);
+  void transpose_p(uint32_t R, uint32_t n);
+
+  KernelCtx& k_;
+  Builder& b_;
+  const DecodeAttn& a_;
+  const Plan& p_;
+  const Bufs& t_;
+  const size_t es_;
+  uint32_t qrr_ = 0, krr_ = 0, vrr_ = 0;
+  Tile mcur_, mold_;
+};
+
+void StackEmitter::load_k(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n) {
+  isa::TensorRef src = a_.kT0;
+  src.offset += uint64_t(int64_t(i) * a_.block_stride + s0) * es_;
+  src.ndim = 2;
+  src.dims[0] = {int32_t(a_.block_stride), cnt};
+  src.dims[1] = {1, n};
+  b_.load(dst.parts(0, a_.hd).slice(0, 0, cnt).slice(1, 0, n), src);
+}
+
+void StackEmitter::load_v(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n) {
+  const uint32_t P = b_.chip().tensor.rows, nf = n / P, rem = n % P, hd = a_.hd;
+  isa::TensorRef src = a_.v0;
+  src.offset += uint64_t(int64_t(i) * a_.block_stride + s0 * hd) * es_;
+  src.part_stride = hd;
+  if (nf) {
+    isa::TensorRef s = src;
+    s.part_count = uint16_t(P);
+    s.ndim = 3;
+    s.dims[0] = {int32_t(a_.block_stride), cnt};
+    s.dims[1] = {int32_t(P * hd), nf};
+    s.dims[2] = {1, hd};
+    b_.load(dst.slice(0, 0, cnt).slice(1, 0, nf).slice(2, 0, hd), s);
+  }
+  if (rem) {
+    isa::TensorRef s = src;
+    s.offset += uint64_t(nf) * P * hd * es_;
+    s.part_count = uint16_t(rem);
+    s.ndim = 2;
+    s.dims[0] = {int32_t(a_.block_stride), cnt};
+    s.dims[1] = {1, hd};
+    b_.load(dst.parts(0, rem).slice(0, 0, cnt).slice(1, nf, 1).slice(2, 0, hd), s);
+  }
+}
+
+void StackEmitter::softmax_chunk(const Tile& S, uint32_t R, int64_t s0, uint32_t n, bool first) {
+  Tile mx = t_.mx.parts(0, R), alpha = t_.alpha.parts(0, R), negm = t_.negm.parts(0, R),
+       rsum = t_.rsum.parts(0, R), l = t_.l.parts(0, R);
+  // Bucket: key s0+i visible iff <= mask_above. Always emitted on the last super-chunk (it
+  // holds the whole bucket), so the program stays valid when patched to another position.
+  if (a_.mask_above >= 0 && s0 + int64_t(n) >= a_.key_hi)
+    b_.affine_select(S, S, AluOp::is_ge, a_.mask_above - s0, 0, -1.0f, kMaskFill);
+  b_.tensor_reduce(mx, S, AluOp::max);
+  if (first) {
+    b_.tensor_scalar(mcur_, mx, AluOp::multiply, a_.scale);
+  } else {
+    std::swap(mcur_, mold_);
+    b_.tensor_scalar(mcur_, mx, AluOp::multiply, a_.scale);
+    b_.tensor_tensor(mcur_, mcur_, mold_, AluOp::max);
+    b_.tensor_tensor(alpha, mold_, mcur_, AluOp::subtract);
+    b_.activation(alpha, alpha, ActFunc::exp);
+  }
+  b_.tensor_scalar(negm, mcur_, AluOp::multiply, -1.0f);
+  kernels::Act ex;
+  ex.scale = a_.scale;
+  ex.bias_tile = &negm;
+  ex.accum = &rsum;
+  b_.activation(t_.P.parts(0, R).cols(0, n), S, ActFunc::exp, ex);
+  if (first) {
+    b_.tensor_copy(l, rsum);
+  } else {
+    b_.tensor_tensor(l, l, alpha, AluOp::multiply);
+    b_.tensor_tensor(l, l, rsum, AluOp::add);
+  }
+}
+
+// P^T per 128 keys, one PE transpose each for the whole stack, evacuated per PSUM bank.
+// Slots are padded to 64 bytes so a later transpose or copy never shares a race-detector
+// block (sim/race/detector.h) with a reader of an earlier one.
+void StackEmitter::transpose_p(uint32_t R, uint32_t n) {
+  const uint32_t P = b_.chip().tensor.rows, nblk = cdiv(n, P), rem = n % P;
+  const uint32_t per_bank = std::max<uint32_t>(1, k_.bank_elems / p_.Rp);
+  for (uint32_t j0 = 0; j0 < nblk; j0 += per_bank) {
+    const uint32_t cnt = std::min(per_bank, nblk - j0);
+    Tile tb = k_.psum_banks(1);
+    uint32_t full = 0;
+    for (uint32_t j = 0; j < cnt; ++j) {
+      const uint32_t kk = std::min<uint32_t>(P, n - (j0 + j) * P);
+      b_.transpose(tb.parts(0, kk).cols(j * p_.Rp, R), t_.P.parts(0, R).cols((j0 + j) * P, kk));
+      if (kk == P) ++full;
+    }
+    auto slots = [&](const Tile& t, uint32_t first, uint32_t c) {
+      return t.parts(0, P).cols(first * p_.Rp, c * p_.Rp).reshape({c, p_.Rp}).slice(1, 0, R);
+    };
+    if (full) b_.tensor_copy(slots(t_.ptT, j0, full), slots(tb, 0, full), Engine::Vector);
+    if (full < cnt)
+      b_.tensor_copy(t_.ptT.parts(0, rem).cols((j0 + full) * p_.Rp, R), tb.parts(0, rem).cols(full * p_.Rp, R),
+                     Engine::Vector);
+  }
+}
+
+void StackEmitter::stack(uint32_t i0, uint32_t nb) {
+  const uint32_t P = b_.chip().tensor.rows, TN = b_.chip().tensor.max_moving_free, M = a_.M, hd = a_.hd;
+  const uint32_t R = nb * M;
+  mcur_ = t_.m0.parts(0, R);
+  mold_ = t_.m1.parts(0, R);
+  // Zero-padded stationaries: block b's q^T in columns b*(R+M) .. of the stack layout, so
+  // its window [b*R, b*R + R) holds only its own q and zeros (windows of the plan's full R).
+  const Tile& qp = t_.qpad[qrr_++ % 2];
+  b_.memset(qp, 0.0f, Engine::GpSimd);
+  const Tile qslots = qp.split(0, p_.S);  // [hd, S, R+M]
+  for_each_sequence_run(a_, i0, nb, [&](uint32_t i, uint32_t cnt) {
+    b_.tensor_copy(qslots.slice(0, i - i0, cnt).slice(1, 0, M), head_columns(a_, a_.qT, i, cnt));
+  });
+  bool first = true;
+  const int64_t n_all = a_.key_hi - a_.key_lo;
+  for (uint32_t c = 0; c < p_.nch; ++c) {
+    const int64_t s0 = a_.key_lo + int64_t(c) * p_.SC;
+    const uint32_t n = uint32_t(std::min<int64_t>(p_.SC, a_.key_lo + n_all - s0));
+    Tile sc = k_.psum_banks(cdiv(n, TN)).parts(0, R);
+    for (uint32_t g0 = 0; g0 < nb; g0 += p_.G) {
+      const uint32_t cnt = std::min(p_.G, nb - g0);
+      const Tile& kb = t_.kring[krr_++ % kRing];
+      load_k(kb, i0 + g0, cnt, s0, n);
+      for (uint32_t bi = 0; bi < cnt; ++bi) {
+        const uint32_t blk = g0 + bi;
+        for (uint32_t j = 0; j * TN < n; ++j) {
+          const uint32_t nn = std::min<uint32_t>(TN, n - j * TN);
+          b_.matmul(sc.cols(j * TN, nn), qp.parts(0, hd).cols(blk * p_.R, R),
+                    kb.parts(0, hd).slice(0, bi, 1).reshape({p_.SC}).cols(j * TN, nn), blk == 0);
+        }
+      }
+    }
+    Tile S = sc.cols(0, n);
+    softmax_chunk(S, R, s0, n, first);
+    transpose_p(R, n);
+    // O^T[hd, b*M ..] = sum over 128-key tiles of V_j^T P^T_j (V tile as the stationary).
+    const uint32_t nblk = cdiv(n, P);
+    Tile ot = k_.psum_banks(1).parts(0, hd).cols(0, R);
+    for (uint32_t g0 = 0; g0 < nb; g0 += p_.G) {
+      const uint32_t cnt = std::min(p_.G, nb - g0);
+      const Tile& vb = t_.vring[vrr_++ % kRing];
+      load_v(vb, i0 + g0, cnt, s0, n);
+      for (uint32_t bi = 0; bi < cnt; ++bi) {
+        const uint32_t blk = g0 + bi;
+        for (uint32_t j = 0; j < nblk; ++j) {
+          const uint32_t kk = std::min<uint32_t>(P, n - j * P);
+          b_.matmul(ot.cols(blk * M, M), vb.parts(0, kk).slice(0, bi, 1).slice(1, j, 1).reshape({p_.hdp}).cols(0, hd),
+                    t_.ptT.parts(0, kk).cols(j * p_.Rp + blk * M, M), j == 0);
+        }
+      }
+    }
+    // Back to rows (exact: an FP32 copy and a PE transpose), then the running rescale.
+    Tile otT = t_.otT.parts(0, hd).cols(0, R);
+    b_.tensor_copy(otT, ot, Engine::Vector);
+    Tile rows = k_.psum_banks(1).parts(0, R).cols(0, hd);
+    b_.transpose(rows, otT);
+    Tile acc = t_.acc.parts(0, R);
+    if (first) {
+      b_.tensor_copy(acc, rows);
+    } else {
+      b_.tensor_scalar(acc, acc, AluOp::multiply, t_.alpha.parts(0, R));
+      b_.tensor_tensor(acc, acc, rows, AluOp::add);
+    }
+    first = false;
+  }
+  Tile acc = t_.acc.parts(0, R);
+  b_.tensor_scalar(acc, acc, AluOp::divide, t_.l.parts(0, R));
+  Tile out = k_.psum_banks(1).parts(0, hd).cols(0, R);
+  b_.transpose(out, acc);
+  for_each_sequence_run(a_, i0, nb, [&](uint32_t i, uint32_t cnt) {
+    b_.tensor_copy(head_columns(a_, a_.out_T, i, cnt), out.cols((i - i0) * M, cnt * M), Engine::Vector);
+  });
+}
+
+}  // namespace
+
+void decode_attention(KernelCtx& k, const DecodeAttn& a) {
+  if (a.key_hi <= a.key_lo) fail("internal: decode attention with no keys");
+  if (a.blocks == 0 || a.kv_heads == 0) fail("internal: decode attention with no blocks");
+  const Plan p = make_plan(k.b, a, k.kv);
+  const Bufs t = alloc(k.b, p, a, k.kv);
+  StackEmitter e(k, a, p, t);
+  for (uint32_t i0 = 0; i0 < a.blocks; i0 += p.S) e.stack(i0, std::min(p.S, a.blocks - i0));
+}
+
+}  // namespace npulab::llm::compile
