@@ -192,10 +192,10 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
               }
             });
   }
+  out.stage_offset = stage.offset();  // every step: patch_step_tokens() needs it
+  out.bucket_end = bucket_end;
   if (rows_out) {
     out.logits_offset = logits.offset();
-    out.stage_offset = stage.offset();
-    out.bucket_end = bucket_end;
     out.logits_rows = rows_out;
   }
   out.layer_loop = b.stats().loops > 0;
@@ -249,6 +249,14 @@ std::vector<PatchedInstr> patch_decode_step(const ModelLayout& L, StepProgram& p
       patched.push_back({si, pc});
     }
   return patched;
+}
+
+std::vector<PatchedInstr> patch_step_tokens(const ModelLayout& L, StepProgram& prog, int64_t pos0,
+                                            const std::vector<int64_t>& old_tokens,
+                                            const std::vector<int64_t>& new_tokens) {
+  // With the position unchanged, the decode patch moves only the embedding rows (its other
+  // position terms add 0), and a prefill program's token-dependent fields are those rows too.
+  return patch_decode_step(L, prog, pos0, old_tokens, pos0, new_tokens);
 }
 
 }  // namespace npulab::llm::compile

@@ -39,7 +39,7 @@ struct StepProgram {
   uint64_t logits_offset = 0;  // HBM byte offset of the FP32 logits [logits_rows, vocab]
   uint32_t logits_rows = 0;    // 0 when the step produces none
   uint64_t stage_offset = 0;   // HBM staging rows of the token embeddings [T, dim]
-  int64_t bucket_end = 0;      // decode with key_bucket: keys loaded are < bucket_end
+  int64_t bucket_end = 0;      // decode with key_bucket: keys loaded are < bucket_end (else pos0 + 1)
   bool layer_loop = false;     // the layers are one register loop (not unrolled)
 };
 
@@ -56,6 +56,12 @@ struct PatchedInstr {
 };
 std::vector<PatchedInstr> patch_decode_step(const ModelLayout& layout, StepProgram& prog, int64_t old_pos,
                                             const std::vector<int64_t>& old_tokens, int64_t new_pos,
+                                            const std::vector<int64_t>& new_tokens);
+
+// Retarget any step program (prefill or decode) to other tokens at the same positions: only
+// the embedding rows it fetches depend on the tokens (all else is position or weights).
+std::vector<PatchedInstr> patch_step_tokens(const ModelLayout& layout, StepProgram& prog, int64_t pos0,
+                                            const std::vector<int64_t>& old_tokens,
                                             const std::vector<int64_t>& new_tokens);
 
 }  // namespace npulab::llm::compile

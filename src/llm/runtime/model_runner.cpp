@@ -63,6 +63,7 @@ void ModelRunner::preload_weights() {
 
 ModelRunner::~ModelRunner() {
   cached_prepared_.reset();  // a prepared program must not outlive its Chip (chip_ is declared later)
+  prefill_prepared_.reset();
 }
 
 void ModelRunner::reset() {
@@ -84,6 +85,26 @@ std::vector<float> ModelRunner::run(const compile::StepSpec& spec) {
   compile::StepProgram prog = compile::compile_step(*layout_, spec);
   rec.compile_host_s = now_s() - t0;
   return execute(prog, rec);
+}
+
+std::vector<float> ModelRunner::run_prefill(const compile::StepSpec& s) {
+  StepRecord rec{s.kind, s.pos0, uint32_t(s.tokens.size())};
+  const double t0 = now_s();
+  const compile::StepSpec& c = prefill_spec_;
+  if (prefill_prog_ && c.tokens.size() == s.tokens.size() && c.pos0 == s.pos0 && c.slot == s.slot &&
+      c.logits == s.logits) {
+    for (const auto& pi : compile::patch_step_tokens(*layout_, *prefill_prog_, s.pos0, c.tokens, s.tokens))
+      prefill_prepared_->refresh(0, pi.stream, pi.pc);
+    rec.patched = true;
+  } else {
+    prefill_prepared_.reset();  // refers to the program it replaces
+    prefill_prog_.reset();      // (both stay empty if building fails, e.g. SBUF full)
+    prefill_prog_ = std::make_unique<compile::StepProgram>(compile::compile_step(*layout_, s));
+    prefill_prepared_.emplace(chip_->prepare(prefill_prog_->exe));
+  }
+  prefill_spec_ = s;
+  rec.compile_host_s = now_s() - t0;
+  return execute(*prefill_prog_, rec, &*prefill_prepared_);
 }
 
 std::vector<float> ModelRunner::execute(compile::StepProgram& prog, StepRecord rec,
@@ -126,7 +147,7 @@ std::vector<float> ModelRunner::prefill(const std::vector<int64_t>& tokens, int6
     s.slot = slot;
     s.logits = i + n >= tokens.size();
     try {
-      logits = run(s);
+      logits = run_prefill(s);
     } catch (const Error& e) {
       // Wide models do not fit 128 tokens' activations in SBUF: halve the chunk and retry
       // (the program failed while being built, before anything ran).

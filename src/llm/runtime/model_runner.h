@@ -27,7 +27,7 @@ struct StepRecord {
   uint64_t program_instrs = 0;  // instructions in the program (its size)
   double hbm_bytes = 0;        // bytes read + written in HBM by the program
   size_t races = 0;
-  bool patched = false;        // decode: a bucket program reused (patched), not built
+  bool patched = false;        // a program reused (patched), not built: decode bucket or prefill shape
 };
 
 struct RunnerOptions {
@@ -80,6 +80,12 @@ class ModelRunner {
 
  private:
   std::vector<float> run(const compile::StepSpec& spec);
+  // Prefill: the last program is kept per shape (token count, first position, slot, logits)
+  // and patched to the next prompt of that shape (compile::patch_step_tokens), prepared once.
+  std::vector<float> run_prefill(const compile::StepSpec& spec);
+  std::unique_ptr<compile::StepProgram> prefill_prog_;
+  std::optional<sim::PreparedProgram> prefill_prepared_;
+  compile::StepSpec prefill_spec_;
   // Runs `prog` (through `prepared` when given: validation and preparation done once).
   std::vector<float> execute(compile::StepProgram& prog, StepRecord rec, const sim::PreparedProgram* prepared = nullptr);
   std::unique_ptr<compile::StepProgram> cached_decode_;
