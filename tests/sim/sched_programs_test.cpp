@@ -162,6 +162,39 @@ TEST(SchedPrograms, RegisterRelativeOperandsAreBoundsCheckedAtRunTime) {
   }
 }
 
+// DMAs check register-relative operands from a compact record in timing-only mode (the
+// scheduler's fast path): the same error, naming the instruction, in both modes, whether
+// the HBM or the SBUF side walks out of bounds.
+TEST(SchedPrograms, RegisterRelativeDmaOperandsAreBoundsCheckedAtRunTime) {
+  for (Mode mode : {Mode::Functional, Mode::TimingOnly})
+    for (bool hbm_side : {true, false}) {
+      auto exe = make_exe();
+      auto dst = sbuf(DType::F32, 8, 64);
+      auto src = hbm(DType::F32, 8, 64, 0);
+      if (hbm_side) {
+        src.offset_reg = 3;
+        src.offset_reg_scale = int64_t(trn2().hbm.capacity_bytes / 50);
+      } else {
+        dst.offset_reg = 3;
+        dst.offset_reg_scale = 4096;
+      }
+      auto& q = dmaq(exe, 0);
+      q.push_back(ctrl(Opcode::reg_set, 3, 0));
+      q.push_back(dma(dst, src));
+      q.push_back(ctrl(Opcode::reg_add, 3, 1));
+      q.push_back(ctrl(Opcode::branch_lt, 3, 100, 1));
+      try {
+        run(exe, mode);
+        FAIL() << "expected an out-of-bounds error";
+      } catch (const Error& e) {
+        const std::string m = e.what();
+        EXPECT_NE(m.find("core0.dma0[1]"), std::string::npos) << m;
+        EXPECT_NE(m.find("out of bounds"), std::string::npos) << m;
+        EXPECT_NE(m.find(hbm_side ? "HBM" : "SBUF"), std::string::npos) << m;
+      }
+    }
+}
+
 TEST(SchedPrograms, SeveralChipsInOneProcessAreIndependent) {
   Chip a(trn2(), Mode::TimingOnly), b(trn2(), Mode::TimingOnly);
   const auto exe = pipeline(true);

@@ -12,6 +12,7 @@
 #include "isa/validate.h"
 #include "sim/cost/cost_common.h"
 #include "sim/scheduler/dispatch.h"
+#include "sim/scheduler/footprint.h"
 
 namespace npulab::sim {
 
@@ -35,6 +36,32 @@ void check_indices(const arch::ChipConfig& chip, const PreparedStream& ps, uint3
   if (writes_reg0 && in.reg0 >= nreg) bad("register does not exist");
   for (const auto& t : in.t)
     if (t.used() && t.offset_reg >= int(nreg)) bad("offset register does not exist");
+}
+
+// Register-relative DMA operands as RegBounds (at most two; others keep reading the Instr).
+bool make_reg_bounds(const arch::ChipConfig& chip, const isa::Instr& in, RegBounds& out) {
+  out = RegBounds{};
+  int n = 0;
+  for (const auto& t : in.t) {
+    if (!t.used() || t.offset_reg < 0) continue;
+    if (n == 2) return false;
+    RegBound& b = out.op[n++];
+    const ByteSpan fs = free_byte_span(t);
+    b.offset = t.offset;
+    b.scale = t.offset_reg_scale;
+    b.reg = t.offset_reg;
+    if (t.space == isa::Space::Hbm) {
+      const int64_t pspan = int64_t(t.part_count ? t.part_count - 1 : 0) * t.part_stride * int64_t(dtype_size(t.dtype));
+      b.lo = fs.lo + std::min<int64_t>(0, pspan);
+      b.hi = fs.hi + std::max<int64_t>(0, pspan);
+      b.limit = chip.hbm.capacity_bytes;
+    } else {
+      b.lo = fs.lo;
+      b.hi = fs.hi;
+      b.limit = (t.space == isa::Space::Sbuf ? chip.sbuf : chip.psum).bytes_per_partition;
+    }
+  }
+  return true;
 }
 
 // Fills everything of meta[pc] except wait_begin (the caller places the waits).
@@ -71,6 +98,11 @@ void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
     ps.costs[m.cost_index] = c;
   }
   m.has_cost = keep;
+  m.compact_bounds = false;
+  if (m.kind == Kind::Dma && m.reg_relative) {
+    if (ps.bounds.size() < ps.costs.size()) ps.bounds.resize(ps.costs.size());
+    m.compact_bounds = make_reg_bounds(chip, in, ps.bounds[m.cost_index]);
+  }
 }
 
 // Tensor-engine costs of a PE stream: both variants of every matmul (stationary held or
@@ -129,6 +161,16 @@ void place_waits(PreparedStream& ps) {
 
 }  // namespace
 
+bool reg_bounds_ok(const RegBounds& rb, const int64_t* regs) {
+  __extension__ using i128 = __int128;
+  for (const RegBound& b : rb.op) {
+    if (b.reg < 0) continue;
+    const i128 eff = i128(b.offset) + i128(regs[b.reg]) * b.scale;
+    if (eff < 0 || eff > i128(INT64_MAX) || eff + b.lo < 0 || eff + b.hi > i128(b.limit)) return false;
+  }
+  return true;
+}
+
 void prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe, bool validate,
                         PreparedExe& p) {
   p.exe = &exe;
@@ -151,6 +193,7 @@ void prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe
       ps.meta.assign(code.size(), Meta{});
       ps.waits.clear();
       ps.costs.clear();
+      ps.bounds.clear();
       // One pass: each Instr is read from memory once (validated, checked, precomputed).
       for (uint32_t pc = 0; pc < ps.size; ++pc) {
         if (validate) isa::validate_stream_instr(code, ps.stream, chip, ps.core, pc);

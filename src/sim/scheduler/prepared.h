@@ -34,6 +34,8 @@ struct Meta {
   bool reads_instr : 1 = false;   // issue needs the Instr even timing-only without races
                                   // (register-relative operands, PE cost, reg_load)
   bool next_control : 1 = false;  // the next instruction of the stream is a control op
+  bool compact_bounds : 1 = false;  // DMA whose register-relative operands are checked from
+                                    // PreparedStream::bounds[cost_index] (timing-only, no races)
   isa::Opcode op = isa::Opcode::nop;
 };
 static_assert(sizeof(Meta) <= 24);
@@ -47,6 +49,22 @@ struct PeCost {
   uint32_t stationary = kNoStationary;  // matmul: interned stationary; transpose: none
 };
 
+// A register-relative operand's run-time bounds without the Instr: its effective offset is
+// offset + regs[reg] * scale, and it then touches bytes [eff + lo, eff + hi), which must lie
+// in [0, limit) (HBM: the capacity, partition span included; SBUF/PSUM: bytes per partition).
+struct RegBound {
+  uint64_t offset = 0;
+  int64_t scale = 0, lo = 0, hi = 0;
+  uint64_t limit = 0;
+  int8_t reg = -1;  // -1: unused slot
+};
+struct RegBounds {
+  RegBound op[2];
+};
+// True when every used operand of `b` is in bounds (else the caller takes the slow path,
+// which reports the error naming the instruction).
+bool reg_bounds_ok(const RegBounds& b, const int64_t* regs);
+
 struct PreparedStream {
   uint32_t core = 0, stream = 0;
   uint32_t dma_engine = 0;  // chip-wide DMA engine index (DMA queues only)
@@ -55,6 +73,7 @@ struct PreparedStream {
   std::vector<Meta> meta;
   std::vector<isa::SemWait> waits;
   std::vector<Cost> costs;
+  std::vector<RegBounds> bounds;  // parallel to costs; used by Meta::compact_bounds DMAs
   // PE stream: per tensor-engine instruction (Meta::cost_index), unless `pe_dynamic`: some
   // matmul's stationary is register-relative, so every cost comes from cost_matmul at issue.
   std::vector<PeCost> pe;
