@@ -133,6 +133,19 @@ void for_each_run(const ExecCtx& ctx, const TensorRef& r, Checked checked, Fn&& 
   }
 }
 
+// Copies of a few bytes are the common case of small programs (transposes and [P, 1]
+// columns move one element per partition): fixed-size copies compile to single moves,
+// where a memcpy call of a runtime size costs more than the copy itself.
+inline void copy_small(uint8_t* dst, const uint8_t* src, size_t n) {
+  switch (n) {
+    case 1: *dst = *src; return;
+    case 2: std::memcpy(dst, src, 2); return;
+    case 4: std::memcpy(dst, src, 4); return;
+    case 8: std::memcpy(dst, src, 8); return;
+    default: std::memcpy(dst, src, n); return;
+  }
+}
+
 // Pack `run` strided elements of `esz` bytes at `src` into contiguous `dst`.
 inline void pack(uint8_t* dst, const uint8_t* src, uint32_t run, int64_t rstride, size_t esz) {
   switch (esz) {
@@ -154,7 +167,7 @@ inline void read_run(const ExecCtx& ctx, const uint8_t* ptr, uint64_t addr, uint
                      int64_t rstride, size_t esz, uint8_t* dst) {
   if (ptr) {
     if (rstride == int64_t(esz))
-      std::memcpy(dst, ptr, run * esz);
+      copy_small(dst, ptr, run * esz);
     else
       pack(dst, ptr, run, rstride, esz);
   } else if (rstride == int64_t(esz)) {
@@ -167,7 +180,7 @@ inline void write_run(const ExecCtx& ctx, uint8_t* ptr, uint64_t addr, uint32_t 
                       int64_t rstride, size_t esz, const uint8_t* src) {
   if (ptr) {
     if (rstride == int64_t(esz))
-      std::memcpy(ptr, src, run * esz);
+      copy_small(ptr, src, run * esz);
     else
       unpack(ptr, src, run, rstride, esz);
   } else if (rstride == int64_t(esz)) {
@@ -232,7 +245,10 @@ void gather_f32(const ExecCtx& ctx, const TensorRef& r, float* out, Checked chec
   const size_t esz = dtype_size(r.dtype);
   for_each_run(ctx, r, checked, [&](const uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
     if (ptr && rs == int64_t(esz)) {
-      convert_to_f32(r.dtype, ptr, out + idx, run);
+      if (r.dtype == DType::F32)  // a plain copy, mostly of a few bytes: inline
+        copy_small(reinterpret_cast<uint8_t*>(out + idx), ptr, run * esz);
+      else
+        convert_to_f32(r.dtype, ptr, out + idx, run);
     } else {
       auto& tmp = scratch_bytes(run * esz);
       read_run(ctx, ptr, addr, run, rs, esz, tmp.data());
@@ -245,7 +261,10 @@ void scatter_f32(const ExecCtx& ctx, const TensorRef& r, const float* in, Checke
   const size_t esz = dtype_size(r.dtype);
   for_each_run(ctx, r, checked, [&](uint8_t* ptr, uint64_t addr, uint64_t idx, uint32_t run, int64_t rs) {
     if (ptr && rs == int64_t(esz)) {
-      convert_from_f32(r.dtype, in + idx, ptr, run);
+      if (r.dtype == DType::F32)
+        copy_small(ptr, reinterpret_cast<const uint8_t*>(in + idx), run * esz);
+      else
+        convert_from_f32(r.dtype, in + idx, ptr, run);
     } else {
       auto& tmp = scratch_bytes(run * esz);
       convert_from_f32(r.dtype, in + idx, tmp.data(), run);
@@ -318,7 +337,7 @@ void copy_bytes(const ExecCtx& ctx, Space ds, uint64_t d, Space ss, uint64_t s, 
   if (ds != Space::Hbm) {
     auto* dp = reinterpret_cast<uint8_t*>(uintptr_t(d));
     if (ss != Space::Hbm)
-      std::memcpy(dp, reinterpret_cast<const uint8_t*>(uintptr_t(s)), n);
+      copy_small(dp, reinterpret_cast<const uint8_t*>(uintptr_t(s)), n);
     else
       hbm.read(s, dp, n);
   } else if (ss != Space::Hbm) {
