@@ -101,9 +101,13 @@ void sem_affine_select(const isa::Instr& in, ExecCtx& ctx) {
   sem::gather_as(ctx, in.t[1], dst.dtype, v, 0);
   uint8_t fill[4];
   store_from_f32(dst.dtype, in.imm0, fill, 0);
-  for (uint32_t p = 0; p < P; ++p)
-    for (uint64_t i = 0; i < F; ++i) {
-      const int64_t a = aff.at(p, int64_t(i));
+  for (uint32_t p = 0; p < P; ++p) {
+    // The value is linear in i: checking both ends of the row for overflow covers every
+    // value between them, so the row walks it by adding the step (no per-element checks).
+    int64_t a = aff.at(p, 0);
+    aff.at(p, int64_t(F) - 1);
+    uint8_t* row = v + size_t(p) * F * esz;
+    for (uint64_t i = 0; i < F; a += (++i < F ? aff.step : 0)) {  // never past the row's end
       bool keep = false;
       switch (cmp) {
         case AluOp::is_equal: keep = a == 0; break;
@@ -113,8 +117,14 @@ void sem_affine_select(const isa::Instr& in, ExecCtx& ctx) {
         case AluOp::is_lt: keep = a < 0; break;
         default: keep = a <= 0; break;
       }
-      if (!keep) std::memcpy(v + (p * F + i) * esz, fill, esz);
+      if (keep) continue;
+      switch (esz) {  // fixed-size stores (a runtime-size memcpy per element is a call)
+        case 1: row[i] = fill[0]; break;
+        case 2: std::memcpy(row + 2 * i, fill, 2); break;
+        default: std::memcpy(row + 4 * i, fill, 4); break;
+      }
     }
+  }
   scatter_raw(ctx, dst, v, Checked::Yes);
 }
 
