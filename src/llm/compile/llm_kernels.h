@@ -92,12 +92,11 @@ void project(KernelCtx& k, const Tile& xT, uint32_t kp, uint64_t K, const HbmTen
 void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& xn2, const Tile& x, const HbmTensor& w,
                float eps);
 
-// xT[:, c, :] = transpose(src[:, c*chunk : (c+1)*chunk]) times an optional scale, cast to
-// xT's dtype (src [T, D] FP32, xT [chunk.., ceil(D/chunk), T]). The scale is feature-major
-// [chunk, nc, T] (scale[:, c, :]) or, with per_feature, a column per chunk [chunk, nc]
-// (scale[:, c] times every token: one tensor_scalar per chunk).
+// xT[:, c, :] = transpose(src[:, c*chunk : (c+1)*chunk]) times an optional per-feature
+// scale, cast to xT's dtype (src [T, D] FP32, xT [chunk.., ceil(D/chunk), T]). The scale is
+// a column per chunk [chunk, nc]: scale[:, c] times every token, one tensor_scalar per chunk.
 void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t chunk,
-                         const Tile* scale = nullptr, bool per_feature = false);
+                         const Tile* scale = nullptr);
 
 // In-place RoPE on x [T, heads*hd] FP32 with per-token tables cos/sin [T, heads*hd/2].
 void rope(KernelCtx& k, const Tile& x, const Tile& cos, const Tile& sin, uint32_t heads, uint32_t hd,
