@@ -103,13 +103,6 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
   // Attention per (sequence, kv head group).
   const float scale = 1.0f / std::sqrt(float(hd));
   const int64_t key_lo = c.sliding_window > 0 ? std::max<int64_t>(0, s.pos0 - c.sliding_window + 1) : 0;
-  auto cache_refs = [&](int64_t slot, uint32_t g, AttnBlock& blk) {
-    blk.kT = K.view((uint64_t(slot) * KVH + g) * hd, hd, 0, uint32_t(ctx));
-    blk.v = V.view((uint64_t(slot) * KVH + g) * uint64_t(ctx), 1, 0, hd);
-    blk.scale = scale;
-    blk.window = c.sliding_window;
-    blk.key_lo = key_lo;
-  };
   if (s.decode) {  // every (sequence, kv head) block of the batch, stacked (decode_attention.h)
     DecodeAttn d;
     d.hd = hd;
@@ -126,14 +119,18 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
     if (s.key_bucket > 0) d.mask_above = s.pos0;
     d.scale = scale;
     decode_attention(k, d);
-  } else {
+  } else {  // per head: the chunk's T consecutive positions (flash_attention.cpp)
     for (uint32_t h = 0; h < NH; ++h) {
+      const uint64_t blk_row = uint64_t(s.slot) * KVH + h / grp;  // (sequence, kv head) of this head
       AttnBlock blk;
-      cache_refs(s.slot, h / grp, blk);
+      blk.kT = K.view(blk_row * hd, hd, 0, uint32_t(ctx));
+      blk.v = V.view(blk_row * uint64_t(ctx), 1, 0, hd);
+      blk.scale = scale;
+      blk.window = c.sliding_window;
+      blk.key_lo = key_lo;
       blk.M = T;
       blk.q = a.qT.slice(0, h, 1).reshape({T});
       blk.key_hi = s.pos0 + T;
-      blk.causal_rows = true;
       blk.row_pos0 = s.pos0;
       blk.out_T = a.attnT.slice(0, h, 1).reshape({T});
       flash_attention(k, blk, hd);

@@ -1,7 +1,8 @@
 // The attention block of one transformer layer, emitted into a step program:
 //   xT = RMSNorm(x); per 2048 columns of qkv = xT^T Wqkv (+ bias): RoPE on its q/k heads,
 //   q/k heads transposed into qT/kT, its V rows appended to the cache; K^T appended;
-//   flash attention per (sequence, kv head group) -> attnT;  x += attnT^T Wo.
+//   attention -> attnT (decode: every (sequence, kv head) block stacked, decode_attention.h;
+//   prefill: flash attention per head, flash_attention.cpp);  x += attnT^T Wo.
 // qkv never exists whole: two alternating [T, <=2048] FP32 buffers hold one projection
 // column group at a time (a wide model's full FP32 qkv row would not fit SBUF next to x).
 #pragma once

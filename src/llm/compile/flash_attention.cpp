@@ -1,4 +1,4 @@
-// Flash-style causal attention for one query block (docs/LLM.md, "Attention"):
+// Flash-style causal attention for one prefill query block (docs/LLM.md, "Attention"):
 //   for each super-chunk of up to 2048 (M <= 32 rows) or 1024 keys:
 //     load K^T [hd, n] and V [n, hd] of the chunk (double-buffered),
 //     S = q^T K^T on the PE into PSUM [M, n] (512 keys per matmul), causal/window mask,
@@ -82,13 +82,9 @@ void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd) {
       b.matmul(sc.cols(j * TN, nn), a.q, kt.cols(j * TN, nn), true);
     }
     Tile S = sc.cols(0, n);
-    if (a.causal_rows && s0 + int64_t(n) - 1 > a.row_pos0)  // key s0+i visible iff s0+i <= pos0+p
+    if (s0 + int64_t(n) - 1 > a.row_pos0)  // key s0+i visible iff s0+i <= pos0+p
       b.affine_select(S, S, AluOp::is_ge, a.row_pos0 - s0, 1, -1.0f, kMaskFill);
-    // Bucket: key s0+i visible iff <= pos. Always emitted on the last super-chunk (which holds
-    // the whole bucket), so the program stays valid when patched to another position.
-    if (a.mask_above >= 0 && s0 + int64_t(n) >= a.key_hi)
-      b.affine_select(S, S, AluOp::is_ge, a.mask_above - s0, 0, -1.0f, kMaskFill);
-    if (a.causal_rows && a.window > 0 && s0 <= a.row_pos0 + int64_t(M) - 1 - a.window)
+    if (a.window > 0 && s0 <= a.row_pos0 + int64_t(M) - 1 - a.window)
       b.affine_select(S, S, AluOp::is_gt, s0 - a.row_pos0 + a.window, -1, 1.0f, kMaskFill);
     b.tensor_reduce(mx, S, AluOp::max);
     if (first) {

@@ -102,19 +102,16 @@ void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t
 void rope(KernelCtx& k, const Tile& x, const Tile& cos, const Tile& sin, uint32_t heads, uint32_t hd,
           bool interleaved);
 
-// One query block of causal flash attention against one (sequence, kv head) of the cache.
+// One query block of causal (prefill) flash attention against one (sequence, kv head) of
+// the cache: M consecutive positions of one head. Decode attention: decode_attention.h.
 struct AttnBlock {
   Tile q;              // stationary [hd, M] (kv dtype): M query rows
   uint32_t M = 0;
   isa::TensorRef kT;   // K^T cache of this (slot, kv head): [hd rows, max_ctx] (row stride max_ctx)
   isa::TensorRef v;    // V cache of this (slot, kv head): [max_ctx rows, hd]
   int64_t key_lo = 0, key_hi = 0;  // keys [key_lo, key_hi) are visible to some row
-  // Causal mask for row m (prefill: rows are consecutive positions): row m sees keys
-  // <= row_pos0 + m; with window > 0 only keys > row_pos + ... - window. decode: no mask.
-  bool causal_rows = false;
-  // Decode over a key bucket: keys above `mask_above` (the current position) exist in the
-  // loaded range but are masked out (-1 = none). The base is an immediate the runtime patches.
-  int64_t mask_above = -1;
+  // Causal mask: row m (position row_pos0 + m) sees keys <= row_pos0 + m; with window > 0
+  // only keys > row_pos0 + m - window.
   int64_t row_pos0 = 0;
   int64_t window = 0;
   float scale = 1.0f;
