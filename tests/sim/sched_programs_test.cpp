@@ -195,6 +195,29 @@ TEST(SchedPrograms, RegisterRelativeDmaOperandsAreBoundsCheckedAtRunTime) {
     }
 }
 
+// The precomputed in-bounds register range is exact at both ends, for either sign of scale:
+// a register-relative SBUF destination whose last valid iteration is the 56th.
+TEST(SchedPrograms, RegisterRelativeDmaBoundsAreExactAtTheEdges) {
+  const uint64_t bpp = trn2().sbuf.bytes_per_partition, last = (bpp - 256) / 4096;  // 256 bytes per row
+  for (int64_t sign : {1, -1})
+    for (uint64_t iters : {last + 1, last + 2}) {
+      auto exe = make_exe();
+      auto dst = sbuf(DType::F32, 8, 64, sign > 0 ? 0 : last * 4096);
+      dst.offset_reg = 3;
+      dst.offset_reg_scale = sign * 4096;
+      auto& q = dmaq(exe, 0);
+      q.push_back(ctrl(Opcode::reg_set, 3, 0));
+      q.push_back(dma(dst, hbm(DType::F32, 8, 64, 0)));
+      q.push_back(ctrl(Opcode::reg_add, 3, 1));
+      q.push_back(ctrl(Opcode::branch_lt, 3, int64_t(iters), 1));
+      if (iters == last + 1) {
+        EXPECT_NO_THROW(run(exe, Mode::TimingOnly)) << "sign " << sign;
+      } else {
+        EXPECT_THROW(run(exe, Mode::TimingOnly), Error) << "sign " << sign;
+      }
+    }
+}
+
 TEST(SchedPrograms, SeveralChipsInOneProcessAreIndependent) {
   Chip a(trn2(), Mode::TimingOnly), b(trn2(), Mode::TimingOnly);
   const auto exe = pipeline(true);

@@ -32,7 +32,7 @@ namespace {
 constexpr float kMaskFill = -3.0e38f;  // finite: exp(fill*scale - m) == 0 without inf-inf
 constexpr uint32_t kRing = 2;          // K and V ring slots (DMA groups in flight ahead of the PE)
 constexpr uint32_t kMaxGroup = 4;      // blocks per K/V DMA at most
-constexpr uint64_t kSlack = 8 * 1024;  // SBUF bytes per partition left free (allocator fragmentation)
+constexpr uint64_t kSlack = 4 * 1024;  // SBUF bytes per partition left free (allocator fragmentation)
 
 uint32_t cdiv(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
 uint32_t round_up(uint32_t a, uint32_t m) { return cdiv(a, m) * m; }

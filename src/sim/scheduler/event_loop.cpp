@@ -44,7 +44,7 @@ struct StreamRt {
   const Meta* meta = nullptr;           // prepared.h: a race-free timing-only issue of an
   const isa::SemWait* waits = nullptr;  // instruction with static operands reads only these
   const Cost* costs = nullptr;          // and never the (432-byte) Instr
-  const RegBounds* bounds = nullptr;    // compact bounds of register-relative DMAs
+  const RegRange* bounds = nullptr;     // in-bounds register values of register-relative DMAs
   const PeCost* pe = nullptr;
   uint32_t size = 0, core = 0, stream = 0, pc = 0;
   uint32_t dma_engine = 0;     // global DMA engine index (DMA queues only)
@@ -397,10 +397,10 @@ void Runner::issue_data(uint32_t g, int64_t now) {
   // the Instr itself is read only by the race detector, functional semantics and the
   // instructions marked reads_instr.
   bool need_instr = m.reads_instr || races_ || mode_ == Mode::Functional;
-  // A timing-only DMA with register-relative operands only needs their bounds checked:
-  // from the compact record when they hold (the Instr is 432 bytes of cache misses).
+  // A timing-only DMA with register-relative operands only needs their bounds checked: by
+  // its precomputed register range when they hold (the Instr is 432 bytes of cache misses).
   if (need_instr && m.compact_bounds && !races_ && mode_ != Mode::Functional &&
-      reg_bounds_ok(s.bounds[m.cost_index], s.regs))
+      reg_range_ok(s.bounds[m.cost_index], s.regs))
     need_instr = false;
   if (need_instr) {
     const Instr& in = s.code[s.pc];
@@ -466,6 +466,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
       __builtin_prefetch(next);
       __builtin_prefetch(s.waits + m.wait_begin + m.num_waits);
       if (m.has_cost) __builtin_prefetch(s.costs + m.cost_index + 1);
+      if (m.compact_bounds) __builtin_prefetch(s.bounds + m.cost_index + 1);
     }
     if (m.kind != Kind::Dma) push(end, g);
     return;

@@ -38,29 +38,47 @@ void check_indices(const arch::ChipConfig& chip, const PreparedStream& ps, uint3
     if (t.used() && t.offset_reg >= int(nreg)) bad("offset register does not exist");
 }
 
-// Register-relative DMA operands as RegBounds (at most two; others keep reading the Instr).
-bool make_reg_bounds(const arch::ChipConfig& chip, const isa::Instr& in, RegBounds& out) {
-  out = RegBounds{};
-  int n = 0;
+__extension__ using i128 = __int128;
+i128 floor_div(i128 a, i128 b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+i128 ceil_div(i128 a, i128 b) { return -floor_div(-a, b); }
+
+// The register values r for which every register-relative operand of a DMA is in bounds:
+// offset + r*scale in [0, INT64_MAX] and its bytes [eff + lo, eff + hi) inside [0, limit)
+// (the conditions of operand_offset and check_operand_bounds). False when the operands use
+// different registers (those keep the full check).
+bool make_reg_range(const arch::ChipConfig& chip, const isa::Instr& in, RegRange& out) {
+  i128 lo = INT64_MIN, hi = INT64_MAX;
+  out = RegRange{};
   for (const auto& t : in.t) {
     if (!t.used() || t.offset_reg < 0) continue;
-    if (n == 2) return false;
-    RegBound& b = out.op[n++];
+    if (out.reg >= 0 && out.reg != t.offset_reg) return false;
+    out.reg = t.offset_reg;
     const ByteSpan fs = free_byte_span(t);
-    b.offset = t.offset;
-    b.scale = t.offset_reg_scale;
-    b.reg = t.offset_reg;
+    i128 elo = fs.lo, ehi = fs.hi, limit;
     if (t.space == isa::Space::Hbm) {
       const int64_t pspan = int64_t(t.part_count ? t.part_count - 1 : 0) * t.part_stride * int64_t(dtype_size(t.dtype));
-      b.lo = fs.lo + std::min<int64_t>(0, pspan);
-      b.hi = fs.hi + std::max<int64_t>(0, pspan);
-      b.limit = chip.hbm.capacity_bytes;
+      elo += std::min<int64_t>(0, pspan);
+      ehi += std::max<int64_t>(0, pspan);
+      limit = chip.hbm.capacity_bytes;
     } else {
-      b.lo = fs.lo;
-      b.hi = fs.hi;
-      b.limit = (t.space == isa::Space::Sbuf ? chip.sbuf : chip.psum).bytes_per_partition;
+      limit = (t.space == isa::Space::Sbuf ? chip.sbuf : chip.psum).bytes_per_partition;
+    }
+    // eff = offset + r*scale must lie in [max(0, -elo), min(INT64_MAX, limit - ehi)].
+    const i128 amin = std::max<i128>(0, -elo) - i128(t.offset), amax = std::min<i128>(INT64_MAX, limit - ehi) - i128(t.offset);
+    const i128 s = t.offset_reg_scale;
+    if (s == 0) {
+      if (amin > 0 || amax < 0) hi = lo - 1;  // never in bounds
+    } else if (s > 0) {
+      lo = std::max(lo, ceil_div(amin, s));
+      hi = std::min(hi, floor_div(amax, s));
+    } else {
+      lo = std::max(lo, ceil_div(amax, s));
+      hi = std::min(hi, floor_div(amin, s));
     }
   }
+  out.lo = int64_t(std::clamp<i128>(lo, INT64_MIN, INT64_MAX));
+  out.hi = int64_t(std::clamp<i128>(hi, INT64_MIN, INT64_MAX));
+  if (lo > hi) out.lo = 0, out.hi = -1;
   return true;
 }
 
@@ -101,7 +119,7 @@ void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
   m.compact_bounds = false;
   if (m.kind == Kind::Dma && m.reg_relative) {
     if (ps.bounds.size() < ps.costs.size()) ps.bounds.resize(ps.costs.size());
-    m.compact_bounds = make_reg_bounds(chip, in, ps.bounds[m.cost_index]);
+    m.compact_bounds = make_reg_range(chip, in, ps.bounds[m.cost_index]);
   }
 }
 
@@ -160,16 +178,6 @@ void place_waits(PreparedStream& ps) {
 }
 
 }  // namespace
-
-bool reg_bounds_ok(const RegBounds& rb, const int64_t* regs) {
-  __extension__ using i128 = __int128;
-  for (const RegBound& b : rb.op) {
-    if (b.reg < 0) continue;
-    const i128 eff = i128(b.offset) + i128(regs[b.reg]) * b.scale;
-    if (eff < 0 || eff > i128(INT64_MAX) || eff + b.lo < 0 || eff + b.hi > i128(b.limit)) return false;
-  }
-  return true;
-}
 
 void prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe, bool validate,
                         PreparedExe& p) {

@@ -34,7 +34,7 @@ struct Meta {
   bool reads_instr : 1 = false;   // issue needs the Instr even timing-only without races
                                   // (register-relative operands, PE cost, reg_load)
   bool next_control : 1 = false;  // the next instruction of the stream is a control op
-  bool compact_bounds : 1 = false;  // DMA whose register-relative operands are checked from
+  bool compact_bounds : 1 = false;  // DMA whose register-relative operands are checked against
                                     // PreparedStream::bounds[cost_index] (timing-only, no races)
   isa::Opcode op = isa::Opcode::nop;
 };
@@ -49,21 +49,18 @@ struct PeCost {
   uint32_t stationary = kNoStationary;  // matmul: interned stationary; transpose: none
 };
 
-// A register-relative operand's run-time bounds without the Instr: its effective offset is
-// offset + regs[reg] * scale, and it then touches bytes [eff + lo, eff + hi), which must lie
-// in [0, limit) (HBM: the capacity, partition span included; SBUF/PSUM: bytes per partition).
-struct RegBound {
-  uint64_t offset = 0;
-  int64_t scale = 0, lo = 0, hi = 0;
-  uint64_t limit = 0;
-  int8_t reg = -1;  // -1: unused slot
+// The register values for which a register-relative DMA is in bounds, precomputed from its
+// operands' offsets, scales, byte extents and memory limits (all its register-relative
+// operands use register `reg`), so the timing-only issue checks one integer range instead
+// of reading the Instr. Empty (lo > hi) when no value is.
+struct RegRange {
+  int64_t lo = 0, hi = -1;
+  int8_t reg = -1;
 };
-struct RegBounds {
-  RegBound op[2];
-};
-// True when every used operand of `b` is in bounds (else the caller takes the slow path,
-// which reports the error naming the instruction).
-bool reg_bounds_ok(const RegBounds& b, const int64_t* regs);
+inline bool reg_range_ok(const RegRange& r, const int64_t* regs) {
+  const int64_t v = regs[r.reg];
+  return v >= r.lo && v <= r.hi;
+}
 
 struct PreparedStream {
   uint32_t core = 0, stream = 0;
@@ -73,7 +70,7 @@ struct PreparedStream {
   std::vector<Meta> meta;
   std::vector<isa::SemWait> waits;
   std::vector<Cost> costs;
-  std::vector<RegBounds> bounds;  // parallel to costs; used by Meta::compact_bounds DMAs
+  std::vector<RegRange> bounds;  // parallel to costs; used by Meta::compact_bounds DMAs
   // PE stream: per tensor-engine instruction (Meta::cost_index), unless `pe_dynamic`: some
   // matmul's stationary is register-relative, so every cost comes from cost_matmul at issue.
   std::vector<PeCost> pe;
