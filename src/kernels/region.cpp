@@ -58,9 +58,12 @@ bool overlaps(const Region& a, const Region& b) {
   if (a.space != b.space) return false;
   if (a.hi() <= b.lo() || b.hi() <= a.lo()) return false;
   if (a.rows == 1 && b.rows == 1) return true;
-  if (a.stride != b.stride || a.stride == 0) return true;  // conservative
+  // A single row has no stride of its own: test it against the other's rows (e.g. one
+  // partition of an SBUF tile against a 128-partition tile), else rows must share a stride.
+  const uint64_t sa = a.rows == 1 ? b.stride : a.stride, sb = b.rows == 1 ? a.stride : b.stride;
+  if (sa != sb || sa == 0) return true;  // conservative
   // Rows r of a and s of b intersect iff -wB < d + k*S < wA with d = b0 - a0, k = s - r.
-  const int64_t S = int64_t(a.stride);
+  const int64_t S = int64_t(sa);
   const int64_t d = int64_t(b.base) - int64_t(a.base);
   const int64_t wa = int64_t(a.width), wb = int64_t(b.width);
   int64_t kmin = floor_div(-wb - d, S) + 1;       // smallest k with d + kS > -wB

@@ -95,7 +95,9 @@ Bufs alloc(KernelCtx& k, const Plan& p, const DecodeAttn& a) {
   t.ptT = b.sbuf("dattn_pT", kv, P, {p.nblk * p.Rp});
   for (uint32_t i = 0; i < kRing; ++i) {
     t.kring[i] = b.sbuf(fmt::format("dattn_k{}", i), kv, a.hd, {p.G, p.SC});
-    t.vring[i] = b.sbuf(fmt::format("dattn_v{}", i), kv, P, {p.G, p.nblk, p.hdp});
+    // Tile-major [tile, block, hd]: the full tiles and the short last tile of a group are
+    // disjoint byte ranges of each partition, so the tail's DMA does not wait for the rest.
+    t.vring[i] = b.sbuf(fmt::format("dattn_v{}", i), kv, P, {p.nblk, p.G, p.hdp});
   }
   t.m0 = b.sbuf("dattn_m0", DType::F32, p.R, {1});
   t.m1 = b.sbuf("dattn_m1", DType::F32, p.R, {1});
@@ -175,14 +177,14 @@ void Emitter::load_v(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint
   isa::TensorRef src = a_.v0;
   src.offset += uint64_t(int64_t(i) * a_.block_stride + s0 * hd) * es_;
   src.part_stride = hd;
-  if (nf) {
+  if (nf) {  // [128 keys, tile, block, hd]
     isa::TensorRef s = src;
     s.part_count = uint16_t(P);
     s.ndim = 3;
-    s.dims[0] = {int32_t(a_.block_stride), cnt};
-    s.dims[1] = {int32_t(P * hd), nf};
+    s.dims[0] = {int32_t(P * hd), nf};
+    s.dims[1] = {int32_t(a_.block_stride), cnt};
     s.dims[2] = {1, hd};
-    b_.load(dst.slice(0, 0, cnt).slice(1, 0, nf).slice(2, 0, hd), s);
+    b_.load(dst.slice(0, 0, nf).slice(1, 0, cnt).slice(2, 0, hd), s);
   }
   if (rem) {
     isa::TensorRef s = src;
@@ -191,7 +193,7 @@ void Emitter::load_v(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint
     s.ndim = 2;
     s.dims[0] = {int32_t(a_.block_stride), cnt};
     s.dims[1] = {1, hd};
-    b_.load(dst.parts(0, rem).slice(0, 0, cnt).slice(1, nf, 1).slice(2, 0, hd), s);
+    b_.load(dst.parts(0, rem).slice(0, nf, 1).slice(1, 0, cnt).slice(2, 0, hd), s);
   }
 }
 
@@ -296,7 +298,7 @@ void Emitter::pv_group(const Item& it, uint32_t g) {
     for (uint32_t j = 0; j < nblk; ++j) {
       const uint32_t kk = std::min<uint32_t>(P, it.n - j * P);
       b_.matmul(t_.ot.parts(0, hd).cols(blk * M, M),
-                vb.parts(0, kk).slice(0, bi, 1).slice(1, j, 1).reshape({p_.hdp}).cols(0, hd),
+                vb.parts(0, kk).slice(0, j, 1).slice(1, bi, 1).reshape({p_.hdp}).cols(0, hd),
                 t_.ptT.parts(0, kk).cols(j * p_.Rp + blk * M, M), j == 0);
     }
   }
