@@ -140,31 +140,41 @@ TEST(SchedPrograms, MaxInstructionsStopsRunawayLoops) {
   EXPECT_THROW(chip.run(exe, o), Error);
 }
 
+// `body` run `iters` times by a register loop on r3 (reg_set / body / reg_add / branch_lt).
+void register_loop(std::vector<isa::Instr>& stream, const isa::Instr& body, int64_t iters) {
+  stream.push_back(ctrl(Opcode::reg_set, 3, 0));
+  stream.push_back(body);
+  stream.push_back(ctrl(Opcode::reg_add, 3, 1));
+  stream.push_back(ctrl(Opcode::branch_lt, 3, iters, 1));
+}
+
+// Runs `exe` expecting an out-of-bounds error that names `where` (and `what`, if given).
+void expect_out_of_bounds(const isa::Executable& exe, Mode mode, const char* where, const char* what = "") {
+  try {
+    run(exe, mode);
+    FAIL() << "expected an out-of-bounds error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(where), std::string::npos) << m;
+    EXPECT_NE(m.find("out of bounds"), std::string::npos) << m;
+    EXPECT_NE(m.find(what), std::string::npos) << m;
+  }
+}
+
 TEST(SchedPrograms, RegisterRelativeOperandsAreBoundsCheckedAtRunTime) {
   for (Mode mode : {Mode::Functional, Mode::TimingOnly}) {
     auto exe = make_exe();
     auto dst = sbuf(DType::F32, 128, 64);
     dst.offset_reg = 3;
     dst.offset_reg_scale = 4096;
-    auto& dve = stream(exe, Stream::DVE);
-    dve.push_back(ctrl(Opcode::reg_set, 3, 0));
-    dve.push_back(memset(dst, 0.0f));
-    dve.push_back(ctrl(Opcode::reg_add, 3, 1));
-    dve.push_back(ctrl(Opcode::branch_lt, 3, 100, 1));  // walks off the end of SBUF
-    try {
-      run(exe, mode);
-      FAIL() << "expected an out-of-bounds error";
-    } catch (const Error& e) {
-      const std::string m = e.what();
-      EXPECT_NE(m.find("core0.dve[1]"), std::string::npos) << m;
-      EXPECT_NE(m.find("out of bounds"), std::string::npos) << m;
-    }
+    register_loop(stream(exe, Stream::DVE), memset(dst, 0.0f), 100);  // walks off the end of SBUF
+    expect_out_of_bounds(exe, mode, "core0.dve[1]");
   }
 }
 
-// DMAs check register-relative operands from a compact record in timing-only mode (the
-// scheduler's fast path): the same error, naming the instruction, in both modes, whether
-// the HBM or the SBUF side walks out of bounds.
+// Timing-only DMAs check register-relative operands against a precomputed register range
+// (the scheduler's fast path): the same error, naming the instruction, in both modes,
+// whether the HBM or the SBUF side walks out of bounds.
 TEST(SchedPrograms, RegisterRelativeDmaOperandsAreBoundsCheckedAtRunTime) {
   for (Mode mode : {Mode::Functional, Mode::TimingOnly})
     for (bool hbm_side : {true, false}) {
@@ -178,20 +188,8 @@ TEST(SchedPrograms, RegisterRelativeDmaOperandsAreBoundsCheckedAtRunTime) {
         dst.offset_reg = 3;
         dst.offset_reg_scale = 4096;
       }
-      auto& q = dmaq(exe, 0);
-      q.push_back(ctrl(Opcode::reg_set, 3, 0));
-      q.push_back(dma(dst, src));
-      q.push_back(ctrl(Opcode::reg_add, 3, 1));
-      q.push_back(ctrl(Opcode::branch_lt, 3, 100, 1));
-      try {
-        run(exe, mode);
-        FAIL() << "expected an out-of-bounds error";
-      } catch (const Error& e) {
-        const std::string m = e.what();
-        EXPECT_NE(m.find("core0.dma0[1]"), std::string::npos) << m;
-        EXPECT_NE(m.find("out of bounds"), std::string::npos) << m;
-        EXPECT_NE(m.find(hbm_side ? "HBM" : "SBUF"), std::string::npos) << m;
-      }
+      register_loop(dmaq(exe, 0), dma(dst, src), 100);
+      expect_out_of_bounds(exe, mode, "core0.dma0[1]", hbm_side ? "HBM" : "SBUF");
     }
 }
 
@@ -205,11 +203,7 @@ TEST(SchedPrograms, RegisterRelativeDmaBoundsAreExactAtTheEdges) {
       auto dst = sbuf(DType::F32, 8, 64, sign > 0 ? 0 : last * 4096);
       dst.offset_reg = 3;
       dst.offset_reg_scale = sign * 4096;
-      auto& q = dmaq(exe, 0);
-      q.push_back(ctrl(Opcode::reg_set, 3, 0));
-      q.push_back(dma(dst, hbm(DType::F32, 8, 64, 0)));
-      q.push_back(ctrl(Opcode::reg_add, 3, 1));
-      q.push_back(ctrl(Opcode::branch_lt, 3, int64_t(iters), 1));
+      register_loop(dmaq(exe, 0), dma(dst, hbm(DType::F32, 8, 64, 0)), int64_t(iters));
       if (iters == last + 1) {
         EXPECT_NO_THROW(run(exe, Mode::TimingOnly)) << "sign " << sign;
       } else {

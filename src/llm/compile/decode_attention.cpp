@@ -23,13 +23,11 @@
 
 namespace npulab::llm::compile {
 
-using isa::ActFunc;
 using isa::AluOp;
 using kernels::Engine;
 
 namespace {
 
-constexpr float kMaskFill = -3.0e38f;  // finite: exp(fill*scale - m) == 0 without inf-inf
 constexpr uint32_t kRing = 2;          // K and V ring slots (DMA groups in flight ahead of the PE)
 constexpr uint32_t kMaxGroup = 4;      // blocks per K/V DMA at most
 constexpr uint64_t kSlack = 4 * 1024;  // SBUF bytes per partition left free (allocator fragmentation)
@@ -160,7 +158,7 @@ class Emitter {
   const Bufs& t_;
   const size_t es_;
   uint32_t krr_ = 0, vrr_ = 0, tbrr_ = 0;
-  Tile mcur_, mold_;
+  OnlineSoftmax sm_;  // of the stack being softmaxed
 };
 
 void Emitter::load_k(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n) {
@@ -225,40 +223,14 @@ void Emitter::qk_group(const Item& it, uint32_t g) {
 
 void Emitter::softmax(const Item& it) {
   const uint32_t R = it.rows(a_.M);
-  const bool first = it.c == 0;
   Tile S = t_.scores.parts(0, R).cols(0, it.n);
-  Tile mx = t_.mx.parts(0, R), alpha = t_.alpha.parts(0, R), negm = t_.negm.parts(0, R),
-       rsum = t_.rsum.parts(0, R), l = t_.l.parts(0, R);
-  if (first) {
-    mcur_ = t_.m0.parts(0, R);
-    mold_ = t_.m1.parts(0, R);
-  }
+  if (it.c == 0) sm_ = {t_.m0.parts(0, R), t_.m1.parts(0, R), t_.mx.parts(0, R), t_.alpha.parts(0, R),
+                        t_.negm.parts(0, R), t_.rsum.parts(0, R), t_.l.parts(0, R), a_.scale};
   // Bucket: key s0+i visible iff <= mask_above. Always emitted on the last super-chunk (it
   // holds the whole bucket), so the program stays valid when patched to another position.
   if (a_.mask_above >= 0 && it.last)
     b_.affine_select(S, S, AluOp::is_ge, a_.mask_above - it.s0, 0, -1.0f, kMaskFill);
-  b_.tensor_reduce(mx, S, AluOp::max);
-  if (first) {
-    b_.tensor_scalar(mcur_, mx, AluOp::multiply, a_.scale);
-  } else {
-    std::swap(mcur_, mold_);
-    b_.tensor_scalar(mcur_, mx, AluOp::multiply, a_.scale);
-    b_.tensor_tensor(mcur_, mcur_, mold_, AluOp::max);
-    b_.tensor_tensor(alpha, mold_, mcur_, AluOp::subtract);
-    b_.activation(alpha, alpha, ActFunc::exp);
-  }
-  b_.tensor_scalar(negm, mcur_, AluOp::multiply, -1.0f);
-  kernels::Act ex;
-  ex.scale = a_.scale;
-  ex.bias_tile = &negm;
-  ex.accum = &rsum;
-  b_.activation(t_.P.parts(0, R).cols(0, it.n), S, ActFunc::exp, ex);
-  if (first) {
-    b_.tensor_copy(l, rsum);
-  } else {
-    b_.tensor_tensor(l, l, alpha, AluOp::multiply);
-    b_.tensor_tensor(l, l, rsum, AluOp::add);
-  }
+  online_softmax_chunk(b_, sm_, S, t_.P.parts(0, R).cols(0, it.n), it.c == 0);
   transpose_p(R, it.n);
 }
 

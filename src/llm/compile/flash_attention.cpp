@@ -21,8 +21,29 @@ using isa::ActFunc;
 using isa::AluOp;
 using kernels::Engine;
 
-namespace {
-constexpr float kMaskFill = -3.0e38f;  // finite: exp(fill*scale - m) == 0 without inf-inf
+void online_softmax_chunk(Builder& b, OnlineSoftmax& st, const Tile& S, const Tile& p, bool first) {
+  b.tensor_reduce(st.mx, S, AluOp::max);
+  if (first) {
+    b.tensor_scalar(st.m_cur, st.mx, AluOp::multiply, st.scale);
+  } else {
+    std::swap(st.m_cur, st.m_old);
+    b.tensor_scalar(st.m_cur, st.mx, AluOp::multiply, st.scale);
+    b.tensor_tensor(st.m_cur, st.m_cur, st.m_old, AluOp::max);
+    b.tensor_tensor(st.alpha, st.m_old, st.m_cur, AluOp::subtract);
+    b.activation(st.alpha, st.alpha, ActFunc::exp);
+  }
+  b.tensor_scalar(st.negm, st.m_cur, AluOp::multiply, -1.0f);
+  kernels::Act ex;
+  ex.scale = st.scale;
+  ex.bias_tile = &st.negm;
+  ex.accum = &st.rsum;
+  b.activation(p, S, ActFunc::exp, ex);
+  if (first) {
+    b.tensor_copy(st.l, st.rsum);
+  } else {
+    b.tensor_tensor(st.l, st.l, st.alpha, AluOp::multiply);
+    b.tensor_tensor(st.l, st.l, st.rsum, AluOp::add);
+  }
 }
 
 void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd) {
@@ -33,18 +54,13 @@ void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd) {
   if (a.key_hi <= a.key_lo) fail("internal: attention block with no keys");
   const size_t es = dtype_size(k.kv);
 
-  Tile m0 = k.scratch("attn_m0", DType::F32, 128, 1);
-  Tile m1 = k.scratch("attn_m1", DType::F32, 128, 1);
-  Tile mx = k.scratch("attn_mx", DType::F32, 128, 1).parts(0, M);
-  Tile alpha = k.scratch("attn_alpha", DType::F32, 128, 1).parts(0, M);
-  Tile negm = k.scratch("attn_negm", DType::F32, 128, 1).parts(0, M);
-  Tile rsum = k.scratch("attn_rowsum", DType::F32, 128, 1).parts(0, M);
-  Tile l = k.scratch("attn_l", DType::F32, 128, 1).parts(0, M);
+  auto col = [&](const char* name) { return k.scratch(name, DType::F32, 128, 1).parts(0, M); };
+  OnlineSoftmax sm{col("attn_m0"), col("attn_m1"), col("attn_mx"), col("attn_alpha"),
+                   col("attn_negm"), col("attn_rowsum"), col("attn_l"), a.scale};
   Tile acc = k.scratch("attn_acc", DType::F32, 128, hd).parts(0, M).cols(0, hd);
   Tile pt = k.scratch("attn_p", k.kv, 128, SC).parts(0, M);
   const uint32_t Mp = (M + 15) / 16 * 16;  // P^T slots padded to 64 bytes (see below)
   Tile ptT = k.scratch("attn_pT", k.kv, 128, maxblk * Mp);
-  Tile mcur = m0.parts(0, M), mold = m1.parts(0, M);
 
   bool first = true;
   for (int64_t s0 = a.key_lo; s0 < a.key_hi; s0 += SC) {
@@ -86,28 +102,7 @@ void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd) {
       b.affine_select(S, S, AluOp::is_ge, a.row_pos0 - s0, 1, -1.0f, kMaskFill);
     if (a.window > 0 && s0 <= a.row_pos0 + int64_t(M) - 1 - a.window)
       b.affine_select(S, S, AluOp::is_gt, s0 - a.row_pos0 + a.window, -1, 1.0f, kMaskFill);
-    b.tensor_reduce(mx, S, AluOp::max);
-    if (first) {
-      b.tensor_scalar(mcur, mx, AluOp::multiply, a.scale);
-    } else {
-      std::swap(mcur, mold);
-      b.tensor_scalar(mcur, mx, AluOp::multiply, a.scale);
-      b.tensor_tensor(mcur, mcur, mold, AluOp::max);
-      b.tensor_tensor(alpha, mold, mcur, AluOp::subtract);
-      b.activation(alpha, alpha, ActFunc::exp);
-    }
-    b.tensor_scalar(negm, mcur, AluOp::multiply, -1.0f);
-    kernels::Act ex;
-    ex.scale = a.scale;
-    ex.bias_tile = &negm;
-    ex.accum = &rsum;
-    b.activation(pt.cols(0, n), S, ActFunc::exp, ex);
-    if (first) {
-      b.tensor_copy(l, rsum);
-    } else {
-      b.tensor_tensor(l, l, alpha, AluOp::multiply);
-      b.tensor_tensor(l, l, rsum, AluOp::add);
-    }
+    online_softmax_chunk(b, sm, S, pt.cols(0, n), first);
     // P^T blocks of 128 keys: PE transposes into PSUM, one evacuation per bank.
     // Slots (in PSUM and in ptT) are padded to 64 bytes so a later transpose or copy never
     // shares a race-detector block (sim/race/detector.h) with a reader of an earlier one.
@@ -136,12 +131,12 @@ void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd) {
     if (first) {
       b.tensor_copy(acc, pv);
     } else {
-      b.tensor_scalar(acc, acc, AluOp::multiply, alpha);
+      b.tensor_scalar(acc, acc, AluOp::multiply, sm.alpha);
       b.tensor_tensor(acc, acc, pv, AluOp::add);
     }
     first = false;
   }
-  b.tensor_scalar(acc, acc, AluOp::divide, l);
+  b.tensor_scalar(acc, acc, AluOp::divide, sm.l);
   Tile ot = k.psum_banks(1).parts(0, hd).cols(0, M);
   b.transpose(ot, acc);
   b.tensor_copy(a.out_T, ot, Engine::Vector);  // blocks of out_T may share 64-byte blocks

@@ -102,6 +102,22 @@ void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t
 void rope(KernelCtx& k, const Tile& x, const Tile& cos, const Tile& sin, uint32_t heads, uint32_t hd,
           bool interleaved);
 
+// Masked scores: finite, so exp(fill*scale - m) == 0 without inf - inf.
+constexpr float kMaskFill = -3.0e38f;
+
+// Running state of an online (flash) softmax over key super-chunks, rows on partitions
+// ([rows, 1] FP32 tiles): the running max (two tiles, swapped per chunk), the chunk's rescale
+// alpha = exp(m_old - m_new), -m, the chunk's row sums and the running sum l.
+struct OnlineSoftmax {
+  Tile m_cur, m_old, mx, alpha, negm, rsum, l;
+  float scale = 1.0f;
+};
+// One super-chunk of scores S [rows, n]: P = exp(S*scale - m') into p (one ACT instruction,
+// its row sums too) with m' = max(m, rowmax(S)*scale), alpha = exp(m - m'),
+// l = l*alpha + rowsum(P); the first chunk sets m' = rowmax(S)*scale and l = rowsum(P).
+// The accumulator's rescale by alpha is the caller's (its layout differs per kernel).
+void online_softmax_chunk(Builder& b, OnlineSoftmax& st, const Tile& S, const Tile& p, bool first);
+
 // One query block of causal (prefill) flash attention against one (sequence, kv head) of
 // the cache: M consecutive positions of one head. Decode attention: decode_attention.h.
 struct AttnBlock {
