@@ -20,6 +20,13 @@ done
 err=$("$NPULAB" generate "$MODEL" --max-tokens 2 2>&1 >/dev/null)
 [[ $err == *"one NeuronCore used"* ]] || { echo "FAIL: stderr lacks the single-core note: $err"; fails=$((fails + 1)); }
 
+# Resident weights (the default for a model this small) and --no-resident-weights: the same
+# tokens, and the weights line says which.
+[[ $out == *"weights: resident in SBUF"* && $out == *"not in TTFT/TPOT"* ]] || { echo "FAIL: no resident-weights line: $out"; fails=$((fails + 1)); }
+out=$("$NPULAB" generate "$MODEL" --max-tokens 12 --hw trn2 --dtype fp32 --no-resident-weights 2>/dev/null); rc=$?
+[[ $rc == 0 && "$(echo "$out" | head -n 1)" == "$want" ]] || { echo "FAIL: --no-resident-weights ids (rc $rc): $out"; fails=$((fails + 1)); }
+[[ $out == *"weights: streamed from HBM"* ]] || { echo "FAIL: no streamed-weights line: $out"; fails=$((fails + 1)); }
+
 # Sampling with a seed is reproducible; --tokens feeds a prompt.
 a=$("$NPULAB" generate "$MODEL" --tokens 1,400,401 --max-tokens 8 --temperature 0.9 --top-k 40 --top-p 0.9 --seed 7 2>/dev/null | head -n 1)
 b=$("$NPULAB" generate "$MODEL" --tokens 1,400,401 --max-tokens 8 --temperature 0.9 --top-k 40 --top-p 0.9 --seed 7 2>/dev/null | head -n 1)
