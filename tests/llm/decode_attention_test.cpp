@@ -2,7 +2,9 @@
 // double-precision softmax(q K^T * scale) V per (sequence, kv head, query row), written
 // here independently of the kernel: several stacks with a partial last one, blocks grouped
 // per DMA with a partial last group, two super-chunks (the running max/sum rescale), a
-// V tail of fewer than 128 keys, keys above the bucket mask, FP32 and BF16; race detector on.
+// V tail of fewer than 128 keys, keys below the first visible one (sliding window) and above
+// the bucket mask, FP32 and BF16; race detector on. The V cache is partition-major
+// (ModelLayout::v_row): key j*128 + p of a block at row p*tiles + j.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -18,12 +20,15 @@ namespace {
 
 struct Case {
   uint32_t hd, M, kvh, T;
-  int64_t ctx, key_lo, key_hi, mask_above;
+  int64_t ctx, key_first, key_hi, mask_above;  // keys [key_first, key_hi) exist, loaded from 0
   DType kv;
+  int64_t tiles() const { return (ctx + 127) / 128; }
+  int64_t v_row(int64_t key) const { return (key % 128) * tiles() + key / 128; }
 };
 
 struct Data {
-  std::vector<float> q, k, v;  // q [hd, NH*T]; K^T [blocks*hd, ctx]; V [blocks*ctx, hd] (rounded to kv)
+  // q [hd, NH*T]; K^T [blocks*hd, ctx]; V [blocks*tiles*128, hd] partition-major (rounded to kv)
+  std::vector<float> q, k, v;
 };
 
 Data make_data(const Case& c) {
@@ -31,34 +36,35 @@ Data make_data(const Case& c) {
   Data d;
   d.q = kernels::rounded(c.kv, kernels::random_values(c.hd * NH * c.T, 1, -2.0f, 2.0f));
   d.k = kernels::rounded(c.kv, kernels::random_values(blocks * c.hd * uint64_t(c.ctx), 2, -2.0f, 2.0f));
-  d.v = kernels::rounded(c.kv, kernels::random_values(blocks * uint64_t(c.ctx) * c.hd, 3));
+  d.v = kernels::rounded(c.kv, kernels::random_values(blocks * uint64_t(c.tiles()) * 128 * c.hd, 3));
   return d;
 }
 
 // out [hd, NH*T]: column h*T + t holds head h of sequence t.
 std::vector<float> reference(const Case& c, const Data& d, float scale) {
   const uint64_t NH = uint64_t(c.M) * c.kvh, cols = NH * c.T;
-  const int64_t hi = c.mask_above >= 0 ? std::min(c.key_hi, c.mask_above + 1) : c.key_hi;
+  const int64_t lo = c.key_first, hi = c.mask_above >= 0 ? std::min(c.key_hi, c.mask_above + 1) : c.key_hi;
+  const uint64_t vrows = uint64_t(c.tiles()) * 128;
   std::vector<float> out(c.hd * cols);
-  std::vector<double> s(size_t(hi - c.key_lo));
+  std::vector<double> s(size_t(hi - lo));
   for (uint32_t t = 0; t < c.T; ++t)
     for (uint32_t g = 0; g < c.kvh; ++g)
       for (uint32_t m = 0; m < c.M; ++m) {
         const uint64_t blk = uint64_t(t) * c.kvh + g, col = uint64_t(g * c.M + m) * c.T + t;
         double mx = -1e300;
-        for (int64_t key = c.key_lo; key < hi; ++key) {
+        for (int64_t key = lo; key < hi; ++key) {
           double dot = 0;
           for (uint32_t e = 0; e < c.hd; ++e)
             dot += double(d.q[e * cols + col]) * d.k[(blk * c.hd + e) * uint64_t(c.ctx) + uint64_t(key)];
-          s[size_t(key - c.key_lo)] = dot * scale;
+          s[size_t(key - lo)] = dot * scale;
           mx = std::max(mx, dot * scale);
         }
         double sum = 0;
         for (double& x : s) sum += (x = std::exp(x - mx));
         for (uint32_t e = 0; e < c.hd; ++e) {
           double acc = 0;
-          for (int64_t key = c.key_lo; key < hi; ++key)
-            acc += s[size_t(key - c.key_lo)] * d.v[(blk * uint64_t(c.ctx) + uint64_t(key)) * c.hd + e];
+          for (int64_t key = lo; key < hi; ++key)
+            acc += s[size_t(key - lo)] * d.v[(blk * vrows + uint64_t(c.v_row(key))) * c.hd + e];
           out[e * cols + col] = float(acc / sum);
         }
       }
@@ -71,7 +77,7 @@ std::vector<float> run_kernel(const Case& c, const Data& d, float scale, sim::Si
   kernels::Builder b(chip, "decode_attention_test");
   auto Q = b.input("q", c.kv, {c.hd, uint64_t(NH) * c.T});
   auto K = b.input("kT", c.kv, {uint64_t(blocks) * c.hd, uint64_t(c.ctx)});
-  auto V = b.input("v", c.kv, {uint64_t(blocks) * uint64_t(c.ctx), c.hd});
+  auto V = b.input("v", c.kv, {uint64_t(blocks) * uint64_t(c.tiles()) * 128, c.hd});
   auto O = b.output("o", DType::F32, {c.hd, uint64_t(NH) * c.T});
   KernelCtx k(b, c.kv, c.kv, 16 * 1024);
   Tile qT = b.sbuf("qT", c.kv, c.hd, {NH, c.T});
@@ -83,11 +89,14 @@ std::vector<float> run_kernel(const Case& c, const Data& d, float scale, sim::Si
   a.kv_heads = c.kvh;
   a.blocks = blocks;
   a.kT0 = K.view(0, c.hd, 0, uint32_t(c.ctx));
+  a.k_block_stride = int64_t(c.hd) * c.ctx;
   a.v0 = V.view(0, 1, 0, c.hd);
-  a.block_stride = int64_t(c.hd) * c.ctx;
+  a.v_block_stride = c.tiles() * 128 * c.hd;
+  a.v_part_stride = c.tiles() * c.hd;
   a.qT = qT;
   a.out_T = out;
-  a.key_lo = c.key_lo;
+  a.key_lo = 0;
+  a.key_first = c.key_first;
   a.key_hi = c.key_hi;
   a.mask_above = c.mask_above;
   a.scale = scale;
@@ -117,8 +126,8 @@ void check(const Case& c, double tol) {
   EXPECT_LE(worst, tol) << "element " << at << ": got " << got[at] << ", want " << want[at];
 }
 
-// 46 blocks of 3 rows: stacks of 42 + 4; 3343 keys: super-chunks of 1792 + 1551 (a 15-key V
-// tail); keys above 3300 masked.
+// 46 blocks of 3 rows: stacks of 42 + 4; 3350 keys loaded: super-chunks of 1792 + 1558 (a
+// 22-key V tail); keys below 7 and above 3300 masked.
 TEST(DecodeAttention, StacksChunksAndMaskMatchPlainSoftmaxFp32) {
   check({16, 3, 2, 23, 3400, 7, 3350, 3300, DType::F32}, 2e-6);
 }

@@ -29,27 +29,42 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
 
   rmsnorm_T(k, t.xT, t.xn, t.xn2, t.x, H[size_t(ws.attn_norm)], float(c.rms_eps));
   if (c.qkv_bias) b.load(a.bias, H[size_t(ws.bqkv)].broadcast_row(0, T, 0, qkvd));
-  // V rows [v0, v0 + nv) of the kv dim (whole heads) -> the cache at this step's positions.
+  // V rows [v0, v0 + nv) of the kv dim (whole heads) -> the cache rows of this step's
+  // positions (partition-major: ModelLayout::v_row).
+  const int64_t vrows = L.v_rows(), J = L.v_tiles();
   auto store_v = [&](uint32_t v0, uint32_t nv, const Tile& src) {
     isa::TensorRef vd = V.view(0, 1, 0, hd);
     vd.ndim = 2;
-    vd.offset += uint64_t(v0 / hd) * uint64_t(ctx) * hd * kes;
-    if (s.decode) {
-      vd.offset += uint64_t(s.pos0) * hd * kes;
-      vd.part_stride = int64_t(KVH) * ctx * hd;
-    } else {
-      vd.offset += (uint64_t(s.slot) * KVH * ctx + uint64_t(s.pos0)) * hd * kes;
-      vd.part_stride = hd;
-    }
-    vd.part_count = uint16_t(T);
-    vd.dims[0] = {int32_t(ctx * hd), nv / hd};
+    vd.offset += uint64_t(v0 / hd) * uint64_t(vrows) * hd * kes;
+    vd.dims[0] = {int32_t(vrows * hd), nv / hd};
     vd.dims[1] = {1, hd};
-    if (bucketed) {  // patched later to any row up to the bucket end
+    if (s.decode) {  // one row per sequence
+      const uint64_t base = vd.offset;
+      vd.offset += uint64_t(L.v_row(s.pos0)) * hd * kes;
+      vd.part_stride = int64_t(KVH) * vrows * hd;
+      vd.part_count = uint16_t(T);
+      if (!bucketed) return b.store(vd, src);
+      // Patched later to any position up to the bucket end: ordered over all of their rows.
+      const int64_t j0 = s.pos0 / P, nj = (s.bucket_end - 1) / P - j0 + 1;
       isa::TensorRef ext = vd;
-      ext.dims[1].size = uint32_t(int64_t(hd) * (s.bucket_end - s.pos0));
-      b.store(vd, src, ext);
-    } else {
-      b.store(vd, src);
+      ext.offset = base + uint64_t(j0) * hd * kes;
+      ext.ndim = 4;
+      ext.dims[1] = {int32_t(J * hd), P};
+      ext.dims[2] = {int32_t(hd), uint32_t(nj)};
+      ext.dims[3] = {1, hd};
+      return b.store(vd, src, ext);
+    }
+    // Prefill: T consecutive positions of one sequence, J rows apart until a position crosses
+    // a multiple of P (then the tile index grows): at most two runs for T <= P.
+    for (uint32_t t0 = 0; t0 < T;) {
+      const int64_t pos = s.pos0 + t0;
+      const uint32_t run = uint32_t(std::min<int64_t>(T - t0, P - pos % P));
+      isa::TensorRef r = vd;
+      r.offset += (uint64_t(s.slot) * KVH * uint64_t(vrows) + uint64_t(L.v_row(pos))) * hd * kes;
+      r.part_stride = J * hd;
+      r.part_count = uint16_t(run);
+      b.store(r, src.parts(t0, run));
+      t0 += run;
     }
   };
   uint32_t group = 0;
@@ -103,6 +118,8 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
   // Attention per (sequence, kv head group).
   const float scale = 1.0f / std::sqrt(float(hd));
   const int64_t key_lo = c.sliding_window > 0 ? std::max<int64_t>(0, s.pos0 - c.sliding_window + 1) : 0;
+  // Keys are loaded from a multiple of P (whole V tiles); keys before the window are masked.
+  const int64_t key_from = key_lo / P * P;
   if (s.decode) {  // every (sequence, kv head) block of the batch, stacked (decode_attention.h)
     DecodeAttn d;
     d.hd = hd;
@@ -110,11 +127,14 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
     d.kv_heads = KVH;
     d.blocks = T * KVH;
     d.kT0 = K.view(0, hd, 0, uint32_t(ctx));
+    d.k_block_stride = int64_t(hd) * ctx;
     d.v0 = V.view(0, 1, 0, hd);
-    d.block_stride = int64_t(hd) * ctx;
+    d.v_block_stride = vrows * hd;
+    d.v_part_stride = J * hd;
     d.qT = a.qT;
     d.out_T = a.attnT;
-    d.key_lo = key_lo;
+    d.key_lo = key_from;
+    d.key_first = key_lo;
     d.key_hi = s.bucket_end;
     if (s.key_bucket > 0) d.mask_above = s.pos0;
     d.scale = scale;
@@ -124,10 +144,11 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
       const uint64_t blk_row = uint64_t(s.slot) * KVH + h / grp;  // (sequence, kv head) of this head
       AttnBlock blk;
       blk.kT = K.view(blk_row * hd, hd, 0, uint32_t(ctx));
-      blk.v = V.view(blk_row * uint64_t(ctx), 1, 0, hd);
+      blk.v = V.view(blk_row * uint64_t(vrows), 1, 0, hd);
+      blk.v_part_stride = J * hd;
       blk.scale = scale;
       blk.window = c.sliding_window;
-      blk.key_lo = key_lo;
+      blk.key_lo = key_from;  // the window mask hides the keys before each row's window
       blk.M = T;
       blk.q = a.qT.slice(0, h, 1).reshape({T});
       blk.key_hi = s.pos0 + T;

@@ -66,7 +66,7 @@ Plan make_plan(const Builder& b, const DecodeAttn& a, DType kv) {
   const uint64_t cap = b.chip().sbuf.bytes_per_partition, used = b.sbuf_bytes_in_use();
   const uint64_t fixed = (uint64_t(p.S) * (p.R + a.M) + p.SC + uint64_t(p.nblk) * p.Rp) * es +
                          (7 + a.hd + p.Rp) * sizeof(float);
-  const uint64_t per_block = uint64_t(kRing) * (p.SC + uint64_t(p.nblk) * p.hdp) * es;
+  const uint64_t per_block = uint64_t(kRing) * (p.SC + uint64_t(p.nblk + 1) * p.hdp) * es;
   const uint64_t avail = cap > used + fixed + kSlack ? cap - used - fixed - kSlack : 0;
   p.G = uint32_t(std::clamp<uint64_t>(avail / per_block, 1, std::min(p.S, kMaxGroup)));
   return p;
@@ -74,7 +74,7 @@ Plan make_plan(const Builder& b, const DecodeAttn& a, DType kv) {
 
 // Shared tiles of one call (freed on return, so every layer plans from the same free SBUF).
 struct Bufs {
-  Tile qpad, P, ptT, kring[kRing], vring[kRing];
+  Tile qpad, P, ptT, kring[kRing], vring[kRing], vtail[kRing];
   Tile m0, m1, mx, alpha, negm, rsum, l, acc, otT;
   Tile scores, ot, rows;  // PSUM: banks [0, score_banks), then one bank each
 };
@@ -93,9 +93,10 @@ Bufs alloc(KernelCtx& k, const Plan& p, const DecodeAttn& a) {
   t.ptT = b.sbuf("dattn_pT", kv, P, {p.nblk * p.Rp});
   for (uint32_t i = 0; i < kRing; ++i) {
     t.kring[i] = b.sbuf(fmt::format("dattn_k{}", i), kv, a.hd, {p.G, p.SC});
-    // Tile-major [tile, block, hd]: the full tiles and the short last tile of a group are
-    // disjoint byte ranges of each partition, so the tail's DMA does not wait for the rest.
-    t.vring[i] = b.sbuf(fmt::format("dattn_v{}", i), kv, P, {p.nblk, p.G, p.hdp});
+    // [block, tile, hd]: one contiguous run per block and partition. The short last tile of
+    // a chunk has its own buffer, so its DMA is not ordered after the full tiles'.
+    t.vring[i] = b.sbuf(fmt::format("dattn_v{}", i), kv, P, {p.G, p.nblk, p.hdp});
+    t.vtail[i] = b.sbuf(fmt::format("dattn_vt{}", i), kv, P, {p.G, p.hdp});
   }
   t.m0 = b.sbuf("dattn_m0", DType::F32, p.R, {1});
   t.m1 = b.sbuf("dattn_m1", DType::F32, p.R, {1});
@@ -148,7 +149,7 @@ class Emitter {
  private:
   void fill_qpad(const Item& it);
   void load_k(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n);
-  void load_v(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n);
+  void load_v(uint32_t slot, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n);
   void transpose_p(uint32_t R, uint32_t n);
 
   KernelCtx& k_;
@@ -163,35 +164,32 @@ class Emitter {
 
 void Emitter::load_k(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n) {
   isa::TensorRef src = a_.kT0;
-  src.offset += uint64_t(int64_t(i) * a_.block_stride + s0) * es_;
+  src.offset += uint64_t(int64_t(i) * a_.k_block_stride + s0) * es_;
   src.ndim = 2;
-  src.dims[0] = {int32_t(a_.block_stride), cnt};
+  src.dims[0] = {int32_t(a_.k_block_stride), cnt};
   src.dims[1] = {1, n};
   b_.load(dst.parts(0, a_.hd).slice(0, 0, cnt).slice(1, 0, n), src);
 }
 
-void Emitter::load_v(const Tile& dst, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n) {
+void Emitter::load_v(uint32_t slot, uint32_t i, uint32_t cnt, int64_t s0, uint32_t n) {
   const uint32_t P = b_.chip().tensor.rows, nf = n / P, rem = n % P, hd = a_.hd;
-  isa::TensorRef src = a_.v0;
-  src.offset += uint64_t(int64_t(i) * a_.block_stride + s0 * hd) * es_;
-  src.part_stride = hd;
-  if (nf) {  // [128 keys, tile, block, hd]
+  isa::TensorRef src = a_.v0;  // partition p = key s0 + t*P + p: row p*tiles + s0/P + t
+  src.offset += uint64_t(int64_t(i) * a_.v_block_stride + s0 / P * hd) * es_;
+  src.part_stride = a_.v_part_stride;
+  src.ndim = 2;
+  src.dims[0] = {int32_t(a_.v_block_stride), cnt};
+  if (nf) {
     isa::TensorRef s = src;
     s.part_count = uint16_t(P);
-    s.ndim = 3;
-    s.dims[0] = {int32_t(P * hd), nf};
-    s.dims[1] = {int32_t(a_.block_stride), cnt};
-    s.dims[2] = {1, hd};
-    b_.load(dst.slice(0, 0, nf).slice(1, 0, cnt).slice(2, 0, hd), s);
+    s.dims[1] = {1, nf * hd};  // tiles s0/P .. s0/P + nf - 1: contiguous rows
+    b_.load(t_.vring[slot].slice(0, 0, cnt).slice(1, 0, nf).slice(2, 0, hd), s);
   }
   if (rem) {
     isa::TensorRef s = src;
-    s.offset += uint64_t(nf) * P * hd * es_;
+    s.offset += uint64_t(nf) * hd * es_;
     s.part_count = uint16_t(rem);
-    s.ndim = 2;
-    s.dims[0] = {int32_t(a_.block_stride), cnt};
     s.dims[1] = {1, hd};
-    b_.load(dst.parts(0, rem).slice(0, nf, 1).slice(1, 0, cnt).slice(2, 0, hd), s);
+    b_.load(t_.vtail[slot].parts(0, rem).slice(0, 0, cnt).slice(1, 0, hd), s);
   }
 }
 
@@ -230,6 +228,8 @@ void Emitter::softmax(const Item& it) {
   // holds the whole bucket), so the program stays valid when patched to another position.
   if (a_.mask_above >= 0 && it.last)
     b_.affine_select(S, S, AluOp::is_ge, a_.mask_above - it.s0, 0, -1.0f, kMaskFill);
+  // Sliding window: keys loaded from a whole V tile below the first visible one.
+  if (a_.key_first > it.s0) b_.affine_select(S, S, AluOp::is_ge, it.s0 - a_.key_first, 0, 1.0f, kMaskFill);
   online_softmax_chunk(b_, sm_, S, t_.P.parts(0, R).cols(0, it.n), it.c == 0);
   transpose_p(R, it.n);
 }
@@ -262,16 +262,16 @@ void Emitter::transpose_p(uint32_t R, uint32_t n) {
 // O^T[hd, b*M ..] = sum over 128-key tiles of V_j^T P^T_j (V tile as the stationary).
 void Emitter::pv_group(const Item& it, uint32_t g) {
   const uint32_t P = b_.chip().tensor.rows, M = a_.M, hd = a_.hd, nblk = cdiv(it.n, P);
-  const uint32_t g0 = g * p_.G, cnt = std::min(p_.G, it.nb - g0);
-  const Tile& vb = t_.vring[vrr_++ % kRing];
-  load_v(vb, it.i0 + g0, cnt, it.s0, it.n);
+  const uint32_t g0 = g * p_.G, cnt = std::min(p_.G, it.nb - g0), slot = vrr_++ % kRing;
+  load_v(slot, it.i0 + g0, cnt, it.s0, it.n);
   for (uint32_t bi = 0; bi < cnt; ++bi) {
     const uint32_t blk = g0 + bi;
     for (uint32_t j = 0; j < nblk; ++j) {
       const uint32_t kk = std::min<uint32_t>(P, it.n - j * P);
-      b_.matmul(t_.ot.parts(0, hd).cols(blk * M, M),
-                vb.parts(0, kk).slice(0, j, 1).slice(1, bi, 1).reshape({p_.hdp}).cols(0, hd),
-                t_.ptT.parts(0, kk).cols(j * p_.Rp + blk * M, M), j == 0);
+      const Tile v = kk == P ? t_.vring[slot].slice(0, bi, 1).slice(1, j, 1).reshape({p_.hdp})
+                             : t_.vtail[slot].parts(0, kk).slice(0, bi, 1).reshape({p_.hdp});
+      b_.matmul(t_.ot.parts(0, hd).cols(blk * M, M), v.cols(0, hd), t_.ptT.parts(0, kk).cols(j * p_.Rp + blk * M, M),
+                j == 0);
     }
   }
 }
@@ -321,6 +321,7 @@ std::vector<Item> items_of(const DecodeAttn& a, const Plan& p) {
 void decode_attention(KernelCtx& k, const DecodeAttn& a) {
   if (a.key_hi <= a.key_lo) fail("internal: decode attention with no keys");
   if (a.blocks == 0 || a.kv_heads == 0) fail("internal: decode attention with no blocks");
+  if (a.key_lo % k.b.chip().tensor.rows) fail("internal: decode attention keys start at {}, not a whole V tile", a.key_lo);
   const Plan p = make_plan(k.b, a, k.kv);
   const Bufs t = alloc(k, p, a);
   Emitter e(k, a, p, t);

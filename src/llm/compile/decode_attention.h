@@ -11,7 +11,8 @@
 // P V runs per block as O^T[hd, b*M..] += V_j^T P^T_j (V tile as the stationary), so every
 // block's output lands in one PSUM tile [hd, R]. K and V of consecutive blocks are equally
 // strided in the cache, so they stream through rings of buffers holding several blocks per
-// DMA. Same products, same accumulation order as flash_attention.cpp: same bits.
+// DMA (the partition-major V cache gives each partition one contiguous run per block).
+// Same products, same accumulation order as flash_attention.cpp: same bits.
 #pragma once
 #include <cstdint>
 
@@ -24,11 +25,15 @@ struct DecodeAttn {
   uint32_t kv_heads = 0;        // block i = sequence * kv_heads + kv head, i < blocks
   uint32_t blocks = 0;
   isa::TensorRef kT0;           // K^T of block 0: [hd rows, keys] (row stride = context)
-  isa::TensorRef v0;            // V of block 0: [keys rows, hd] (row stride hd)
-  int64_t block_stride = 0;     // elements between consecutive blocks' K^T (and V)
+  int64_t k_block_stride = 0;   // elements between consecutive blocks' K^T
+  // V of block 0, partition-major (ModelLayout::v_row): key j*128 + p at row p*tiles + j.
+  isa::TensorRef v0;            // its row 0
+  int64_t v_block_stride = 0;   // elements between consecutive blocks' V
+  int64_t v_part_stride = 0;    // elements between the rows of keys p and p+1 of a tile
   Tile qT;                      // [hd, heads, T] (kv dtype): query of block (t, g) = heads g*M.., column t
   Tile out_T;                   // [hd, heads, T]: normalised output, same indexing
-  int64_t key_lo = 0, key_hi = 0;  // keys loaded
+  int64_t key_lo = 0, key_hi = 0;  // keys loaded; key_lo a multiple of 128 (whole V tiles)
+  int64_t key_first = 0;        // keys below this one are masked (sliding window)
   int64_t mask_above = -1;      // keys above this position are masked (-1: none)
   float scale = 1.0f;
 };

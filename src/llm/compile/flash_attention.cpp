@@ -52,6 +52,7 @@ void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd) {
   const uint32_t SC = M <= 32 ? 2048 : 1024;
   const uint32_t maxblk = SC / P;
   if (a.key_hi <= a.key_lo) fail("internal: attention block with no keys");
+  if (a.key_lo % P) fail("internal: attention keys start at {}, not a whole V tile", a.key_lo);
   const size_t es = dtype_size(k.kv);
 
   auto col = [&](const char* name) { return k.scratch(name, DType::F32, 128, 1).parts(0, M); };
@@ -77,17 +78,19 @@ void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd) {
     b.load(kt, ks);
     const uint32_t nf = n / P, rem = n % P, nblk = nf + (rem ? 1 : 0);
     if (nf) {
-      isa::TensorRef vs = a.v;
-      vs.offset += uint64_t(s0) * hd * es;
+      isa::TensorRef vs = a.v;  // partition p = key s0 + t*P + p: tiles s0/P.. are contiguous rows
+      vs.offset += uint64_t(s0 / P) * hd * es;
+      vs.part_stride = a.v_part_stride;
       vs.part_count = uint16_t(P);
       vs.ndim = 2;
-      vs.dims[0] = {int32_t(P * hd), nf};
+      vs.dims[0] = {int32_t(hd), nf};
       vs.dims[1] = {1, hd};
       b.load(vt.parts(0, P).slice(0, 0, nf), vs);
     }
     if (rem) {
       isa::TensorRef vs = a.v;
-      vs.offset += uint64_t(s0 + int64_t(nf) * P) * hd * es;
+      vs.offset += uint64_t(s0 / P + nf) * hd * es;
+      vs.part_stride = a.v_part_stride;
       vs.part_count = uint16_t(rem);
       b.load(vt.parts(0, rem).slice(0, nf, 1).reshape({hd}), vs);
     }

@@ -124,8 +124,9 @@ struct AttnBlock {
   Tile q;              // stationary [hd, M] (kv dtype): M query rows
   uint32_t M = 0;
   isa::TensorRef kT;   // K^T cache of this (slot, kv head): [hd rows, max_ctx] (row stride max_ctx)
-  isa::TensorRef v;    // V cache of this (slot, kv head): [max_ctx rows, hd]
-  int64_t key_lo = 0, key_hi = 0;  // keys [key_lo, key_hi) are visible to some row
+  isa::TensorRef v;    // V cache of this (slot, kv head), partition-major (ModelLayout::v_row): its row 0
+  int64_t v_part_stride = 0;  // elements between the rows of keys p and p+1 of a 128-key tile
+  int64_t key_lo = 0, key_hi = 0;  // keys [key_lo, key_hi) are loaded; key_lo a multiple of 128
   // Causal mask: row m (position row_pos0 + m) sees keys <= row_pos0 + m; with window > 0
   // only keys > row_pos0 + m - window.
   int64_t row_pos0 = 0;

@@ -124,7 +124,7 @@ void ModelLayout::plan(int64_t weight_layers, int64_t kv_layers) {
   rope_sin = add("rope_sin", DType::F32, {ctx, hd / 2});
   for (int64_t l = 0; l < kv_layers; ++l) {
     kcache_.push_back(add(fmt::format("K{}", l), kv, {B, uint64_t(c.n_kv_heads), hd, ctx}));
-    vcache_.push_back(add(fmt::format("V{}", l), kv, {B, uint64_t(c.n_kv_heads), ctx, hd}));
+    vcache_.push_back(add(fmt::format("V{}", l), kv, {B, uint64_t(c.n_kv_heads), uint64_t(v_rows()), hd}));
   }
   weight_bytes_ = wbytes;
   kv_bytes_ = 2 * B * kvd * ctx * dtype_size(kv) * uint64_t(c.n_layers);

@@ -79,6 +79,14 @@ class ModelLayout {
   DType mm_dtype() const { return opt_.weight_dtype; }
   DType kv_dtype() const { return kv_dtype_for(opt_.weight_dtype); }
   int64_t max_context() const { return max_ctx_; }
+  // V cache layout, partition-major: the rows of one (sequence, kv head) block are
+  // [P partitions p][v_tiles() tiles j] x head_dim (P = tensor.rows, the P V contraction),
+  // position j*P + p at row p*v_tiles() + j. Loading keys [j0*P, (j0+n)*P) with key % P on
+  // the partitions then reads n contiguous rows per partition (one DMA descriptor) instead of
+  // one head_dim row per key.
+  int64_t v_tiles() const { return (max_ctx_ + vpart() - 1) / vpart(); }
+  int64_t v_rows() const { return v_tiles() * vpart(); }  // rows per (sequence, kv head)
+  int64_t v_row(int64_t pos) const { return (pos % vpart()) * v_tiles() + pos / vpart(); }
 
   const std::vector<HbmSlot>& slots() const { return slots_; }
   const HbmSlot& slot(int i) const { return slots_[size_t(i)]; }
@@ -107,6 +115,7 @@ class ModelLayout {
 
  private:
   int add(std::string name, DType t, std::vector<uint64_t> shape);
+  int64_t vpart() const { return int64_t(chip_.tensor.rows); }
   void plan(int64_t weight_layers, int64_t kv_layers);
   void plan_residency();  // sets resident_bytes_ when the homes fit the budget
   ModelConfig cfg_;

@@ -241,8 +241,8 @@ std::vector<PatchedInstr> patch_decode_step(const ModelLayout& L, StepProgram& p
         src.offset += uint64_t(dpos * int64_t(half * 4));
       } else if (dst.space == isa::Space::Hbm && in_any(ks, dst.offset)) {
         dst.offset += uint64_t(dpos * int64_t(kes));
-      } else if (dst.space == isa::Space::Hbm && in_any(vs, dst.offset)) {
-        dst.offset += uint64_t(dpos * int64_t(uint64_t(c.head_dim) * kes));
+      } else if (dst.space == isa::Space::Hbm && in_any(vs, dst.offset)) {  // partition-major rows
+        dst.offset += uint64_t((L.v_row(new_pos) - L.v_row(old_pos)) * int64_t(uint64_t(c.head_dim) * kes));
       } else {
         continue;
       }
