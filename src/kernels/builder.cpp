@@ -235,6 +235,7 @@ void Builder::emit(uint32_t s, Instr in) {
     if (in.t[i].used()) relocate(in.t[i], regs[i]);
   deps_.learn(s, ws);
   stream.push_back(in);
+  record_tag(s);
   ++stats_.instrs;
   const Completion me{uint16_t(s), ++count_[s]};
   deps_.completed(s, me);
@@ -372,6 +373,7 @@ void Builder::copy_dma(const TensorRef& dst, const TensorRef& src, const TensorR
     stats_.waits += p.in.num_waits;
     p.in.signal = int16_t(ls);
     stream.push_back(p.in);
+    record_tag(isa::dma_stream(p.queue));
     ++stats_.instrs;
   }
   ++stats_.dma_groups;

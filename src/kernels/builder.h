@@ -187,6 +187,16 @@ class Builder {
   // The raw program so far (tests inspect emitted waits).
   const isa::CoreProgram& program() const { return prog_; }
 
+  // ---- patch sites: every instruction emitted while a tag (non-zero) is set is recorded with
+  // its stream and final position (a register loop's body counts once), so a caller that
+  // patches the program later (a bucketed LLM decode step) finds its fields by construction
+  // instead of by searching. DMA pieces are recorded, not the nops carrying extra waits.
+  struct Tagged {
+    uint32_t stream = 0, pc = 0, tag = 0;
+  };
+  void set_tag(uint32_t tag) { tag_ = tag; }
+  const std::vector<Tagged>& tagged() const { return tagged_; }
+
  private:
   HbmTensor declare(const std::string& name, DType t, std::vector<uint64_t> shape, isa::TensorDecl::Kind k);
   Tile make_tile(isa::Space sp, const std::string& name, DType t, uint32_t parts, std::vector<uint32_t> shape);
@@ -232,6 +242,11 @@ class Builder {
   std::vector<IndexedReg> indexed_regs_;
   std::optional<LoopState> loop_;  // set while a loop iteration is emitted in register form
   bool in_loop_ = false;
+  uint32_t tag_ = 0;
+  std::vector<Tagged> tagged_;
+  void record_tag(uint32_t stream) {
+    if (tag_) tagged_.push_back({stream, uint32_t(prog_.streams[stream].size() - 1), tag_});
+  }
   bool finished_ = false;
 };
 

@@ -157,7 +157,11 @@ bool Builder::close_loop(const std::vector<size_t>& start1, const std::vector<si
     ++stats_.loops_unrolled;
     return false;
   }
-  // Drop the checked copy; wrap body(1) of every stream that has one in the loop control.
+  // Drop the checked copy; wrap body(1) of every stream that has one in the loop control
+  // (its instructions move one place down, after the reg_set).
+  std::erase_if(tagged_, [&](const Tagged& t) { return t.pc >= at(end1, t.stream); });
+  for (Tagged& t : tagged_)
+    if (t.pc >= at(start1, t.stream) && at(end1, t.stream) > at(start1, t.stream)) ++t.pc;
   const uint8_t r = loop_->reg;
   for (size_t s = 0; s < streams.size(); ++s) {
     const size_t a = at(start1, s), b = at(end1, s);

@@ -143,6 +143,46 @@ TEST(BuilderLoop, BodyThatChangesBetweenIterationsFallsBackToUnrolledCode) {
   }
 }
 
+// Tagged instructions (Builder::set_tag) keep pointing at themselves through a register
+// loop: iteration 0 and the loop body once (the checked copy dropped, the body moved down by
+// the reg_set), every iteration when the loop is unrolled or falls back to unrolled code.
+TEST(BuilderLoop, TaggedInstructionsAreFoundAfterTheLoopIsFormed) {
+  for (int mode = 0; mode < 3; ++mode) {  // 0 looped, 1 unrolled by option, 2 irregular body
+    BuilderOptions o;
+    o.unroll_loops = mode == 1;
+    Builder b(test::trn2(), "tags", o);
+    HbmTensor X = b.input("X", DType::F32, {5 * P, 64});
+    HbmTensor Y = b.output("Y", DType::F32, {P, 64});
+    Tile x = b.sbuf("x", DType::F32, P, {64});
+    b.memset(x, 0.0f);
+    b.loop(5, {{X.offset(), P * 64 * 4, int64_t(P * 64 * 4)}}, [&](const LoopVar& l) {
+      Tile t = b.sbuf("t", DType::F32, P, {64});
+      b.set_tag(7);
+      b.load(t, X.view(uint64_t(l.index) * P, P, 0, 64));
+      b.set_tag(9);
+      b.tensor_scalar(t, t, isa::AluOp::add, mode == 2 ? float(l.index) : 1.0f);
+      b.set_tag(0);
+      b.tensor_tensor(x, x, t, isa::AluOp::add);
+    });
+    b.set_tag(11);
+    b.store(Y.view(0, P, 0, 64), x);
+    b.set_tag(0);
+    const isa::Executable exe = b.finish();
+    const size_t copies = mode == 0 ? 2 : 5;  // iteration 0 + the body, or every iteration
+    size_t dma7 = 0, add9 = 0, store11 = 0;
+    for (const auto& t : b.tagged()) {
+      const isa::Instr& in = exe.cores[0].streams[t.stream][t.pc];
+      if (t.tag == 7) dma7 += in.op == isa::Opcode::dma_copy && in.t[1].space == isa::Space::Hbm;
+      if (t.tag == 9) add9 += in.op == isa::Opcode::tensor_scalar;
+      if (t.tag == 11) store11 += in.op == isa::Opcode::dma_copy && in.t[0].space == isa::Space::Hbm;
+    }
+    EXPECT_EQ(b.tagged().size(), dma7 + add9 + store11) << "mode " << mode << ": a tag points elsewhere";
+    EXPECT_EQ(add9, copies) << "mode " << mode;
+    EXPECT_EQ(dma7, copies * 16) << "mode " << mode;  // 16 DMA pieces per load
+    EXPECT_EQ(store11, 16u) << "mode " << mode;
+  }
+}
+
 TEST(BuilderLoop, ErrorsForNestingAndStraddlingRanges) {
   Builder b(test::trn2(), "bad");
   HbmTensor X = b.input("X", DType::F32, {4 * P, 64});

@@ -1,6 +1,7 @@
 #include "llm/compile/attention_block.h"
 
 #include "llm/compile/decode_attention.h"
+#include "llm/compile/patch_sites.h"
 
 #include <algorithm>
 #include <cmath>
@@ -38,34 +39,39 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
     vd.offset += uint64_t(v0 / hd) * uint64_t(vrows) * hd * kes;
     vd.dims[0] = {int32_t(vrows * hd), nv / hd};
     vd.dims[1] = {1, hd};
+    b.set_tag(tag(PatchSite::VAppend));
     if (s.decode) {  // one row per sequence
       const uint64_t base = vd.offset;
       vd.offset += uint64_t(L.v_row(s.pos0)) * hd * kes;
       vd.part_stride = int64_t(KVH) * vrows * hd;
       vd.part_count = uint16_t(T);
-      if (!bucketed) return b.store(vd, src);
-      // Patched later to any position up to the bucket end: ordered over all of their rows.
-      const int64_t j0 = s.pos0 / P, nj = (s.bucket_end - 1) / P - j0 + 1;
-      isa::TensorRef ext = vd;
-      ext.offset = base + uint64_t(j0) * hd * kes;
-      ext.ndim = 4;
-      ext.dims[1] = {int32_t(J * hd), P};
-      ext.dims[2] = {int32_t(hd), uint32_t(nj)};
-      ext.dims[3] = {1, hd};
-      return b.store(vd, src, ext);
+      if (bucketed) {  // patched later to any position up to the bucket end: all their rows
+        const int64_t j0 = s.pos0 / P, nj = (s.bucket_end - 1) / P - j0 + 1;
+        isa::TensorRef ext = vd;
+        ext.offset = base + uint64_t(j0) * hd * kes;
+        ext.ndim = 4;
+        ext.dims[1] = {int32_t(J * hd), P};
+        ext.dims[2] = {int32_t(hd), uint32_t(nj)};
+        ext.dims[3] = {1, hd};
+        b.store(vd, src, ext);
+      } else {
+        b.store(vd, src);
+      }
+    } else {
+      // Prefill: T consecutive positions of one sequence, J rows apart until a position
+      // crosses a multiple of P (then the tile index grows): at most two runs for T <= P.
+      for (uint32_t t0 = 0; t0 < T;) {
+        const int64_t pos = s.pos0 + t0;
+        const uint32_t run = uint32_t(std::min<int64_t>(T - t0, P - pos % P));
+        isa::TensorRef r = vd;
+        r.offset += (uint64_t(s.slot) * KVH * uint64_t(vrows) + uint64_t(L.v_row(pos))) * hd * kes;
+        r.part_stride = J * hd;
+        r.part_count = uint16_t(run);
+        b.store(r, src.parts(t0, run));
+        t0 += run;
+      }
     }
-    // Prefill: T consecutive positions of one sequence, J rows apart until a position crosses
-    // a multiple of P (then the tile index grows): at most two runs for T <= P.
-    for (uint32_t t0 = 0; t0 < T;) {
-      const int64_t pos = s.pos0 + t0;
-      const uint32_t run = uint32_t(std::min<int64_t>(T - t0, P - pos % P));
-      isa::TensorRef r = vd;
-      r.offset += (uint64_t(s.slot) * KVH * uint64_t(vrows) + uint64_t(L.v_row(pos))) * hd * kes;
-      r.part_stride = J * hd;
-      r.part_count = uint16_t(run);
-      b.store(r, src.parts(t0, run));
-      t0 += run;
-    }
+    b.set_tag(0);
   };
   uint32_t group = 0;
   project(k, t.xT, P, dim, H[size_t(ws.wqkv)], 0, 0, qkvd, [&](uint64_t c0_, uint32_t n, const Tile& acc) {
@@ -106,6 +112,7 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
       kd.offset += (uint64_t(s.slot) * KVH * hd * ctx + uint64_t(s.pos0)) * kes;
       kd.dims[1] = {1, T};
     }
+    b.set_tag(tag(PatchSite::KAppend));
     if (bucketed) {  // patched later to any column up to the bucket end
       isa::TensorRef ext = kd;
       ext.ndim = 3;
@@ -114,6 +121,7 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
     } else {
       b.store(kd, a.kT);
     }
+    b.set_tag(0);
   }
   // Attention per (sequence, kv head group).
   const float scale = 1.0f / std::sqrt(float(hd));

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "llm/compile/patch_sites.h"
 
 namespace npulab::llm::compile {
 
@@ -226,8 +227,11 @@ void Emitter::softmax(const Item& it) {
                         t_.negm.parts(0, R), t_.rsum.parts(0, R), t_.l.parts(0, R), a_.scale};
   // Bucket: key s0+i visible iff <= mask_above. Always emitted on the last super-chunk (it
   // holds the whole bucket), so the program stays valid when patched to another position.
-  if (a_.mask_above >= 0 && it.last)
+  if (a_.mask_above >= 0 && it.last) {
+    b_.set_tag(tag(PatchSite::BucketMask));
     b_.affine_select(S, S, AluOp::is_ge, a_.mask_above - it.s0, 0, -1.0f, kMaskFill);
+    b_.set_tag(0);
+  }
   // Sliding window: keys loaded from a whole V tile below the first visible one.
   if (a_.key_first > it.s0) b_.affine_select(S, S, AluOp::is_ge, it.s0 - a_.key_first, 0, 1.0f, kMaskFill);
   online_softmax_chunk(b_, sm_, S, t_.P.parts(0, R).cols(0, it.n), it.c == 0);

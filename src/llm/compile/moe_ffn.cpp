@@ -82,9 +82,7 @@ void emit_moe_ffn(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTenso
   if (moe_per_token_dispatch(c, T)) {
     // Per (token, slot): the expert's matrices are w1e/w3e/w2e + index * (its bytes).
     const int64_t esz = int64_t(dtype_size(w1.dtype()));
-    // eye [T, T] = (p - i == 0): column tok selects token tok's row. (Not affine_select:
-    // patch_decode_step rebases every affine_select of a bucketed decode program by the
-    // position, as they are attention masks there.)
+    // eye [T, T] = (p - i == 0): column tok selects token tok's row.
     Tile eye = k.scratch("moe_eye", DType::F32, 128, 128).parts(0, T).cols(0, T);
     b.iota(eye, 0, 1, -1.0f);
     b.tensor_scalar(eye, eye, AluOp::is_equal, 0.0f);

@@ -16,10 +16,12 @@
 #include <optional>
 
 #include "common/error.h"
+#include "isa/opcode_table.h"
 #include "llm/compile/attention_block.h"
 #include "llm/compile/ffn_block.h"
 #include "llm/compile/llm_kernels.h"
 #include "llm/compile/moe_ffn.h"
+#include "llm/compile/patch_sites.h"
 #include "llm/compile/resident_weights.h"
 
 namespace npulab::llm::compile {
@@ -121,8 +123,10 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   if (c.qkv_bias) bias = b.sbuf("bqkv", DType::F32, T, {qkvd});
 
   // ---- embedding: rows at static offsets -> HBM staging [T, dim] -> x (FP32)
+  b.set_tag(tag(PatchSite::EmbedRow));
   for (uint32_t t = 0; t < T; ++t)
     b.dma_copy(stage.view(t, 1, 0, dim), H[L.embed].view(uint64_t(spec.tokens[t]), 1, 0, dim));
+  b.set_tag(0);
   b.load(x, stage.view(0, T, 0, dim));
 
   // ---- RoPE tables for these positions, repeated over q and k heads (stride-0 dim)
@@ -133,7 +137,9 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     src.ndim = 2;
     src.dims[0] = {0, rope_heads};
     src.dims[1] = {1, half};
+    b.set_tag(tag(PatchSite::RopeRow));
     b.load(tile, src);
+    b.set_tag(0);
   }
 
   const LayerTiles tiles{x, xn, xn2, xT, h1, gT};
@@ -200,54 +206,42 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   }
   out.layer_loop = b.stats().loops > 0;
   out.exe = b.finish();
+  out.patch_sites = b.tagged();
   return out;
 }
 
-std::vector<PatchedInstr> patch_decode_step(const ModelLayout& L, StepProgram& prog, int64_t old_pos, const std::vector<int64_t>& old_tok,
-                       int64_t new_pos, const std::vector<int64_t>& new_tok) {
+std::vector<PatchedInstr> patch_decode_step(const ModelLayout& L, StepProgram& prog, int64_t old_pos,
+                                            const std::vector<int64_t>& old_tok, int64_t new_pos,
+                                            const std::vector<int64_t>& new_tok) {
   const ModelConfig& c = L.config();
   if (old_tok.size() != new_tok.size()) fail("internal: patch_decode_step changes the batch");
   if (new_pos >= prog.bucket_end || new_pos < 0) fail("internal: position {} outside the program's bucket", new_pos);
   const int64_t dpos = new_pos - old_pos;
-  const uint64_t kes = dtype_size(L.kv_dtype()), row = uint64_t(c.dim) * kes, half = uint64_t(c.head_dim / 2);
-  auto in = [](const HbmSlot& s, uint64_t off) { return off >= s.offset && off < s.offset + s.bytes(); };
-  const HbmSlot &emb = L.slot(L.embed), &rc = L.slot(L.rope_cos), &rs = L.slot(L.rope_sin);
-  std::vector<const HbmSlot*> ks, vs;
-  for (int64_t l = 0; l < c.n_layers; ++l) {
-    ks.push_back(&L.slot(L.kcache(l)));
-    vs.push_back(&L.slot(L.vcache(l)));
-  }
-  auto in_any = [&](const std::vector<const HbmSlot*>& v, uint64_t off) {
-    for (auto* s : v)
-      if (in(*s, off)) return true;
-    return false;
-  };
-  std::vector<PatchedInstr> patched;
+  const int64_t kes = int64_t(dtype_size(L.kv_dtype())), row = c.dim * kes, half = c.head_dim / 2;
   auto& streams = prog.exe.cores[0].streams;
-  for (uint32_t si = 0; si < streams.size(); ++si)
-    for (uint32_t pc = 0; pc < streams[si].size(); ++pc) {
-      isa::Instr& ins = streams[si][pc];
-      if (ins.op == isa::Opcode::affine_select) {
-        ins.iimm0 += dpos;  // decode programs mask only the bucket tail
-        patched.push_back({si, pc});
-        continue;
+  std::vector<PatchedInstr> patched;
+  for (const auto& site : prog.patch_sites) {
+    isa::Instr& ins = streams[site.stream][site.pc];
+    const auto kind = PatchSite(site.tag);
+    const bool mask = kind == PatchSite::BucketMask;
+    if (ins.op != (mask ? isa::Opcode::affine_select : isa::Opcode::dma_copy))
+      fail("internal: patch site {} at stream {} pc {} is a {}", site.tag, site.stream, site.pc,
+           isa::op_info(ins.op).name);
+    isa::TensorRef &dst = ins.t[0], &src = ins.t[1];
+    switch (kind) {
+      case PatchSite::BucketMask: ins.iimm0 += dpos; break;
+      case PatchSite::EmbedRow: {
+        const uint64_t t = (dst.offset - prog.stage_offset) / uint64_t(row);
+        src.offset += uint64_t((new_tok[t] - old_tok[t]) * row);
+        break;
       }
-      if (ins.op != isa::Opcode::dma_copy) continue;
-      isa::TensorRef &dst = ins.t[0], &src = ins.t[1];
-      if (src.space == isa::Space::Hbm && in(emb, src.offset) && dst.space == isa::Space::Hbm) {
-        const uint64_t t = (dst.offset - prog.stage_offset) / row;
-        src.offset += uint64_t((new_tok[t] - old_tok[t]) * int64_t(row));
-      } else if (src.space == isa::Space::Hbm && (in(rc, src.offset) || in(rs, src.offset))) {
-        src.offset += uint64_t(dpos * int64_t(half * 4));
-      } else if (dst.space == isa::Space::Hbm && in_any(ks, dst.offset)) {
-        dst.offset += uint64_t(dpos * int64_t(kes));
-      } else if (dst.space == isa::Space::Hbm && in_any(vs, dst.offset)) {  // partition-major rows
-        dst.offset += uint64_t((L.v_row(new_pos) - L.v_row(old_pos)) * int64_t(uint64_t(c.head_dim) * kes));
-      } else {
-        continue;
-      }
-      patched.push_back({si, pc});
+      case PatchSite::RopeRow: src.offset += uint64_t(dpos * half * 4); break;
+      case PatchSite::KAppend: dst.offset += uint64_t(dpos * kes); break;
+      case PatchSite::VAppend: dst.offset += uint64_t((L.v_row(new_pos) - L.v_row(old_pos)) * c.head_dim * kes); break;
+      case PatchSite::None: break;
     }
+    patched.push_back({site.stream, site.pc});
+  }
   return patched;
 }
 

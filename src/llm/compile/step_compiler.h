@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "isa/instr.h"
+#include "kernels/builder.h"
 #include "llm/compile/model_layout.h"
 
 namespace npulab::llm::compile {
@@ -41,6 +42,8 @@ struct StepProgram {
   uint64_t stage_offset = 0;   // HBM staging rows of the token embeddings [T, dim]
   int64_t bucket_end = 0;      // decode with key_bucket: keys loaded are < bucket_end (else pos0 + 1)
   bool layer_loop = false;     // the layers are one register loop (not unrolled)
+  // The token- and position-dependent instructions (core 0), tagged as emitted (patch_sites.h).
+  std::vector<kernels::Builder::Tagged> patch_sites;
 };
 
 StepProgram compile_step(const ModelLayout& layout, const StepSpec& spec);
