@@ -8,6 +8,10 @@
 
 namespace npulab::llm::compile {
 
+namespace {
+constexpr uint32_t kPrefillHeads = 4;  // query heads sharing one load of K/V in prefill attention
+}  // namespace
+
 using isa::AluOp;
 
 void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTensor>& H, int64_t layer,
@@ -147,10 +151,14 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
     if (s.key_bucket > 0) d.mask_above = s.pos0;
     d.scale = scale;
     decode_attention(k, d);
-  } else {  // per head: the chunk's T consecutive positions (flash_attention.cpp)
-    for (uint32_t h = 0; h < NH; ++h) {
-      const uint64_t blk_row = uint64_t(s.slot) * KVH + h / grp;  // (sequence, kv head) of this head
+  } else {  // per kv head: its query heads x the chunk's T positions (flash_attention.cpp),
+            // at most kPrefillHeads per block (their accumulators live in SBUF side by side)
+    for (uint32_t h0 = 0, nh = 0; h0 < NH; h0 += nh) {
+      const uint32_t g = h0 / grp;
+      nh = std::min(grp - h0 % grp, kPrefillHeads);
+      const uint64_t blk_row = uint64_t(s.slot) * KVH + g;  // (sequence, kv head)
       AttnBlock blk;
+      blk.heads = nh;
       blk.kT = K.view(blk_row * hd, hd, 0, uint32_t(ctx));
       blk.v = V.view(blk_row * uint64_t(vrows), 1, 0, hd);
       blk.v_part_stride = J * hd;
@@ -158,10 +166,10 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
       blk.window = c.sliding_window;
       blk.key_lo = key_from;  // the window mask hides the keys before each row's window
       blk.M = T;
-      blk.q = a.qT.slice(0, h, 1).reshape({T});
+      blk.q = a.qT.slice(0, h0, nh);
       blk.key_hi = s.pos0 + T;
       blk.row_pos0 = s.pos0;
-      blk.out_T = a.attnT.slice(0, h, 1).reshape({T});
+      blk.out_T = a.attnT.slice(0, h0, nh);
       flash_attention(k, blk, hd);
     }
   }

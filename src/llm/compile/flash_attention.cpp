@@ -1,4 +1,5 @@
-// Flash-style causal attention for one prefill query block (docs/LLM.md, "Attention"):
+// Flash-style causal attention for the query heads of one kv head in a prefill chunk
+// (docs/LLM.md, "Attention"); per head:
 //   for each super-chunk of up to 2048 (M <= 32 rows) or 1024 keys:
 //     load K^T [hd, n] and V [n, hd] of the chunk (double-buffered),
 //     S = q^T K^T on the PE into PSUM [M, n] (512 keys per matmul), causal/window mask,
@@ -48,20 +49,25 @@ void online_softmax_chunk(Builder& b, OnlineSoftmax& st, const Tile& S, const Ti
 
 void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd) {
   Builder& b = k.b;
-  const uint32_t M = a.M, P = b.chip().tensor.rows, TN = b.chip().tensor.max_moving_free;
+  const uint32_t M = a.M, H = a.heads, P = b.chip().tensor.rows, TN = b.chip().tensor.max_moving_free;
   const uint32_t SC = M <= 32 ? 2048 : 1024;
   const uint32_t maxblk = SC / P;
   if (a.key_hi <= a.key_lo) fail("internal: attention block with no keys");
   if (a.key_lo % P) fail("internal: attention keys start at {}, not a whole V tile", a.key_lo);
+  if (H == 0 || a.q.dim(0) != H || a.out_T.dim(0) != H)
+    fail("internal: attention block of {} heads with q/out views of {}/{}", H, a.q.dim(0), a.out_T.dim(0));
   const size_t es = dtype_size(k.kv);
 
-  auto col = [&](const char* name) { return k.scratch(name, DType::F32, 128, 1).parts(0, M); };
-  OnlineSoftmax sm{col("attn_m0"), col("attn_m1"), col("attn_mx"), col("attn_alpha"),
-                   col("attn_negm"), col("attn_rowsum"), col("attn_l"), a.scale};
-  Tile acc = k.scratch("attn_acc", DType::F32, 128, hd).parts(0, M).cols(0, hd);
-  Tile pt = k.scratch("attn_p", k.kv, 128, SC).parts(0, M);
+  // Per head: the running softmax state (a column each) and the accumulator.
+  auto cols = [&](const char* name) { return k.scratch(name, DType::F32, 128, H).parts(0, M); };
+  const Tile m0 = cols("attn_m0"), m1 = cols("attn_m1"), mx = cols("attn_mx"), alpha = cols("attn_alpha"),
+             negm = cols("attn_negm"), rsum = cols("attn_rowsum"), l = cols("attn_l");
+  std::vector<OnlineSoftmax> sm;
+  for (uint32_t h = 0; h < H; ++h)
+    sm.push_back({m0.cols(h, 1), m1.cols(h, 1), mx.cols(h, 1), alpha.cols(h, 1), negm.cols(h, 1),
+                  rsum.cols(h, 1), l.cols(h, 1), a.scale});
+  const Tile acc_all = k.scratch("attn_acc", DType::F32, 128, H * hd).parts(0, M);
   const uint32_t Mp = (M + 15) / 16 * 16;  // P^T slots padded to 64 bytes (see below)
-  Tile ptT = k.scratch("attn_pT", k.kv, 128, maxblk * Mp);
 
   bool first = true;
   for (int64_t s0 = a.key_lo; s0 < a.key_hi; s0 += SC) {
@@ -94,55 +100,65 @@ void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd) {
       vs.part_count = uint16_t(rem);
       b.load(vt.parts(0, rem).slice(0, nf, 1).reshape({hd}), vs);
     }
-    // Scores [M, n] in PSUM.
-    Tile sc = k.psum_banks((n + TN - 1) / TN).parts(0, M);
-    for (uint32_t j = 0; j * TN < n; ++j) {
-      const uint32_t nn = std::min<uint32_t>(TN, n - j * TN);
-      b.matmul(sc.cols(j * TN, nn), a.q, kt.cols(j * TN, nn), true);
-    }
-    Tile S = sc.cols(0, n);
-    if (s0 + int64_t(n) - 1 > a.row_pos0)  // key s0+i visible iff s0+i <= pos0+p
-      b.affine_select(S, S, AluOp::is_ge, a.row_pos0 - s0, 1, -1.0f, kMaskFill);
-    if (a.window > 0 && s0 <= a.row_pos0 + int64_t(M) - 1 - a.window)
-      b.affine_select(S, S, AluOp::is_gt, s0 - a.row_pos0 + a.window, -1, 1.0f, kMaskFill);
-    online_softmax_chunk(b, sm, S, pt.cols(0, n), first);
-    // P^T blocks of 128 keys: PE transposes into PSUM, one evacuation per bank.
-    // Slots (in PSUM and in ptT) are padded to 64 bytes so a later transpose or copy never
-    // shares a race-detector block (sim/race/detector.h) with a reader of an earlier one.
-    const uint32_t per_bank = std::max<uint32_t>(1, k.bank_elems / Mp);
-    for (uint32_t j0 = 0; j0 < nblk; j0 += per_bank) {
-      const uint32_t cnt = std::min(per_bank, nblk - j0);
-      Tile tb = k.psum_banks(1);
-      uint32_t fullcnt = 0;
-      for (uint32_t j = 0; j < cnt; ++j) {
-        const uint32_t kk = std::min<uint32_t>(P, n - (j0 + j) * P);
-        b.transpose(tb.parts(0, kk).cols(j * Mp, M), pt.cols((j0 + j) * P, kk));
-        if (kk == P) ++fullcnt;
+    // The heads in turn, on the K/V tiles loaded once.
+    Tile pt = k.scratch("attn_p", k.kv, 128, SC).parts(0, M);
+    Tile ptT = k.scratch("attn_pT", k.kv, 128, maxblk * Mp);
+    for (uint32_t h = 0; h < H; ++h) {
+      const Tile q = a.q.slice(0, h, 1).reshape({M});
+      // Scores [M, n] in PSUM.
+      Tile sc = k.psum_banks((n + TN - 1) / TN).parts(0, M);
+      for (uint32_t j = 0; j * TN < n; ++j) {
+        const uint32_t nn = std::min<uint32_t>(TN, n - j * TN);
+        b.matmul(sc.cols(j * TN, nn), q, kt.cols(j * TN, nn), true);
       }
-      if (fullcnt)
-        b.tensor_copy(ptT.parts(0, P).cols(j0 * Mp, fullcnt * Mp).reshape({fullcnt, Mp}).slice(1, 0, M),
-                      tb.parts(0, P).cols(0, fullcnt * Mp).reshape({fullcnt, Mp}).slice(1, 0, M), Engine::Vector);
-      if (fullcnt < cnt)
-        b.tensor_copy(ptT.parts(0, rem).cols((j0 + fullcnt) * Mp, M), tb.parts(0, rem).cols(fullcnt * Mp, M),
-                      Engine::Vector);
-    }
-    Tile pv = k.psum_banks(1).parts(0, M).cols(0, hd);
-    for (uint32_t j = 0; j < nblk; ++j) {
-      const uint32_t kk = std::min<uint32_t>(P, n - j * P);
-      b.matmul(pv, ptT.parts(0, kk).cols(j * Mp, M), vt.parts(0, kk).slice(0, j, 1).reshape({hd}), j == 0);
-    }
-    if (first) {
-      b.tensor_copy(acc, pv);
-    } else {
-      b.tensor_scalar(acc, acc, AluOp::multiply, sm.alpha);
-      b.tensor_tensor(acc, acc, pv, AluOp::add);
+      Tile S = sc.cols(0, n);
+      if (s0 + int64_t(n) - 1 > a.row_pos0)  // key s0+i visible iff s0+i <= pos0+p
+        b.affine_select(S, S, AluOp::is_ge, a.row_pos0 - s0, 1, -1.0f, kMaskFill);
+      if (a.window > 0 && s0 <= a.row_pos0 + int64_t(M) - 1 - a.window)
+        b.affine_select(S, S, AluOp::is_gt, s0 - a.row_pos0 + a.window, -1, 1.0f, kMaskFill);
+      online_softmax_chunk(b, sm[h], S, pt.cols(0, n), first);
+      // P^T blocks of 128 keys: PE transposes into PSUM, one evacuation per bank.
+      // Slots (in PSUM and in ptT) are padded to 64 bytes so a later transpose or copy never
+      // shares a race-detector block (sim/race/detector.h) with a reader of an earlier one.
+      const uint32_t per_bank = std::max<uint32_t>(1, k.bank_elems / Mp);
+      for (uint32_t j0 = 0; j0 < nblk; j0 += per_bank) {
+        const uint32_t cnt = std::min(per_bank, nblk - j0);
+        Tile tb = k.psum_banks(1);
+        uint32_t fullcnt = 0;
+        for (uint32_t j = 0; j < cnt; ++j) {
+          const uint32_t kk = std::min<uint32_t>(P, n - (j0 + j) * P);
+          b.transpose(tb.parts(0, kk).cols(j * Mp, M), pt.cols((j0 + j) * P, kk));
+          if (kk == P) ++fullcnt;
+        }
+        if (fullcnt)
+          b.tensor_copy(ptT.parts(0, P).cols(j0 * Mp, fullcnt * Mp).reshape({fullcnt, Mp}).slice(1, 0, M),
+                        tb.parts(0, P).cols(0, fullcnt * Mp).reshape({fullcnt, Mp}).slice(1, 0, M), Engine::Vector);
+        if (fullcnt < cnt)
+          b.tensor_copy(ptT.parts(0, rem).cols((j0 + fullcnt) * Mp, M), tb.parts(0, rem).cols(fullcnt * Mp, M),
+                        Engine::Vector);
+      }
+      Tile pv = k.psum_banks(1).parts(0, M).cols(0, hd);
+      for (uint32_t j = 0; j < nblk; ++j) {
+        const uint32_t kk = std::min<uint32_t>(P, n - j * P);
+        b.matmul(pv, ptT.parts(0, kk).cols(j * Mp, M), vt.parts(0, kk).slice(0, j, 1).reshape({hd}), j == 0);
+      }
+      Tile acc = acc_all.cols(h * hd, hd);
+      if (first) {
+        b.tensor_copy(acc, pv);
+      } else {
+        b.tensor_scalar(acc, acc, AluOp::multiply, sm[h].alpha);
+        b.tensor_tensor(acc, acc, pv, AluOp::add);
+      }
     }
     first = false;
   }
-  b.tensor_scalar(acc, acc, AluOp::divide, sm.l);
-  Tile ot = k.psum_banks(1).parts(0, hd).cols(0, M);
-  b.transpose(ot, acc);
-  b.tensor_copy(a.out_T, ot, Engine::Vector);  // blocks of out_T may share 64-byte blocks
+  for (uint32_t h = 0; h < H; ++h) {
+    Tile acc = acc_all.cols(h * hd, hd);
+    b.tensor_scalar(acc, acc, AluOp::divide, sm[h].l);
+    Tile ot = k.psum_banks(1).parts(0, hd).cols(0, M);
+    b.transpose(ot, acc);
+    b.tensor_copy(a.out_T.slice(0, h, 1).reshape({M}), ot, Engine::Vector);  // may share 64-byte blocks
+  }
 }
 
 }  // namespace npulab::llm::compile

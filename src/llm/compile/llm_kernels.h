@@ -118,10 +118,12 @@ struct OnlineSoftmax {
 // The accumulator's rescale by alpha is the caller's (its layout differs per kernel).
 void online_softmax_chunk(Builder& b, OnlineSoftmax& st, const Tile& S, const Tile& p, bool first);
 
-// One query block of causal (prefill) flash attention against one (sequence, kv head) of
-// the cache: M consecutive positions of one head. Decode attention: decode_attention.h.
+// Causal (prefill) flash attention of the query heads of one (sequence, kv head) of the
+// cache: M consecutive positions each; every K/V tile is loaded once for all the heads.
+// Decode attention: decode_attention.h.
 struct AttnBlock {
-  Tile q;              // stationary [hd, M] (kv dtype): M query rows
+  uint32_t heads = 1;  // query heads sharing this kv head (GQA group)
+  Tile q;              // stationaries [hd, heads, M] (kv dtype): M query rows per head
   uint32_t M = 0;
   isa::TensorRef kT;   // K^T cache of this (slot, kv head): [hd rows, max_ctx] (row stride max_ctx)
   isa::TensorRef v;    // V cache of this (slot, kv head), partition-major (ModelLayout::v_row): its row 0
@@ -132,7 +134,7 @@ struct AttnBlock {
   int64_t row_pos0 = 0;
   int64_t window = 0;
   float scale = 1.0f;
-  Tile out_T;          // destination [hd, M] (any dtype, strided ok) for the normalised output^T
+  Tile out_T;          // destination [hd, heads, M] (any dtype, strided ok): the normalised outputs^T
 };
 void flash_attention(KernelCtx& k, const AttnBlock& a, uint32_t hd);
 
