@@ -94,6 +94,23 @@ TEST(CompileProgram, PromptLongerThanContextIsAClearError) {
   EXPECT_ERROR_CONTAINS(ModelLayout(m.config, arch::load_chip_by_name("trn2"), big), "exceeds", "512");
 }
 
+// Shapes the kernels cannot hold are refused when the layout is made, naming the limit.
+TEST(CompileProgram, UnsupportedHeadShapesAreClearErrors) {
+  auto cfg = *builtin_config("llama-3.1-8b");
+  CompileOptions o;
+  o.max_context = 256;
+  auto wide_groups = cfg;
+  wide_groups.n_heads = 256;  // 256 query heads on one kv head: more than 128 rows of scores
+  wide_groups.n_kv_heads = 1;
+  wide_groups.head_dim = 16;
+  EXPECT_ERROR_CONTAINS(ModelLayout(wide_groups, arch::load_chip_by_name("trn2"), o), "256 query heads per kv head",
+                        "128");
+  auto big_head = cfg;
+  big_head.head_dim = 256;
+  big_head.n_heads = 16;
+  EXPECT_ERROR_CONTAINS(ModelLayout(big_head, arch::load_chip_by_name("trn2"), o), "head_dim 256", "128");
+}
+
 TEST(CompileProgram, DecodeBatchProgramAttendsPerSequence) {
   auto cfg = *builtin_config("llama-3.1-8b");
   cfg.n_layers = 1;  // keep the test fast: one layer is enough for structure

@@ -36,6 +36,10 @@ ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, c
   if (cfg_.head_dim > int64_t(chip.tensor.rows) || cfg_.head_dim % 2)
     fail("model '{}': head_dim {} must be even and at most the tensor engine's {} rows", cfg_.name, cfg_.head_dim,
          chip.tensor.rows);
+  // Decode attention puts a kv head's query heads on the partitions of one score tile.
+  if (cfg_.n_heads / cfg_.n_kv_heads > int64_t(chip.tensor.rows))
+    fail("model '{}': {} query heads per kv head; decode attention supports at most the tensor engine's {} rows",
+         cfg_.name, cfg_.n_heads / cfg_.n_kv_heads, chip.tensor.rows);
   if (opt_.batch < 1 || opt_.batch > int64_t(chip.tensor.cols))
     fail("batch {} must be between 1 and {} (one token per sequence per decode step)", opt_.batch, chip.tensor.cols);
   max_ctx_ = opt_.max_context > 0 ? opt_.max_context : std::min<int64_t>(cfg_.max_seq_len, 4096);
