@@ -343,18 +343,7 @@ void copy_bytes(const ExecCtx& ctx, Space ds, uint64_t d, Space ss, uint64_t s, 
   } else if (ss != Space::Hbm) {
     hbm.write(d, reinterpret_cast<const uint8_t*>(uintptr_t(s)), n);
   } else {
-    while (n > 0) {  // HBM to HBM, page by page on both sides
-      const uint64_t chunk = std::min({n, Hbm::kPageSize - (d & (Hbm::kPageSize - 1)),
-                                       Hbm::kPageSize - (s & (Hbm::kPageSize - 1))});
-      uint8_t* dp = hbm.page_ptr(d);
-      if (const uint8_t* sp = hbm.find(s))
-        std::memmove(dp, sp, chunk);
-      else
-        std::memset(dp, kUninitByte, chunk);
-      d += chunk;
-      s += chunk;
-      n -= chunk;
-    }
+    hbm.copy(d, s, n);
   }
 }
 

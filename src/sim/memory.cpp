@@ -98,4 +98,21 @@ void Hbm::read(uint64_t addr, void* dst, uint64_t n) const {
   }
 }
 
+void Hbm::copy(uint64_t dst, uint64_t src, uint64_t n) {
+  check_range(capacity_, dst, n, "copy to");
+  check_range(capacity_, src, n, "copy from");
+  if (!allocate_) fail("HBM copy at {:#x} in timing-only mode (no data storage)", dst);
+  while (n > 0) {
+    const uint64_t chunk = std::min({n, kPageSize - (dst & (kPageSize - 1)), kPageSize - (src & (kPageSize - 1))});
+    uint8_t* d = page(dst, true);
+    if (const uint8_t* s = find(src))
+      std::memmove(d, s, chunk);
+    else
+      std::memset(d, kUninitByte, chunk);
+    dst += chunk;
+    src += chunk;
+    n -= chunk;
+  }
+}
+
 }  // namespace npulab::sim

@@ -76,6 +76,9 @@ class Hbm {
   // Copy bytes in/out (bounds-checked: throws npulab::Error naming the range).
   void write(uint64_t addr, const void* src, uint64_t n);
   void read(uint64_t addr, void* dst, uint64_t n) const;  // untouched pages read as kUninitByte
+  // HBM to HBM, page by page on both sides (memmove within a page pair; untouched source
+  // pages copy as kUninitByte).
+  void copy(uint64_t dst, uint64_t src, uint64_t n);
   // Pointer to `addr` valid for up to the end of its page; allocates the page.
   uint8_t* page_ptr(uint64_t addr);
   // Pointer to `addr` if its page was ever written, else nullptr (never allocates).

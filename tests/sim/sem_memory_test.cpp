@@ -40,6 +40,25 @@ TEST(SemMemory, HbmIsLazyAndSplitsAcrossPages) {
   for (int i = 0; i < 10; ++i) EXPECT_EQ(back[10 + w.size() + i], kUninitByte);
 }
 
+// HBM to HBM copies walk the pages of both sides (offsets that cross page boundaries at
+// different places); bytes of pages never written arrive as kUninitByte.
+TEST(SemMemory, HbmCopyAcrossPagesAndFromUntouchedPages) {
+  Hbm h(1 << 24, true);
+  const uint64_t P = Hbm::kPageSize, src = P - 100, dst = 5 * P - 3000, n = 2 * P + 500;
+  std::vector<uint8_t> w(n);
+  for (uint64_t i = 0; i < n; ++i) w[i] = uint8_t(i * 7 + 1);
+  h.write(src, w.data(), n);
+  h.copy(dst, src, n);
+  std::vector<uint8_t> back(n);
+  h.read(dst, back.data(), n);
+  EXPECT_EQ(back, w);
+  h.copy(dst, 9 * P + 17, 300);  // never written
+  h.read(dst, back.data(), 300);
+  for (int i = 0; i < 300; ++i) ASSERT_EQ(back[i], kUninitByte);
+  EXPECT_THROW(h.copy((1 << 24) - 4, 0, 8), Error);
+  EXPECT_THROW(Hbm(1 << 20, false).copy(0, 64, 8), Error);
+}
+
 TEST(SemMemory, HbmBoundsAndTimingOnly) {
   Hbm h(1 << 20, true);
   uint8_t b[8] = {};
