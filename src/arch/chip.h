@@ -102,8 +102,10 @@ ChipConfig load_chip(const std::string& path);
 // Same checks on TOML text already in memory; `source_name` stands for the file in messages
 // and in ChipConfig::source_file (used by the fuzz target and by embedders).
 ChipConfig load_chip_from_string(std::string_view text, const std::string& source_name);
-// Resolve a chip by name ("trn2") or path ("hw/trn2.toml", "/x/y.toml").
+// Resolve a chip by name ("trn2") on the standard search path (arch/chip_search.h: the
+// directories in NPULAB_HW_PATH, the build's hw/, an installed share/npulab/hw) or load it
+// from a path ("hw/trn2.toml", "/x/y.toml").
 ChipConfig load_chip_by_name(const std::string& name_or_path);
-std::vector<std::string> builtin_chip_names();  // names of hw/*.toml in the source tree
+std::vector<std::string> builtin_chip_names();  // chip names on the standard search path
 
 }  // namespace npulab::arch

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "arch/chip.h"
+#include "arch/chip_search.h"
 #include "cli/command.h"
 
 namespace npulab::cli {
@@ -24,18 +25,20 @@ constexpr double kMiB = 1024.0 * 1024.0, kGiB = kMiB * 1024.0;
 double diff_pct(double derived, double published) { return 100.0 * (derived - published) / published; }
 
 int list_chips(bool json) {
-  auto names = arch::builtin_chip_names();
+  const arch::ChipSearchPath path = arch::ChipSearchPath::standard();
+  const auto names = arch::chip_names(path);
   if (json) {
     ordered_json j = ordered_json::array();
     for (const auto& n : names) {
-      ChipConfig c = arch::load_chip_by_name(n);
+      ChipConfig c = arch::load_chip_by_name(n, path);
       j.push_back({{"name", n}, {"description", c.description}, {"source", c.source_file}});
     }
     fmt::print("{}\n", j.dump(2));
     return 0;
   }
-  fmt::print("Built-in chips (hw/*.toml; `npulab info <chip>` for details):\n");
-  for (const auto& n : names) fmt::print("  {:<6} {}\n", n, arch::load_chip_by_name(n).description);
+  fmt::print("Chips on the search path (`npulab info <chip>` for details):\n");
+  for (const auto& n : names) fmt::print("  {:<6} {}\n", n, arch::load_chip_by_name(n, path).description);
+  fmt::print("Searched: {}\n", path.describe());
   return 0;
 }
 

@@ -143,7 +143,7 @@ void check_operand(const Ctx& c, int k) {
   if (uint32_t(t.part_start) + t.part_count > mem.partitions)
     c.error(fmt::format("operand {}: partitions [{}, {}) exceed the {} {} partitions", name, t.part_start,
                         uint32_t(t.part_start) + t.part_count, mem.partitions, mname), true);
-  // The start rule comes from the compute engines' partition-lane groups (neuroncore.md
+  // The start rule comes from the compute engines' partition-lane groups (REFERENCES.md NC
   // §1.5). DMA engines address SBUF partitions individually (each typically serves ~8
   // partitions, §1.6), so dma_copy operands are only bounds-checked; so is reg_load, a
   // sequencer reading one word.

@@ -63,7 +63,7 @@ struct BuilderOptions {
   // DMA groups rotate over this many sets of queues (a quarter of them for stores).
   uint32_t dma_queue_sets = 8;
   // Partitions per DMA piece. The hardware gives each DMA engine ~8 partitions
-  // (neuroncore.md §1.6); DMA operands are not bound by the compute engines'
+  // (REFERENCES.md NC §1.6); DMA operands are not bound by the compute engines'
   // partition-start rule, so a 128-partition tile becomes 16 pieces spread over the engines
   // (free-dim chunks are added only while engines are left).
   uint32_t dma_partition_group = 8;

@@ -1,5 +1,5 @@
 // Every built-in chip loads, and the loaded numbers are the documented ones
-// (/work/shared/reference/neuroncore.md §1.1: cores, SBUF, PSUM, HBM).
+// (docs/REFERENCES.md, NC §1.1: cores, SBUF, PSUM, HBM).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -45,7 +45,7 @@ struct MemDoc {
 };
 
 TEST(ChipLoad, DocumentedSizes) {
-  // neuroncore.md §1.1: SBUF 24/28/32 MiB, PSUM 2 MiB in 8 banks, HBM 32/96/144 GiB.
+  // NC §1.1 (docs/REFERENCES.md): SBUF 24/28/32 MiB, PSUM 2 MiB in 8 banks, HBM 32/96/144 GiB.
   for (MemDoc d : {MemDoc{"trn1", 2, 24 * MiB, 32 * GiB}, MemDoc{"inf2", 2, 24 * MiB, 32 * GiB},
                    MemDoc{"trn2", 8, 28 * MiB, 96 * GiB}, MemDoc{"trn3", 8, 32 * MiB, 144 * GiB}}) {
     ChipConfig c = load_chip_by_name(d.chip);
@@ -58,7 +58,7 @@ TEST(ChipLoad, DocumentedSizes) {
     EXPECT_EQ(c.psum.banks, 8u);
     EXPECT_EQ(c.psum.bank_bytes(), 2 * KiB);
     EXPECT_EQ(c.hbm.capacity_bytes, d.hbm_bytes);
-    // NKI tile limits (neuroncore.md §3): K, M <= 128, N <= 512 = one PSUM bank of FP32.
+    // NKI tile limits (REFERENCES.md NC §3): K, M <= 128, N <= 512 = one PSUM bank of FP32.
     EXPECT_EQ(c.tensor.rows, 128u);
     EXPECT_EQ(c.tensor.cols, 128u);
     EXPECT_EQ(c.tensor.max_moving_free * 4, c.psum.bank_bytes());

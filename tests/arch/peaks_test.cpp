@@ -10,7 +10,7 @@
 // the docs obtain by doubling a rounded one (158 = 2 x 79 -> 1.0), quartered for the FP32
 // figure the docs imply by their "FP32 ~4x slower" rule (79 / 4 -> 0.125).
 // docs/HARDWARE.md has the same table with the explanation. All figures below are from
-// /work/shared/reference/README.md (per chip) and neuroncore.md §1.2 (per core).
+// docs/REFERENCES.md: REF chip table (per chip) and NC §1.2 (per core).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -24,7 +24,7 @@ namespace {
 
 struct DocFigure {
   double per_chip;        // README chips table, dense TFLOPS
-  double per_core;        // neuroncore.md §1.2 / README per-core figure
+  double per_core;        // REFERENCES.md NC §1.2 / REF per-core figure
   double core_rounding;   // see header comment
 };
 struct DocChip {

@@ -16,7 +16,7 @@ done
 import json, sys
 j = json.load(sys.stdin)
 bf16 = j["tensor_tflops"]["bf16"]
-exp_core = 128 * 128 * 2 * 2.4e9 / 1e12          # neuroncore.md 1.2: 2.4 GHz, 128x128 PEs
+exp_core = 128 * 128 * 2 * 2.4e9 / 1e12          # REFERENCES.md NC §1.2: 2.4 GHz, 128x128 PEs
 assert abs(bf16["per_core"] - exp_core) < 1e-9, bf16
 assert abs(bf16["per_chip"] - 8 * exp_core) < 1e-9, bf16
 assert bf16["published_per_chip"] == 667, bf16

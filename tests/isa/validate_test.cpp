@@ -172,7 +172,7 @@ TEST(Validate, PartitionStartRules) {
 }
 
 // DMA engines are not bound by the compute engines' partition-start rule (each DMA engine
-// covers ~8 partitions, neuroncore.md §1.6); only the bounds apply.
+// covers ~8 partitions, REFERENCES.md NC §1.6); only the bounds apply.
 TEST(Validate, DmaOperandsMayStartAtAnyPartition) {
   Instr d;
   d.op = Opcode::dma_copy;

@@ -18,7 +18,7 @@
 //   output rounding), in index order starting from y[p, 0]; rounded to accum's dtype.
 //
 // The hardware evaluates these functions with piecewise-polynomial approximations valid
-// on stated ranges (reference neuroncore.md §1.4); the simulator instead uses the host's
+// on stated ranges (docs/REFERENCES.md NC §1.4); the simulator instead uses the host's
 // libm FP32 functions (glibc). That is a stated, deterministic semantics, not the
 // hardware's exact bits: results may differ from the device by a few ulp (more outside
 // the hardware's valid ranges, e.g. sin beyond [-pi, pi]).
