@@ -3,8 +3,10 @@
 #  1. the derived peaks of a Trainium2 chip (hw/trn2.toml);
 #  2. a BF16 GEMM on one simulated NeuronCore, verified against a host reference, with
 #     timing, engine utilisation and a Perfetto trace;
-#  3. a real trained Llama-architecture checkpoint (stories260K) generating tokens on the
-#     simulated chip, with simulated TTFT / TPOT next to the host speed.
+#  3. a real trained Llama-architecture checkpoint (models/austen, trained on Jane Austen's
+#     novels by models/austen/train.py) writing text on the simulated chip (FP32; sampled,
+#     then greedy: the text torch gives, tests/llm/austen_model_test.cpp), with simulated
+#     TTFT / TPOT next to the host speed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -13,5 +15,8 @@ echo; echo "== npulab info trn2"
 echo; echo "== npulab kernel gemm (1024^3 bf16, one NeuronCore)"
 ./build/npulab kernel gemm --m 1024 --n 1024 --k 1024 --dtype bf16 --hw trn2 --trace build/gemm_trace.json
 echo "(open build/gemm_trace.json in https://ui.perfetto.dev)"
-echo; echo "== npulab generate models/stories260K.bin (bf16 on trn2)"
-./build/npulab generate models/stories260K.bin --max-tokens 64 --hw trn2 --dtype bf16
+echo; echo "== npulab generate models/austen (a 1M-parameter Llama trained on Jane Austen; fp32 on trn2, sampled)"
+./build/npulab generate models/austen --prompt "It is a truth universally acknowledged" --max-tokens 60 \
+  --temperature 0.8 --top-k 40 --seed 2
+echo; echo "== the same, greedy (token for token what torch gives; small models loop)"
+./build/npulab generate models/austen --prompt "It is a truth universally acknowledged" --max-tokens 24 2>/dev/null | sed "/^prompt: /,\$d"

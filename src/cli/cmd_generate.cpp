@@ -232,6 +232,7 @@ int run(const Args& a) {
   const bool ids = a.print_ids || !tok;
   int64_t prev = prompt.back();
   bool first = true;
+  if (!ids && !a.prompt.empty()) fmt::print("{}", a.prompt);  // the text continues the prompt, as run.c prints it
   go.on_token = [&](int64_t t) {
     if (ids) fmt::print("{}{}", first ? "" : " ", t);
     else fmt::print("{}", tok->decode_piece(int32_t(prev), int32_t(t)));
