@@ -1,5 +1,6 @@
 // GEMM benchmarks (results: docs/PERFORMANCE.md):
-//  - functional simulation of a 2048^3 BF16 GEMM built by kernels::gemm, in host seconds,
+//  - functional simulation of a 2048^3 BF16 GEMM built by kernels::gemm, in host seconds
+//    (arguments: n, A layout 0 = MK / 1 = KM, chip helper thread 1 = on / 0 = off),
 //  - OpenBLAS cblas_sgemm of the same size in the same run (the goal: simulation <= 3x),
 //  - timing-only simulation rate in simulated instructions per host second (goal >= 5M/s).
 #include <benchmark/benchmark.h>
@@ -32,12 +33,14 @@ isa::Executable build(uint64_t n, DType in, kernels::ALayout lay) {
 void BM_SimGemmFunctional(benchmark::State& st) {
   const uint64_t n = uint64_t(st.range(0));
   const auto lay = st.range(1) ? kernels::ALayout::KM : kernels::ALayout::MK;
+  sim::ChipOptions co;
+  co.helper_thread = st.range(2) != 0;
   auto exe = build(n, DType::BF16, lay);
   auto a = kernels::random_values(n * n, 1), bv = kernels::random_values(n * n, 2);
   sim::SimOptions o;
   o.check_races = false;
   for (auto _ : st) {
-    sim::Chip c(chip(), sim::Mode::Functional);
+    sim::Chip c(chip(), sim::Mode::Functional, co);
     kernels::write_tensor(c.hbm(), kernels::find_tensor(exe, "A"), a);
     kernels::write_tensor(c.hbm(), kernels::find_tensor(exe, "B"), bv);
     auto r = c.run(exe, o);
@@ -45,7 +48,7 @@ void BM_SimGemmFunctional(benchmark::State& st) {
   }
   st.counters["instrs"] = double(exe.num_instrs());
 }
-BENCHMARK(BM_SimGemmFunctional)->Args({2048, 0})->Args({2048, 1})->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
+BENCHMARK(BM_SimGemmFunctional)->Args({2048, 0, 1})->Args({2048, 1, 1})->Args({2048, 0, 0})->Unit(benchmark::kSecond)->Iterations(1)->UseRealTime();
 
 void BM_OpenBlasSgemm(benchmark::State& st) {
   const int n = int(st.range(0));

@@ -15,6 +15,7 @@
 
 #include "arch/chip.h"
 #include "cli/command.h"
+#include "cli/host_env.h"
 #include "common/error.h"
 #include "llm/builtin_configs.h"
 #include "llm/compile/resident_weights.h"
@@ -142,6 +143,7 @@ int run(const Args& a) {
   ro.compile.unroll_layers = a.unroll_layers;
   ro.compile.resident_weights = !a.no_resident_weights;
   ro.mode = a.timing_only ? sim::Mode::TimingOnly : sim::Mode::Functional;
+  ro.chip = chip_options_from_env();
   ro.check_races = a.check_races;
   ro.decode_key_bucket = a.decode_bucket;
   if (!a.timing_only && a.batch != 1) fail("--batch > 1 needs --timing-only (functional generation runs one sequence)");

@@ -13,6 +13,7 @@
 
 #include "arch/chip.h"
 #include "cli/command.h"
+#include "cli/host_env.h"
 #include "common/error.h"
 #include "isa/opcode_table.h"
 #include "kernels/gemm.h"
@@ -105,7 +106,7 @@ int run_job(const Common& c, KernelJob& job) {
              b.stats().waits, b.stats().dma_groups, t_build);
 
   const sim::Mode mode = c.timing_only ? sim::Mode::TimingOnly : sim::Mode::Functional;
-  sim::Chip sim(chip, mode);
+  sim::Chip sim(chip, mode, chip_options_from_env());
   std::map<std::string, std::vector<float>> inputs;
   if (!c.timing_only) {
     inputs = job.inputs(exe);

@@ -6,6 +6,7 @@
 
 #include "arch/chip.h"
 #include "cli/command.h"
+#include "cli/host_env.h"
 #include "common/error.h"
 #include "isa/container.h"
 #include "sim/simulator.h"
@@ -29,7 +30,7 @@ int run_program(const RunOptions& o) {
   opts.check_races = !o.no_race_check;
   opts.trace_path = o.trace;
   opts.max_instructions = o.max_instructions;
-  sim::Chip chip(cfg, opts.mode);
+  sim::Chip chip(cfg, opts.mode, chip_options_from_env());
   const sim::SimResult r = chip.run(exe, opts);
   if (o.json) {
     nlohmann::json j = sim::stats_to_json(r, cfg);

@@ -13,6 +13,10 @@
 
 namespace npulab::sim {
 
+namespace host {
+class HelperThread;  // sim/kernels_host/helper_thread.h
+}
+
 struct CoreMemories {
   Scratchpad* sbuf = nullptr;
   Scratchpad* psum = nullptr;
@@ -36,6 +40,8 @@ struct ExecCtx {
   // Writable view of the same registers, for reg_load (the only data op that writes a
   // register); set by the scheduler. Null = this context cannot write registers.
   int64_t* regs_out = nullptr;
+  // The chip's helper thread for large host kernels (matmul); null = run them on one thread.
+  host::HelperThread* helper = nullptr;
 };
 
 // Effective byte offset of an operand (applies offset_reg).

@@ -1,11 +1,14 @@
 // sim::Chip: owns the chip's memories (lazily backed HBM shared by all cores, per-core
 // SBUF/PSUM created on first use in functional mode, none in timing-only mode) and runs
-// executables through the scheduler (sim/scheduler/event_loop.h). No global state: any
-// number of Chips can live in one process.
+// executables through the scheduler (sim/scheduler/event_loop.h), and its host helper
+// thread. No global state: any number of Chips can live in one process.
 #include "sim/simulator.h"
+
+#include <thread>
 
 #include "common/error.h"
 #include "isa/validate.h"
+#include "sim/kernels_host/helper_thread.h"
 #include "sim/scheduler/event_loop.h"
 #include "sim/scheduler/prepared.h"
 
@@ -17,10 +20,14 @@ struct Chip::Impl {
   Hbm hbm;
   std::vector<std::unique_ptr<Scratchpad>> sbuf, psum;
   PreparedExe scratch;  // Chip::run(exe)'s preparation, storage reused across runs
+  std::unique_ptr<host::HelperThread> helper;  // null: large matmuls on one thread
 
-  Impl(const arch::ChipConfig& c, Mode m)
+  Impl(const arch::ChipConfig& c, Mode m, const ChipOptions& o)
       : cfg(c), mode(m), hbm(c.hbm.capacity_bytes, m == Mode::Functional),
-        sbuf(c.cores_per_chip), psum(c.cores_per_chip) {}
+        sbuf(c.cores_per_chip), psum(c.cores_per_chip) {
+    if (o.helper_thread && m == Mode::Functional && std::thread::hardware_concurrency() >= 2)
+      helper = std::make_unique<host::HelperThread>();
+  }
 
   void load_constants(const isa::Executable& exe) {
     for (size_t i = 0; i < exe.constants.size(); ++i) {
@@ -37,6 +44,7 @@ struct Chip::Impl {
   ChipMemories memories(size_t cores_used) {
     ChipMemories m;
     m.hbm = &hbm;
+    m.helper = helper.get();
     m.sbuf.assign(cfg.cores_per_chip, nullptr);
     m.psum.assign(cfg.cores_per_chip, nullptr);
     if (mode != Mode::Functional) return m;
@@ -52,7 +60,8 @@ struct Chip::Impl {
   }
 };
 
-Chip::Chip(const arch::ChipConfig& cfg, Mode mode) : impl_(std::make_unique<Impl>(cfg, mode)) {}
+Chip::Chip(const arch::ChipConfig& cfg, Mode mode, const ChipOptions& options)
+    : impl_(std::make_unique<Impl>(cfg, mode, options)) {}
 Chip::~Chip() = default;
 
 const arch::ChipConfig& Chip::config() const { return impl_->cfg; }

@@ -22,6 +22,13 @@ struct SimOptions {
   uint64_t max_instructions = 0; // 0 = no limit; guards against runaway loops
 };
 
+// How a Chip may use its host (never changes a result or a simulated time).
+struct ChipOptions {
+  // Run half of each large matmul's columns on a helper thread the chip owns (started on
+  // first use). Ignored on a host with one CPU.
+  bool helper_thread = true;
+};
+
 struct StreamStats {
   uint32_t core = 0;
   uint32_t stream = 0;
@@ -74,7 +81,7 @@ class PreparedProgram {
 
 class Chip {
  public:
-  Chip(const arch::ChipConfig& cfg, Mode mode);
+  Chip(const arch::ChipConfig& cfg, Mode mode, const ChipOptions& options = {});
   ~Chip();
   Chip(const Chip&) = delete;
   Chip& operator=(const Chip&) = delete;

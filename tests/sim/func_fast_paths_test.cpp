@@ -57,6 +57,7 @@ void reference(const std::vector<float>& A, size_t lda, const std::vector<float>
 
 TEST(FuncMatmulKernel, Bf16AndF32ViewsEqualScalarDefinition) {
   std::mt19937 g(11);
+  sim::host::HelperThread helper;
   struct Shape { int M, N, K; };
   const Shape shapes[] = {{128, 512, 128}, {128, 1, 64}, {128, 3, 64}, {37, 5, 17}, {8, 7, 9},
                           {7, 2, 130},     {14, 16, 5},  {13, 40, 7},  {1, 1, 1},   {3, 9, 0},
@@ -80,10 +81,10 @@ TEST(FuncMatmulKernel, Bf16AndF32ViewsEqualScalarDefinition) {
         reference(fa, lda, fb, ldb, want, ldc, s.M, s.N, s.K, acc);
         const MatView A = a16 ? MatView{ha.data(), lda, MatElem::BF16} : MatView{fa.data(), lda, MatElem::F32};
         const MatView B = b16 ? MatView{hb.data(), ldb, MatElem::BF16} : MatView{fb.data(), ldb, MatElem::F32};
-        for (int variant = 0; variant < 3; ++variant) {  // scalar, AVX2, AVX2 on one thread
+        for (int variant = 0; variant < 3; ++variant) {  // scalar, AVX2 + helper, AVX2 on one thread
           const auto impl = variant == 0 ? MatmulImpl::Scalar : MatmulImpl::Auto;
           auto got = c0;
-          sim::host::matmul(A, B, got.data(), ldc, s.M, s.N, s.K, acc, impl, variant != 2);
+          sim::host::matmul(A, B, got.data(), ldc, s.M, s.N, s.K, acc, impl, variant == 1 ? &helper : nullptr);
           for (size_t i = 0; i < got.size(); ++i)
             ASSERT_EQ(fbits(got[i]), fbits(want[i])) << "element " << i << " variant " << variant;
         }

@@ -26,7 +26,7 @@ ModelRunner::ModelRunner(const ModelConfig& cfg, const Weights* weights, const a
   if (opt_.mode == sim::Mode::Functional && opt_.compile.ignore_capacity)
     fail("--ignore-capacity is only allowed with --timing-only");
   layout_ = std::make_unique<compile::ModelLayout>(cfg, chip, opt_.compile);
-  chip_ = std::make_unique<sim::Chip>(chip, opt_.mode);
+  chip_ = std::make_unique<sim::Chip>(chip, opt_.mode, opt_.chip);
   pos_.assign(size_t(opt_.compile.batch), 0);
   prefill_chunk_ = int64_t(chip.tensor.cols);
   if (opt_.mode == sim::Mode::Functional) {

@@ -33,6 +33,7 @@ struct StepRecord {
 struct RunnerOptions {
   compile::CompileOptions compile;
   sim::Mode mode = sim::Mode::Functional;
+  sim::ChipOptions chip;  // host use of the runner's sim::Chip (helper thread)
   bool check_races = false;
   // Decode programs cover keys up to the end of a bucket of this many positions (keys after
   // the current one masked) and are reused, patched, for every position of the bucket:

@@ -1,94 +1,88 @@
-// Helper thread for run_split (see helper_thread.h). The caller publishes a job under a
-// mutex and wakes the helper; it then runs its own half and waits for the helper's
-// completion flag (a short spin first: the halves take about the same time).
+// HelperThread (see helper_thread.h). The caller publishes a job under a mutex and wakes
+// the helper; it then runs its own half and waits for the helper's completion flag (a
+// short spin first: the halves take about the same time). The thread starts on the first
+// job, so a chip that never runs a large matmul never starts one.
 #include "sim/kernels_host/helper_thread.h"
 
 #include <atomic>
 #include <condition_variable>
-#include <cstdlib>
-#include <cstring>
+#include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace npulab::sim::host {
-namespace {
 
-class Helper {
- public:
-  Helper() : thread_([this] { loop(); }) {}
-  ~Helper() {
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      stop_ = true;
-    }
-    cv_.notify_one();
-    thread_.join();
-  }
-  void run(const std::function<void(int)>& part) {
-    done_.store(false, std::memory_order_relaxed);
-    {
-      std::lock_guard<std::mutex> l(mu_);
-      job_ = &part;
-    }
-    cv_.notify_one();
-    part(0);
-    for (int i = 0; i < 2000 && !done_.load(std::memory_order_acquire); ++i) std::this_thread::yield();
-    std::unique_lock<std::mutex> l(mu_);
-    done_cv_.wait(l, [&] { return done_.load(std::memory_order_acquire); });
-  }
+struct HelperThread::Impl {
+  std::mutex mu;
+  std::condition_variable cv, done_cv;
+  const std::function<void(int)>* job = nullptr;
+  std::atomic<bool> done{false};
+  bool stop = false;
+  std::exception_ptr helper_error;  // what part(1) threw, rethrown by the caller
+  std::mutex one_job;  // held by the caller whose job the helper runs
+  std::thread thread;  // started by the first run_split
 
- private:
   void loop() {
-    std::unique_lock<std::mutex> l(mu_);
+    std::unique_lock<std::mutex> l(mu);
     for (;;) {
-      cv_.wait(l, [&] { return stop_ || job_ != nullptr; });
-      if (stop_) return;
-      const std::function<void(int)>* job = job_;
-      job_ = nullptr;
+      cv.wait(l, [&] { return stop || job != nullptr; });
+      if (stop) return;
+      const std::function<void(int)>* j = job;
+      job = nullptr;
       l.unlock();
-      (*job)(1);
+      std::exception_ptr e;
+      try {
+        (*j)(1);
+      } catch (...) {
+        e = std::current_exception();
+      }
       l.lock();
-      done_.store(true, std::memory_order_release);
-      done_cv_.notify_one();
+      helper_error = e;
+      done.store(true, std::memory_order_release);
+      done_cv.notify_one();
     }
   }
-  std::mutex mu_;
-  std::condition_variable cv_, done_cv_;
-  const std::function<void(int)>* job_ = nullptr;
-  std::atomic<bool> done_{false};
-  bool stop_ = false;
-  std::thread thread_;  // last: started after the members it uses
 };
 
-std::atomic<bool>& enabled_flag() {
-  static std::atomic<bool> on{[] {
-    const char* e = std::getenv("NPULAB_SIM_THREADS");
-    return std::thread::hardware_concurrency() >= 2 && !(e && std::strcmp(e, "1") == 0);
-  }()};
-  return on;
+HelperThread::HelperThread() : impl_(std::make_unique<Impl>()) {}
+
+HelperThread::~HelperThread() {
+  if (!impl_->thread.joinable()) return;
+  {
+    std::lock_guard<std::mutex> l(impl_->mu);
+    impl_->stop = true;
+  }
+  impl_->cv.notify_one();
+  impl_->thread.join();
 }
 
-}  // namespace
-
-bool helper_thread_enabled() { return enabled_flag().load(); }
-void set_helper_thread_enabled(bool on) { enabled_flag().store(on); }
-
-void run_split(const std::function<void(int)>& part) {
-  if (!helper_thread_enabled()) {
+void HelperThread::run_split(const std::function<void(int)>& part) {
+  Impl& s = *impl_;
+  std::unique_lock<std::mutex> mine(s.one_job, std::try_to_lock);
+  if (!mine.owns_lock()) {
     part(0);
     part(1);
     return;
   }
-  static Helper helper;  // started on first use, joined at exit
-  // One job at a time: simulations on several host threads share the helper in turn.
-  static std::mutex one_job;
-  std::unique_lock<std::mutex> l(one_job, std::try_to_lock);
-  if (!l.owns_lock()) {
-    part(0);
-    part(1);
-    return;
+  if (!s.thread.joinable()) s.thread = std::thread([&s] { s.loop(); });
+  s.done.store(false, std::memory_order_relaxed);
+  {
+    std::lock_guard<std::mutex> l(s.mu);
+    s.job = &part;
   }
-  helper.run(part);
+  s.cv.notify_one();
+  std::exception_ptr error;  // the helper still holds `part`: wait for it before rethrowing
+  try {
+    part(0);
+  } catch (...) {
+    error = std::current_exception();
+  }
+  for (int i = 0; i < 2000 && !s.done.load(std::memory_order_acquire); ++i) std::this_thread::yield();
+  std::unique_lock<std::mutex> l(s.mu);
+  s.done_cv.wait(l, [&] { return s.done.load(std::memory_order_acquire); });
+  if (!error) error = std::exchange(s.helper_error, nullptr);
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace npulab::sim::host

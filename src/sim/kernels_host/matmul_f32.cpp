@@ -353,20 +353,20 @@ bool matmul_avx2_available() {
 }
 
 void matmul(const MatView& A, const MatView& B, float* C, size_t ldc, int M, int N, int K,
-            bool accumulate, MatmulImpl impl, bool allow_split) {
+            bool accumulate, MatmulImpl impl, HelperThread* helper) {
   if (M <= 0 || N <= 0) return;
   if (impl == MatmulImpl::Auto) impl = matmul_avx2_available() ? MatmulImpl::Avx2 : MatmulImpl::Scalar;
   if (impl == MatmulImpl::Scalar) return matmul_scalar(A, B, C, ldc, M, N, K, accumulate);
   if (!matmul_avx2_available()) fail("matmul_f32: AVX2+FMA kernel requested but this CPU lacks it");
   // Large products: the helper thread takes the right half of the columns (whole 16-column
   // panels). Each output is still computed by one thread with the same fma chain.
-  if (allow_split && int64_t(M) * N * K >= kSplitWork && M > kMR && N >= 2 * kNR && helper_thread_enabled()) {
+  if (helper && int64_t(M) * N * K >= kSplitWork && M > kMR && N >= 2 * kNR) {
     const int nl = (N / 2 + kNR - 1) / kNR * kNR;
     MatView right = B;
     right.data = static_cast<const char*>(B.data) + size_t(nl) * (B.elem == MatElem::BF16 ? 2 : 4);
-    run_split([&](int half) {
-      if (half == 0) matmul(A, B, C, ldc, M, nl, K, accumulate, MatmulImpl::Avx2, false);
-      else matmul(A, right, C + nl, ldc, M, N - nl, K, accumulate, MatmulImpl::Avx2, false);
+    helper->run_split([&](int half) {
+      if (half == 0) matmul(A, B, C, ldc, M, nl, K, accumulate, MatmulImpl::Avx2, nullptr);
+      else matmul(A, right, C + nl, ldc, M, N - nl, K, accumulate, MatmulImpl::Avx2, nullptr);
     });
     return;
   }

@@ -40,10 +40,12 @@ bool matmul_avx2_available();
 void matmul_f32(const float* A, size_t lda, const float* B, size_t ldb, float* C, size_t ldc,
                 int M, int N, int K, bool accumulate, MatmulImpl impl = MatmulImpl::Auto);
 
+class HelperThread;  // sim/kernels_host/helper_thread.h
+
 // The same product with F32 or BF16 operands read in place. Large products run half of
-// their columns on a helper thread (sim/kernels_host/helper_thread.h) unless allow_split
-// is false; the split never changes a result.
+// their columns on `helper` when one is given (the chip's, sim::ChipOptions); the split
+// never changes a result.
 void matmul(const MatView& A, const MatView& B, float* C, size_t ldc, int M, int N, int K,
-            bool accumulate, MatmulImpl impl = MatmulImpl::Auto, bool allow_split = true);
+            bool accumulate, MatmulImpl impl = MatmulImpl::Auto, HelperThread* helper = nullptr);
 
 }  // namespace npulab::sim::host

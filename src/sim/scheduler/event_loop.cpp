@@ -206,7 +206,7 @@ void Runner::setup(const ChipMemories& mem) {
       cm.sbuf = mem.sbuf[s.core];
       cm.psum = mem.psum[s.core];
     }
-    s.ectx = ExecCtx{&chip_, cm, regs, s.core, s.stream, s.regs};
+    s.ectx = ExecCtx{&chip_, cm, regs, s.core, s.stream, s.regs, mem.helper};
   }
   const uint32_t num_engines = uint32_t(exe_.cores.size()) * chip_.dma.engines_per_core;
   dma_ = DmaFluid(num_engines, uint32_t(streams_.size()), chip_.hbm.bandwidth_gbps / 1000.0);

@@ -19,9 +19,14 @@
 namespace npulab::sim {
 
 // The chip's memories as the scheduler sees them (null data pointers in timing-only mode).
+namespace host {
+class HelperThread;  // sim/kernels_host/helper_thread.h
+}
+
 struct ChipMemories {
   Hbm* hbm = nullptr;
   std::vector<Scratchpad*> sbuf, psum;  // per core (entries may be null in timing-only mode)
+  host::HelperThread* helper = nullptr;  // the chip's, for large host kernels (may be null)
 };
 
 SimResult run_schedule(const arch::ChipConfig& chip, Mode mode, const ChipMemories& mem,

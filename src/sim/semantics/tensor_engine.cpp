@@ -71,12 +71,13 @@ void sem_matmul(const isa::Instr& in, ExecCtx& ctx) {
   uint64_t row_bytes = 0;
   if (uint8_t* base = sem::dense_rows(ctx, dst, &row_bytes); base && row_bytes % 4 == 0 &&
                                                             reinterpret_cast<uintptr_t>(base) % 4 == 0) {
-    host::matmul(S, B, reinterpret_cast<float*>(base), row_bytes / 4, int(M), int(N), int(K), !start);
+    host::matmul(S, B, reinterpret_cast<float*>(base), row_bytes / 4, int(M), int(N), int(K), !start,
+                 host::MatmulImpl::Auto, ctx.helper);
     return;
   }
   float* C = sem::fbuf(2, M * N);
   if (!start) gather_f32(ctx, dst, C, Checked::Yes);
-  host::matmul(S, B, C, N, int(M), int(N), int(K), !start);
+  host::matmul(S, B, C, N, int(M), int(N), int(K), !start, host::MatmulImpl::Auto, ctx.helper);
   scatter_f32(ctx, dst, C, Checked::Yes);
 }
 

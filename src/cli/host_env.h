@@ -1,0 +1,12 @@
+// The environment the `npulab` command reads, once per command and only here (the
+// libraries take everything as values): NPULAB_SIM_THREADS=1 runs each chip's large
+// matmuls on one host thread (sim::ChipOptions::helper_thread = false). NPULAB_HW_PATH is
+// part of the chip search path (arch/chip_search.h).
+#pragma once
+#include "sim/simulator.h"
+
+namespace npulab::cli {
+
+sim::ChipOptions chip_options_from_env();
+
+}  // namespace npulab::cli
