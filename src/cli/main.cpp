@@ -19,8 +19,9 @@ int main(int argc, char** argv) {
   using namespace npulab::cli;
   CLI::App app{"npulab: a software Trainium-class accelerator lab"};
   app.require_subcommand(1);
-  auto& cmds = registry();
-  std::sort(cmds.begin(), cmds.end(), [](auto& a, auto& b) { return a.name < b.name; });
+  // The registry is complete once static initialisation is done; main reads a sorted copy.
+  auto cmds = registry();
+  std::sort(cmds.begin(), cmds.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   std::vector<std::pair<CLI::App*, Run>> runs;
   for (auto& c : cmds) {
     CLI::App* sub = app.add_subcommand(c.name, c.help);

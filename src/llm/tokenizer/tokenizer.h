@@ -41,9 +41,9 @@ struct TokenizerFormat {
   std::unique_ptr<Tokenizer> (*load)(const std::string& path);
 };
 
-// All registered formats (built-ins first, then any added with register_tokenizer_format).
+// All formats, in sniffing order: a fixed table (tokenizer_registry.cpp; a new format is a
+// file defining its TokenizerFormat plus one entry there). Names are unique.
 std::span<const TokenizerFormat> tokenizer_formats();
-void register_tokenizer_format(const TokenizerFormat& format);
 
 // Load `path` with the format named `format`, or with the first format whose sniff accepts
 // the file when format == "auto". Unknown names and unrecognised files throw npulab::Error.

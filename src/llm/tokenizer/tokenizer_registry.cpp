@@ -1,6 +1,8 @@
-// Name -> tokenizer format table, and load_tokenizer().
+// Name -> tokenizer format table, and load_tokenizer(). The table is fixed: it is built
+// once, on first use, from the formats compiled in (builtin_formats.h) and never changes,
+// so any number of threads and models can read it without a lock.
+#include <array>
 #include <fstream>
-#include <mutex>
 
 #include "common/error.h"
 #include "llm/tokenizer/builtin_formats.h"
@@ -9,25 +11,16 @@
 namespace npulab::llm {
 
 namespace {
-std::vector<TokenizerFormat>& registry() {
-  static std::vector<TokenizerFormat> formats = {formats::kSentencePieceModel, formats::kLlama2cBin,
-                                                 formats::kHfByteBpeJson};
+// A function-local constant rather than a namespace-scope one: the entries are copied from
+// objects of other files, which must be initialised first.
+const std::array<TokenizerFormat, 3>& registry() {
+  static const std::array<TokenizerFormat, 3> formats = {formats::kSentencePieceModel, formats::kLlama2cBin,
+                                                         formats::kHfByteBpeJson};
   return formats;
-}
-std::mutex& registry_mutex() {
-  static std::mutex m;
-  return m;
 }
 }  // namespace
 
 std::span<const TokenizerFormat> tokenizer_formats() { return registry(); }
-
-void register_tokenizer_format(const TokenizerFormat& format) {
-  std::lock_guard lock(registry_mutex());
-  for (const auto& f : registry())
-    if (f.name == format.name) fail("tokenizer format '{}' is already registered", format.name);
-  registry().push_back(format);
-}
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path, std::string_view format) {
   if (format != "auto") {
