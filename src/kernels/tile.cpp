@@ -113,9 +113,12 @@ std::shared_ptr<TileStorage> TileAllocator::allocate(const std::string& name, ui
     const uint64_t gap_end = i < live_.size() ? live_[i].offset : bpp_;
     if (pos + size <= gap_end) break;
     if (i >= live_.size()) {
-      fail("{} full: cannot allocate tile '{}' ({}: {} bytes per partition); capacity {} bytes per "
-           "partition, {} in use: {}",
-           space_ == isa::Space::Psum ? "PSUM" : "SBUF", name, what, size, bpp_, bytes_in_use(), usage_summary());
+      throw OnChipMemoryFull(
+          space_, size, bytes_in_use(), bpp_,
+          fmt::format("{} full: cannot allocate tile '{}' ({}: {} bytes per partition); capacity {} bytes per "
+                      "partition, {} in use: {}",
+                      space_ == isa::Space::Psum ? "PSUM" : "SBUF", name, what, size, bpp_, bytes_in_use(),
+                      usage_summary()));
     }
     pos = std::max(pos, live_[i].offset + live_[i].size);
   }

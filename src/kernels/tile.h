@@ -9,9 +9,27 @@
 #include <string>
 #include <vector>
 
+#include "common/error.h"
 #include "isa/instr.h"
 
 namespace npulab::kernels {
+
+// An on-chip memory (SBUF or PSUM) cannot hold a requested tile. A distinct type, so a
+// caller that can build a smaller program instead (the LLM runner halves its prefill chunk
+// when SBUF is full) asks for this error by type and space, never by its message text.
+class OnChipMemoryFull : public Error {
+ public:
+  OnChipMemoryFull(isa::Space space, uint64_t requested, uint64_t in_use, uint64_t capacity, const std::string& msg)
+      : Error(msg), space_(space), requested_(requested), in_use_(in_use), capacity_(capacity) {}
+  isa::Space space() const { return space_; }
+  uint64_t requested_bytes() const { return requested_; }  // per partition
+  uint64_t in_use_bytes() const { return in_use_; }        // per partition, when it failed
+  uint64_t capacity_bytes() const { return capacity_; }    // per partition
+
+ private:
+  isa::Space space_;
+  uint64_t requested_, in_use_, capacity_;
+};
 
 class TileAllocator;
 
@@ -64,7 +82,7 @@ class Tile {
 class TileAllocator : public std::enable_shared_from_this<TileAllocator> {
  public:
   TileAllocator(isa::Space space, uint32_t partitions, uint64_t bytes_per_partition, uint64_t bank_bytes);
-  // Throws npulab::Error naming the tile, its size and what is in use when full.
+  // Throws OnChipMemoryFull naming the tile, its size and what is in use when full.
   std::shared_ptr<TileStorage> allocate(const std::string& name, uint64_t bytes, const std::string& what);
   void free(uint64_t id);
   uint64_t bytes_in_use() const;

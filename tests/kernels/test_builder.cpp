@@ -106,7 +106,11 @@ TEST(Builder, SbufFullErrorNamesTileAndUsage) {
   try {
     Tile more = b.sbuf("too_much", DType::F32, 128, {30000});
     FAIL() << "expected an SBUF-full error";
-  } catch (const Error& e) {
+  } catch (const OnChipMemoryFull& e) {  // a typed error: callers may build something smaller
+    EXPECT_EQ(e.space(), isa::Space::Sbuf);
+    EXPECT_EQ(e.requested_bytes(), 120000u);
+    EXPECT_EQ(e.in_use_bytes(), 160000u);
+    EXPECT_EQ(e.capacity_bytes(), trn2().sbuf.bytes_per_partition);
     const std::string m = e.what();
     EXPECT_NE(m.find("SBUF"), std::string::npos) << m;
     EXPECT_NE(m.find("too_much"), std::string::npos) << m;
@@ -137,7 +141,12 @@ TEST(Builder, PsumBanksDoNotStraddleAndRunOut) {
   for (int i = 0; i < 7; ++i) banks.push_back(b.psum_bank("bank" + std::to_string(i)));
   const uint64_t bank = trn2().psum.bank_bytes();
   for (auto& t : banks) EXPECT_EQ(t.ref().offset % bank, 0u);
-  EXPECT_THROW(b.psum_bank("ninth"), Error);
+  try {
+    b.psum_bank("ninth");
+    FAIL() << "expected a PSUM-full error";
+  } catch (const OnChipMemoryFull& e) {
+    EXPECT_EQ(e.space(), isa::Space::Psum);
+  }
 }
 
 TEST(Builder, MatmulLimitsAreChecked) {

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cctype>
 #include <string>
 
 #include "common/error.h"
+#include "kernels/tile.h"
 #include "llm/compile/resident_weights.h"
 #include "llm/compile/weight_writer.h"
 
@@ -148,12 +148,11 @@ std::vector<float> ModelRunner::prefill(const std::vector<int64_t>& tokens, int6
     s.logits = i + n >= tokens.size();
     try {
       logits = run_prefill(s);
-    } catch (const Error& e) {
+    } catch (const kernels::OnChipMemoryFull& e) {
       // Wide models do not fit 128 tokens' activations in SBUF: halve the chunk and retry
-      // (the program failed while being built, before anything ran).
-      std::string msg = e.what();
-      for (char& ch : msg) ch = char(std::tolower(static_cast<unsigned char>(ch)));
-      if (msg.find("sbuf full") == std::string::npos) throw;
+      // (the program failed while being built, before anything ran). PSUM does not grow
+      // with the chunk, so a full PSUM is a real error.
+      if (e.space() != isa::Space::Sbuf) throw;
       if (prefill_chunk_ <= 8)
         fail("model '{}' (dim {}) is too wide for the single-core SBUF plan even with {}-token prefill chunks: {}",
              cfg_.name, cfg_.dim, prefill_chunk_, e.what());
