@@ -8,9 +8,9 @@
 
 #include "arch/chip.h"
 #include "cli/command.h"
+#include "cli/emit_program.h"
 #include "common/error.h"
 #include "isa/asm.h"
-#include "isa/container.h"
 #include "isa/validate.h"
 
 namespace npulab::cli {
@@ -29,12 +29,7 @@ int run_asm(const AsmOptions& o) {
   isa::Executable exe = isa::parse_executable(ss.str(), o.input);
   std::string chip = !o.hw.empty() ? o.hw : exe.chip;
   if (!o.no_validate && !chip.empty()) isa::validate_executable(exe, arch::load_chip_by_name(chip));
-  auto bytes = isa::encode_executable(exe);
-  std::ofstream out(o.output, std::ios::binary);
-  if (!out) fail("{}: cannot open for writing", o.output);
-  out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-  if (!out) fail("{}: write failed", o.output);
-  return 0;
+  return emit_program(exe, {"npx", o.output});
 }
 
 Run setup_asm(CLI::App& app) {

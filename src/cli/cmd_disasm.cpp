@@ -2,11 +2,9 @@
 // assembly. asm -> disasm -> asm reproduces the binary byte for byte.
 #include <fmt/format.h>
 
-#include <fstream>
-
 #include "cli/command.h"
+#include "cli/emit_program.h"
 #include "common/error.h"
-#include "isa/asm.h"
 #include "isa/container.h"
 
 namespace npulab::cli {
@@ -17,16 +15,7 @@ struct DisasmOptions {
 };
 
 int run_disasm(const DisasmOptions& o) {
-  std::string text = isa::print_executable(isa::read_executable_file(o.input));
-  if (o.output.empty() || o.output == "-") {
-    fmt::print("{}", text);
-    return 0;
-  }
-  std::ofstream out(o.output, std::ios::binary);
-  if (!out) fail("{}: cannot open for writing", o.output);
-  out << text;
-  if (!out) fail("{}: write failed", o.output);
-  return 0;
+  return emit_program(isa::read_executable_file(o.input), {"asm", o.output == "-" ? "" : o.output});
 }
 
 Run setup_disasm(CLI::App& app) {

@@ -11,11 +11,11 @@
 #include <filesystem>
 #include <numeric>
 #include <optional>
-#include <sstream>
 
 #include "arch/chip.h"
 #include "cli/command.h"
 #include "cli/host_env.h"
+#include "cli/token_ids.h"
 #include "common/error.h"
 #include "llm/builtin_configs.h"
 #include "llm/compile/resident_weights.h"
@@ -39,25 +39,6 @@ struct Args {
   bool print_ids = false, print_steps = false, timing_only = false, ignore_capacity = false, check_races = false,
        unroll_layers = false, no_resident_weights = false;
 };
-
-std::vector<int64_t> parse_ids(const std::string& s) {
-  std::vector<int64_t> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    size_t used = 0;
-    int64_t v = 0;
-    try {
-      v = std::stoll(item, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != item.size()) fail("--tokens: '{}' is not an integer (expected e.g. 1,2,3)", item);
-    out.push_back(v);
-  }
-  if (out.empty()) fail("--tokens: no token ids given");
-  return out;
-}
 
 double ms(double ns) { return ns / 1e6; }
 
@@ -185,7 +166,7 @@ int run(const Args& a) {
   if (!a.timing_only) {
     if (!a.tokens.empty() && !a.prompt.empty()) fail("give either --prompt or --tokens, not both");
     if (!a.tokens.empty()) {
-      prompt = parse_ids(a.tokens);
+      prompt = parse_token_ids(a.tokens);
     } else if (!a.prompt.empty()) {
       if (!tok) fail("model '{}' has no tokenizer: pass --tokenizer FILE or give --tokens 1,2,3", a.model);
       for (int32_t id : tok->encode(a.prompt, true)) prompt.push_back(id);

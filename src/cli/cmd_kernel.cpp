@@ -13,6 +13,7 @@
 
 #include "arch/chip.h"
 #include "cli/command.h"
+#include "cli/emit_program.h"
 #include "cli/host_env.h"
 #include "common/error.h"
 #include "isa/opcode_table.h"
@@ -34,6 +35,7 @@ struct Common {
   bool timing_only = false, no_race_check = false;
   uint32_t dma_sets = BuilderOptions{}.dma_queue_sets;
   uint64_t seed = 1;
+  EmitArgs emit{"", ""};  // --emit asm|npx: print the built program instead of running it
 };
 
 void add_common(CLI::App* s, Common& c, const char* default_dtype) {
@@ -47,6 +49,7 @@ void add_common(CLI::App* s, Common& c, const char* default_dtype) {
   s->add_flag("--no-race-check", c.no_race_check, "skip the race detector (faster)");
   s->add_option("--dma-sets", c.dma_sets, "DMA queue sets the builder rotates over (16 queues each)")
       ->capture_default_str();
+  add_emit_options(*s, c.emit);
 }
 
 DType parse_dt(const std::string& s, const char* opt) {
@@ -59,7 +62,7 @@ DType parse_dt(const std::string& s, const char* opt) {
 struct KernelJob {
   std::string title;
   double useful_flops = 0;  // for TFLOPS (matmul work), 0 if not a matmul kernel
-  std::function<void(Builder&)> build;
+  std::function<std::string(Builder&)> build;  // emits the kernel; returns its plan line (or "")
   // inputs by tensor name, as the chip will see them (rounded to the tensor dtype)
   std::function<std::map<std::string, std::vector<float>>(const isa::Executable&)> inputs;
   // compare outputs; returns a summary line; sets ok
@@ -98,9 +101,11 @@ int run_job(const Common& c, KernelJob& job) {
   BuilderOptions bo;
   bo.dma_queue_sets = c.dma_sets;
   Builder b(chip, job.title, bo);
-  job.build(b);
+  const std::string plan = job.build(b);
   isa::Executable exe = b.finish();
   const double t_build = secs(t0);
+  if (!c.emit.format.empty()) return emit_program(exe, c.emit);
+  if (!plan.empty()) fmt::print("plan:          {}\n", plan);
   fmt::print("kernel:        {} on {} (one NeuronCore)\n", job.title, chip.name);
   fmt::print("program:       {} instructions ({} waits, {} DMA transfers), built in {:.2f} s\n", exe.num_instrs(),
              b.stats().waits, b.stats().dma_groups, t_build);
@@ -190,13 +195,11 @@ KernelJob gemm_job(const Common& c, uint64_t M, uint64_t N, uint64_t K, const st
   j.title = fmt::format("gemm {}x{}x{} (MxNxK) {} -> {}, A {}", M, N, K, dtype_name(in), dtype_name(out),
                         layout == "km" ? "[K,M]" : "[M,K] (on-chip transpose)");
   j.useful_flops = 2.0 * double(M) * double(N) * double(K);
-  auto plan = std::make_shared<GemmPlan>();
   j.build = [=](Builder& b) {
     auto A = go.a_layout == ALayout::KM ? b.input("A", in, {K, M}) : b.input("A", in, {M, K});
     auto B = b.input("B", in, {K, N});
     auto C = b.output("C", out, {M, N});
-    *plan = gemm(b, A, B, C, go);
-    fmt::print("plan:          {}\n", plan->describe());
+    return gemm(b, A, B, C, go).describe();
   };
   auto a = std::make_shared<std::vector<float>>(), bm = std::make_shared<std::vector<float>>();
   j.inputs = [=](const isa::Executable&) {
@@ -242,7 +245,7 @@ KernelJob rowwise_job(const Common& c, const std::string& kind, uint64_t R, uint
     auto X = b.input("X", in, {R, C});
     if (kind == "transpose") {
       transpose(b, X, b.output("Y", out, {C, R}));
-      return;
+      return std::string();
     }
     auto Y = b.output("Y", out, {R, C});
     if (kind == "softmax") softmax(b, X, Y);
@@ -250,6 +253,7 @@ KernelJob rowwise_job(const Common& c, const std::string& kind, uint64_t R, uint
     else if (kind == "layernorm")
       layernorm(b, X, b.input("gamma", DType::F32, {C}), b.input("beta", DType::F32, {C}), Y, 1e-5f);
     else activation(b, X, Y, f);
+    return std::string();
   };
   auto x = std::make_shared<std::vector<float>>(), g = std::make_shared<std::vector<float>>(),
        be = std::make_shared<std::vector<float>>();
