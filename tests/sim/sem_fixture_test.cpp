@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -19,16 +20,13 @@ namespace {
 using json = nlohmann::json;
 using SemFn = void (*)(const isa::Instr&, sim::ExecCtx&);
 
+// Every opcode's sem_ function by name, from the opcode table itself (opcodes.def).
 const std::map<std::string, SemFn>& sem_table() {
   static const std::map<std::string, SemFn> t = {
-      {"dma_copy", sim::sem_dma_copy},         {"matmul", sim::sem_matmul},
-      {"transpose", sim::sem_transpose},       {"tensor_tensor", sim::sem_tensor_tensor},
-      {"tensor_scalar", sim::sem_tensor_scalar}, {"tensor_reduce", sim::sem_tensor_reduce},
-      {"tensor_copy", sim::sem_tensor_copy},   {"memset", sim::sem_memset},
-      {"iota", sim::sem_iota},                 {"select", sim::sem_select},
-      {"affine_select", sim::sem_affine_select}, {"max8", sim::sem_max8},
-      {"find_index8", sim::sem_find_index8},   {"activation", sim::sem_activation},
-      {"partition_reduce", sim::sem_partition_reduce}, {"shuffle", sim::sem_shuffle}};
+#define OP(name, ...) {#name, sim::sem_##name},
+#include "isa/opcodes.def"
+#undef OP
+  };
   return t;
 }
 
@@ -64,11 +62,17 @@ bool close(DType dt, uint64_t got, uint64_t exp, int64_t tol_ulp, double tol_abs
   return ulp_distance(dt, got, exp) <= tol_ulp || std::fabs(double(g) - double(e)) <= tol_abs;
 }
 
-void run_fixture(const std::string& file) {
-  const std::string path = std::string(NPULAB_SOURCE_DIR) + "/tests/sim/fixtures/" + file;
+const std::string kFixtureDir = std::string(NPULAB_SOURCE_DIR) + "/tests/sim/fixtures/";
+
+json read_fixture(const std::string& file) {
+  const std::string path = kFixtureDir + file;
   std::ifstream f(path);
-  ASSERT_TRUE(f.good()) << "missing fixture " << path << " (run gen_sem_fixtures.py)";
-  const json cases = json::parse(f);
+  if (!f.good()) throw std::runtime_error("missing fixture " + path + " (run gen_sem_fixtures.py)");
+  return json::parse(f);
+}
+
+void run_fixture(const std::string& file) {
+  const json cases = read_fixture(file);
   ASSERT_GT(cases.size(), 0u);
   for (const auto& c : cases) {
     const std::string name = c["name"];
@@ -115,6 +119,25 @@ TEST(SemFixtures, AluTensorTensorTensorScalar) { run_fixture("sem_alu.json"); }
 TEST(SemFixtures, Reductions) { run_fixture("sem_reduce.json"); }
 TEST(SemFixtures, MasksIndexShuffle) { run_fixture("sem_masks.json"); }
 TEST(SemFixtures, Activation) { run_fixture("sem_act.json"); }
+
+// Every data opcode (one that writes a tensor operand) has cases in the python reference
+// fixtures, so a new instruction without an independent reference fails here.
+TEST(SemFixtures, EveryDataOpcodeHasAFixture) {
+  std::map<std::string, int> cases_of;
+  for (const auto& entry : std::filesystem::directory_iterator(kFixtureDir)) {
+    const std::string file = entry.path().filename().string();
+    if (file.starts_with("sem_") && file.ends_with(".json"))
+      for (const auto& c : read_fixture(file)) ++cases_of[c["op"].get<std::string>()];
+  }
+  for (size_t i = 0; i < size_t(isa::Opcode::kCount); ++i) {
+    const isa::OpInfo& info = isa::op_info(isa::Opcode(i));
+    bool writes = false;
+    for (int k = 0; k < info.num_operands; ++k) writes |= info.operands[k].access != isa::Access::R;
+    if (writes)
+      EXPECT_GT(cases_of[std::string(info.name)], 0)
+          << info.name << " has no case in tests/sim/fixtures/sem_*.json: add it to gen_sem_fixtures.py";
+  }
+}
 
 }  // namespace
 }  // namespace npulab::test
