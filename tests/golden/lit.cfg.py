@@ -28,3 +28,6 @@ config.substitutions.append(("%fixtures", os.path.join(repo, "tests", "llm", "fi
 config.substitutions.append(("%models", os.path.join(repo, "models")))
 # FileCheck and not come from LLVM's tools directory (Debian: llvm-14-tools).
 config.environment["PATH"] = os.pathsep.join([os.path.abspath(param("llvm_bin")), os.environ.get("PATH", "")])
+# Shown with every run, so a failing GOLDEN: check points at the way to accept an intended change.
+lit_config.note("GOLDEN: lines are generated; after an intended compiler change run "
+                "`python3 scripts/update_golden.py`, review `git diff tests/golden` (docs/TESTING.md)")
