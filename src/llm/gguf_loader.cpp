@@ -5,13 +5,14 @@
 // so that rotate_half pairs (i, i+d/2) become adjacent pairs (2i, 2i+1), and llama.cpp then
 // applies RoPE to interleaved pairs. We keep the rows as stored and record the convention
 // (Interleaved) in the config, which gives the same attention scores as the HF original.
-// qwen2 files are not permuted (llama.cpp uses NEOX = half-split RoPE for them).
-#include <array>
+// qwen2 files are not permuted (llama.cpp uses NEOX = half-split RoPE for them). Which
+// family a file is, and what that implies, comes from llm/architecture.h.
 #include <fstream>
 
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "llm/architecture.h"
 #include "llm/gguf.h"
 #include "llm/model.h"
 #include "llm/tensor_names.h"
@@ -19,16 +20,6 @@
 
 namespace npulab::llm {
 namespace {
-
-struct GgufArch {
-  const char* name;  // general.architecture
-  RopeConvention rope;
-  bool qkv_bias;
-};
-constexpr std::array<GgufArch, 2> kArchs{{
-    {"llama", RopeConvention::Interleaved, false},  // also Mistral / Mixtral files
-    {"qwen2", RopeConvention::HalfSplit, true},
-}};
 
 WDType to_wdtype(GgmlType t) {
   switch (t) {
@@ -40,13 +31,14 @@ WDType to_wdtype(GgmlType t) {
   return WDType::F32;
 }
 
-ModelConfig config_from_metadata(const GgufFile& g, const GgufArch& a, const std::string& arch) {
+// `arch` is the file's general.architecture, the prefix of its keys; `a` what it denotes.
+ModelConfig config_from_metadata(const GgufFile& g, const Architecture& a, const std::string& arch) {
   const std::string p = arch + ".";
   ModelConfig c;
-  c.arch = arch;
+  c.arch = std::string(a.name);
   c.name = g.path;
-  c.rope_convention = a.rope;
-  c.qkv_bias = a.qkv_bias;
+  c.rope_convention = a.gguf_rope;
+  c.qkv_bias = a.qkv_bias == QkvBias::Always;  // GGUF has no attention_bias key
   c.dim = g.get_int(p + "embedding_length");
   c.n_layers = g.get_int(p + "block_count");
   c.n_heads = g.get_int(p + "attention.head_count");
@@ -136,9 +128,9 @@ std::optional<EmbeddedTokenizer> tokenizer_from_metadata(const GgufFile& g) {
 // A stacked MoE tensor [experts, rows, cols] -> one view per expert (contiguous slices:
 // GGUF rows, Q8_0 blocks included, never straddle experts since cols is innermost).
 void split_stacked_experts(WeightStore& store, const TensorView& v, const ModelConfig& c, const char* w,
-                           const std::string& gguf_name) {
+                           const std::string& gguf_name, const std::string& arch) {
   if (!c.is_moe())
-    fail("{}: tensor '{}' holds MoE experts but the file has no {}.expert_count", store.source(), gguf_name, c.arch);
+    fail("{}: tensor '{}' holds MoE experts but the file has no {}.expert_count", store.source(), gguf_name, arch);
   if (v.shape.size() != 3 || v.shape[0] != c.n_experts)
     fail("{}: tensor '{}' has shape [{}], expected [{} experts, rows, cols]", store.source(), gguf_name,
          fmt::join(v.shape, ", "), c.n_experts);
@@ -172,13 +164,14 @@ Model load_gguf(const std::string& path) {
   auto file = std::make_shared<MappedFile>(path);
   GgufFile g = parse_gguf(file->bytes(), path);
   const std::string arch = g.get_string("general.architecture");
-  const GgufArch* a = nullptr;
-  for (const auto& k : kArchs)
-    if (arch == k.name) a = &k;
+  const bool has_experts = g.get_int_or(arch + ".expert_count", 0) > 0;
+  const Architecture* a = find_gguf_architecture(arch, has_experts);
   if (!a) {
     std::string known;
-    for (const auto& k : kArchs) known += std::string(known.empty() ? "" : ", ") + k.name;
-    fail("{}: unknown architecture '{}' (supported: {})", path, arch, known);
+    for (const Architecture* k : architectures())
+      if (!k->gguf_name.empty())
+        known += fmt::format("{}{}{}", known.empty() ? "" : ", ", k->gguf_name, k->is_moe() ? " with experts" : "");
+    fail("{}: unknown architecture '{}'{} (supported: {})", path, arch, has_experts ? " with experts" : "", known);
   }
   Model m;
   m.format = "gguf";
@@ -199,7 +192,7 @@ Model load_gguf(const std::string& path) {
     v.data = mf.data() + t.offset;
     v.nbytes = int64_t(t.nbytes);
     if (const char* w = gguf_stacked_expert(canonical)) {
-      split_stacked_experts(*store, v, m.config, w, t.name);
+      split_stacked_experts(*store, v, m.config, w, t.name, arch);
       continue;
     }
     if (canonical == "rope_freqs") {  // Llama 3.1 scaling as per-frequency divisors

@@ -1,25 +1,15 @@
+// config.json -> ModelConfig. The keys every Llama-family config shares are read here; what
+// differs between families (q/k/v biases, sliding window, experts) is decided by the
+// architecture's description (llm/architecture.h, one file per family in llm/arch/).
 #include "llm/hf_config.h"
 
-#include <array>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "llm/architecture.h"
 
 namespace npulab::llm {
 namespace {
-
-struct HfArch {
-  const char* hf_name;  // config.json "architectures"[0]
-  const char* arch;     // ModelConfig::arch
-  bool qkv_bias;        // attention projections carry biases
-  bool moe;             // Mixtral-style sparse MoE FFN
-};
-constexpr std::array<HfArch, 4> kArchs{{
-    {"LlamaForCausalLM", "llama", false, false},
-    {"MistralForCausalLM", "mistral", false, false},
-    {"Qwen2ForCausalLM", "qwen2", true, false},
-    {"MixtralForCausalLM", "mixtral", false, true},
-}};
 
 int64_t get_int(const nlohmann::json& j, const char* key, const std::string& where) {
   auto it = j.find(key);
@@ -83,24 +73,65 @@ std::vector<int64_t> parse_ids(const nlohmann::json& j, const char* key, const s
   fail("{}: '{}' must be an integer or a list of integers", where, key);
 }
 
+[[noreturn]] void unknown_architecture(const std::string& where, const std::string& name) {
+  std::string known;
+  for (const Architecture* a : architectures())
+    known += fmt::format("{}{} ({})", known.empty() ? "" : ", ", a->hf_model_type, a->hf_class);
+  fail("{}: unknown architecture '{}' (supported model_type (class): {})", where, name, known);
+}
+
+// The architecture a config names by "model_type" and by its first "architectures" class;
+// either may be missing, but both must be known and agree when given.
+const Architecture& hf_architecture(const nlohmann::json& j, const std::string& where) {
+  const Architecture* by_type = nullptr;
+  std::string model_type;
+  if (auto mt = j.find("model_type"); mt != j.end() && !mt->is_null()) {
+    if (!mt->is_string()) fail("{}: key 'model_type' must be a string", where);
+    model_type = mt->get<std::string>();
+    by_type = find_hf_model_type(model_type);
+    if (!by_type) unknown_architecture(where, model_type);
+  }
+  auto archs = j.find("architectures");
+  if (archs == j.end() || !archs->is_array() || archs->empty() || !(*archs)[0].is_string()) {
+    if (by_type) return *by_type;
+    fail("{}: missing 'architectures' list (and no 'model_type')", where);
+  }
+  const std::string hf_class = (*archs)[0].get<std::string>();
+  const Architecture* by_class = find_hf_class(hf_class);
+  if (!by_class) unknown_architecture(where, hf_class);
+  if (by_type && by_type != by_class)
+    fail("{}: model_type '{}' is architecture '{}' but architectures[0] '{}' is '{}'", where, model_type,
+         by_type->name, hf_class, by_class->name);
+  return *by_class;
+}
+
+bool has_qkv_bias(const Architecture& a, const nlohmann::json& j, const std::string& where) {
+  switch (a.qkv_bias) {
+    case QkvBias::Never: return false;
+    case QkvBias::Always: return true;
+    case QkvBias::FromConfig: return get_bool_or(j, "attention_bias", false, where);
+  }
+  return false;
+}
+
+int64_t sliding_window(const Architecture& a, const nlohmann::json& j, const std::string& where) {
+  switch (a.hf_window) {
+    case SlidingWindow::None: return 0;
+    case SlidingWindow::Default:
+      return get_bool_or(j, "use_sliding_window", true, where) ? get_int_or(j, "sliding_window", 0, where) : 0;
+    case SlidingWindow::OptIn:
+      return get_bool_or(j, "use_sliding_window", false, where) ? get_int_or(j, "sliding_window", 0, where) : 0;
+  }
+  return 0;
+}
+
 }  // namespace
 
 ModelConfig parse_hf_config(const nlohmann::json& j, const std::string& where) {
   if (!j.is_object()) fail("{}: config must be a JSON object", where);
-  auto archs = j.find("architectures");
-  if (archs == j.end() || !archs->is_array() || archs->empty() || !(*archs)[0].is_string())
-    fail("{}: missing 'architectures' list", where);
-  const std::string hf_arch = (*archs)[0].get<std::string>();
-  const HfArch* a = nullptr;
-  for (const auto& k : kArchs)
-    if (hf_arch == k.hf_name) a = &k;
-  if (!a) {
-    std::string known;
-    for (const auto& k : kArchs) known += std::string(known.empty() ? "" : ", ") + k.hf_name;
-    fail("{}: unknown architecture '{}' (supported: {})", where, hf_arch, known);
-  }
+  const Architecture& a = hf_architecture(j, where);
   ModelConfig c;
-  c.arch = a->arch;
+  c.arch = std::string(a.name);
   c.name = where;
   c.rope_convention = RopeConvention::HalfSplit;  // HF rows are in rotate_half order
   c.dim = get_int(j, "hidden_size", where);
@@ -114,13 +145,11 @@ ModelConfig parse_hf_config(const nlohmann::json& j, const std::string& where) {
   c.rope_theta = get_num_or(j, "rope_theta", 10000.0, where);
   c.rms_eps = get_num_or(j, "rms_norm_eps", 1e-6, where);
   c.tied_embeddings = get_bool_or(j, "tie_word_embeddings", false, where);
-  c.qkv_bias = a->qkv_bias || get_bool_or(j, "attention_bias", false, where);
-  // Qwen2 configs carry sliding_window but disable it with use_sliding_window=false.
-  if (get_bool_or(j, "use_sliding_window", c.arch == "mistral" || c.arch == "mixtral", where))
-    c.sliding_window = get_int_or(j, "sliding_window", 0, where);
-  if (a->moe) {
-    c.n_experts = get_int(j, "num_local_experts", where);
-    c.n_experts_per_tok = get_int(j, "num_experts_per_tok", where);
+  c.qkv_bias = has_qkv_bias(a, j, where);
+  c.sliding_window = sliding_window(a, j, where);
+  if (a.is_moe()) {
+    c.n_experts = get_int(j, std::string(a.moe.hf_num_experts).c_str(), where);
+    c.n_experts_per_tok = get_int(j, std::string(a.moe.hf_top_k).c_str(), where);
   }
   parse_rope_scaling(j, c, where);
   auto bos = parse_ids(j, "bos_token_id", where);

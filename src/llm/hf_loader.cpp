@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/error.h"
+#include "llm/architecture.h"
 #include "llm/hf_config.h"
 #include "llm/model.h"
 #include "llm/safetensors.h"
@@ -68,6 +69,7 @@ Model load_hf_dir(const std::string& path) {
   m.format = "hf";
   m.config = parse_hf_config_text(read_text(cfg_path), cfg_path.string());
   m.config.name = path;
+  const Architecture& arch = *find_architecture(m.config.arch);  // set by parse_hf_config
 
   auto store = std::make_unique<WeightStore>(path);
   for (const std::string& shard : shard_files(dir)) {
@@ -75,7 +77,7 @@ Model load_hf_dir(const std::string& path) {
     const MappedFile& mf = store->keep(std::make_shared<MappedFile>(file));
     for (auto& e : parse_safetensors(mf.bytes(), file)) {
       std::string canonical;
-      switch (hf_to_canonical(e.name, canonical)) {
+      switch (hf_to_canonical(e.name, arch, canonical)) {
         case NameMatch::Ignored: continue;
         case NameMatch::Unknown:
           fail("{}: tensor '{}' is not a known {} weight", file, e.name, m.config.arch);

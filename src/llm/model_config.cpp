@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/error.h"
+#include "llm/architecture.h"
 
 namespace npulab::llm {
 
@@ -25,6 +26,8 @@ int64_t ModelConfig::param_count() const {
 }
 
 void ModelConfig::validate(const std::string& where) const {
+  if (!find_architecture(arch))
+    fail("{}: config 'arch' '{}' is not a known architecture (known: {})", where, arch, architecture_names());
   auto positive = [&](const char* key, int64_t v) {
     if (v <= 0) fail("{}: config '{}' must be > 0, got {}", where, key, v);
   };

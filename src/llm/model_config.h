@@ -29,7 +29,7 @@ struct RopeScaling {
 };
 
 struct ModelConfig {
-  std::string arch;          // "llama", "mistral", "qwen2", "mixtral"
+  std::string arch = "llama";  // a registered llm/architecture.h name: "llama", "qwen2", ...
   std::string name;          // built-in name or source path, for messages
   int64_t dim = 0;           // hidden size
   int64_t n_layers = 0;
@@ -47,6 +47,9 @@ struct ModelConfig {
   // instead of rope_scaling (they describe the same thing).
   std::vector<float> rope_freq_factors;
   double rms_eps = 1e-5;
+  // Features beyond the Llama block. The loaders set them as the model's architecture
+  // (llm/architecture.h) says; the reference forward pass and the compiler implement each
+  // one for any architecture and read only these fields.
   int64_t sliding_window = 0;     // Mistral: attend to the last N positions (0 = full)
   bool qkv_bias = false;          // Qwen2: q/k/v projections have biases
   bool tied_embeddings = false;   // logits use the token embedding matrix

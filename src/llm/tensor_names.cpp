@@ -4,6 +4,8 @@
 #include <charconv>
 #include <string_view>
 
+#include "llm/architecture.h"
+
 namespace npulab::llm {
 namespace {
 
@@ -27,7 +29,7 @@ bool split_layer(std::string_view name, std::string_view prefix, long& layer,
 NameMatch map(const std::string& name, std::string_view layer_prefix,
               const Rename* globals, size_t n_globals, const Rename* per_layer,
               size_t n_per_layer, std::string_view expert_prefix, const Rename* experts, size_t n_experts,
-              std::string& out) {
+              std::string& out, const Rename* router = nullptr) {
   for (size_t i = 0; i < n_globals; ++i)
     if (name == globals[i].from) {
       out = globals[i].to;
@@ -43,6 +45,10 @@ NameMatch map(const std::string& name, std::string_view layer_prefix,
       out = lp + std::string(per_layer[i].to);
       return NameMatch::Mapped;
     }
+  if (router && rest == router->from) {
+    out = lp + std::string(router->to);
+    return NameMatch::Mapped;
+  }
   // MoE experts: "<expert_prefix><E>.<rest>".
   long expert = 0;
   std::string_view erest;
@@ -61,7 +67,7 @@ constexpr std::array<Rename, 3> kHfGlobals{{
     {"model.norm.weight", "norm"},
     {"lm_head.weight", "output"},
 }};
-constexpr std::array<Rename, 14> kHfLayer{{
+constexpr std::array<Rename, 13> kHfLayer{{
     {"input_layernorm.weight", "attn_norm"},
     {"post_attention_layernorm.weight", "ffn_norm"},
     {"self_attn.q_proj.weight", "attn.wq"},
@@ -74,12 +80,10 @@ constexpr std::array<Rename, 14> kHfLayer{{
     {"mlp.gate_proj.weight", "ffn.w1"},
     {"mlp.down_proj.weight", "ffn.w2"},
     {"mlp.up_proj.weight", "ffn.w3"},
-    {"block_sparse_moe.gate.weight", "ffn.router"},
     {"self_attn.rotary_emb.inv_freq", ""},  // buffer saved by old transformers versions
 }};
-// Mixtral: model.layers.N.block_sparse_moe.experts.E.w1.weight (w1 gate, w2 down, w3 up).
-constexpr std::array<Rename, 3> kHfExpert{{
-    {"w1.weight", "w1"}, {"w2.weight", "w2"}, {"w3.weight", "w3"}}};
+// MoE router and expert names are the architecture's (Architecture::moe), e.g. Mixtral's
+// model.layers.N.block_sparse_moe.experts.E.w1.weight (w1 gate, w2 down, w3 up).
 
 constexpr std::array<Rename, 4> kGgufGlobals{{
     {"token_embd.weight", "tok_embeddings"},
@@ -110,10 +114,15 @@ constexpr std::array<Rename, 16> kGgufLayer{{
 
 }  // namespace
 
-NameMatch hf_to_canonical(const std::string& hf, std::string& canonical) {
-  return map(hf, "model.layers.", kHfGlobals.data(), kHfGlobals.size(), kHfLayer.data(),
-             kHfLayer.size(), "block_sparse_moe.experts.", kHfExpert.data(),
-             kHfExpert.size(), canonical);
+NameMatch hf_to_canonical(const std::string& hf, const Architecture& arch, std::string& canonical) {
+  if (!arch.is_moe())
+    return map(hf, "model.layers.", kHfGlobals.data(), kHfGlobals.size(), kHfLayer.data(), kHfLayer.size(), "",
+               nullptr, 0, canonical);
+  const MoeNames& m = arch.moe;
+  const std::array<Rename, 3> experts{{{m.hf_w1, "w1"}, {m.hf_w2, "w2"}, {m.hf_w3, "w3"}}};
+  const Rename router{m.hf_router, "ffn.router"};
+  return map(hf, "model.layers.", kHfGlobals.data(), kHfGlobals.size(), kHfLayer.data(), kHfLayer.size(),
+             m.hf_expert_prefix, experts.data(), experts.size(), canonical, &router);
 }
 
 NameMatch gguf_to_canonical(const std::string& gguf, std::string& canonical) {

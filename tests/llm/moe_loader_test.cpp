@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "llm/architecture.h"
 #include "llm/tensor_names.h"
 #include "llm_test_util.h"
 
@@ -15,18 +16,22 @@ namespace {
 
 TEST(MoeLoader, HfNamesMapToCanonicalExpertNames) {
   std::string out;
-  EXPECT_EQ(hf_to_canonical("model.layers.3.block_sparse_moe.gate.weight", out), NameMatch::Mapped);
+  const Architecture& mixtral = *find_architecture("mixtral");
+  EXPECT_EQ(hf_to_canonical("model.layers.3.block_sparse_moe.gate.weight", mixtral, out), NameMatch::Mapped);
   EXPECT_EQ(out, "layers.3.ffn.router");
-  EXPECT_EQ(hf_to_canonical("model.layers.3.block_sparse_moe.experts.7.w2.weight", out), NameMatch::Mapped);
+  EXPECT_EQ(hf_to_canonical("model.layers.3.block_sparse_moe.experts.7.w2.weight", mixtral, out), NameMatch::Mapped);
   EXPECT_EQ(out, "layers.3.ffn.experts.7.w2");
   EXPECT_EQ(out, expert_tensor(3, 7, "w2"));
-  EXPECT_EQ(hf_to_canonical("model.layers.0.block_sparse_moe.experts.0.w1.weight", out), NameMatch::Mapped);
+  EXPECT_EQ(hf_to_canonical("model.layers.0.block_sparse_moe.experts.0.w1.weight", mixtral, out), NameMatch::Mapped);
   EXPECT_EQ(out, "layers.0.ffn.experts.0.w1");
   for (const char* bad : {"model.layers.0.block_sparse_moe.experts.0.w4.weight",
                           "model.layers.0.block_sparse_moe.experts.x.w1.weight",
                           "model.layers.0.block_sparse_moe.experts.-1.w1.weight",
                           "model.layers.0.block_sparse_moe.gate.bias"})
-    EXPECT_EQ(hf_to_canonical(bad, out), NameMatch::Unknown) << bad;
+    EXPECT_EQ(hf_to_canonical(bad, mixtral, out), NameMatch::Unknown) << bad;
+  // Expert names are Mixtral's: a dense architecture does not know them.
+  EXPECT_EQ(hf_to_canonical("model.layers.3.block_sparse_moe.gate.weight", *find_architecture("llama"), out),
+            NameMatch::Unknown);
 }
 
 TEST(MoeLoader, TinyMixtralFixtureLoads) {
@@ -85,8 +90,17 @@ TEST(MoeLoader, ConfigTensorMismatchesAreClearErrors) {
   {
     // The same tensors under a dense architecture: the router is not a dense weight.
     test::ScratchDir d;
+    const std::string p = edited_copy(d, [](nlohmann::json& j) {
+      j["architectures"] = {"LlamaForCausalLM"};
+      j["model_type"] = "llama";
+    });
+    EXPECT_ERROR_CONTAINS(load_model(p), "block_sparse_moe.", "not a known llama weight");
+  }
+  {
+    // model_type and architectures must name the same architecture.
+    test::ScratchDir d;
     const std::string p = edited_copy(d, [](nlohmann::json& j) { j["architectures"] = {"LlamaForCausalLM"}; });
-    EXPECT_ERROR_CONTAINS(load_model(p), "ffn.router");
+    EXPECT_ERROR_CONTAINS(load_model(p), "model_type 'mixtral'", "LlamaForCausalLM", "'llama'");
   }
 }
 
