@@ -1,0 +1,65 @@
+// What one engine step asks of the hardware, and the two interfaces behind it:
+//   - PerfModel: a step's time from its shape alone (each sequence's context and new tokens)
+//     plus the memory the deployment leaves for the KV cache. The simulated chip implements
+//     it with a performance table of simulated step programs (perf_table.h); a GPU model is
+//     another implementation of the same interface.
+//   - StepBackend: what the engine calls. A timing backend asks a PerfModel; a functional
+//     backend runs the step's programs on a simulated chip and returns the sampled tokens.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "serve/request.h"
+
+namespace npulab::serve {
+
+// One sequence's share of a step.
+struct SeqStep {
+  int64_t context = 0;     // tokens of the sequence already in its KV cache
+  int64_t new_tokens = 0;  // tokens it adds this step (prompt chunk, recompute, or 1 in decode)
+  bool samples = false;    // the step reaches its last known token: a token is sampled for it
+  const Sequence* seq = nullptr;  // tokens and block table (functional backends)
+};
+
+// Memory of a deployment as the KV cache sees it.
+struct KvMemory {
+  int64_t capacity_bytes = 0;   // device memory left for the KV cache (all layers, this replica)
+  int64_t bytes_per_token = 0;  // K and V of one position over all layers
+  int64_t max_context = 0;      // longest sequence a step program supports (prompt + output)
+};
+
+class PerfModel {
+ public:
+  virtual ~PerfModel() = default;
+  virtual std::string describe() const = 0;  // system, model, dtype, parallelism
+  virtual KvMemory memory() const = 0;
+  // Simulated time of one step, nanoseconds.
+  virtual double step_ns(std::span<const SeqStep> step) = 0;
+};
+
+struct StepResult {
+  double ns = 0;
+  std::vector<int32_t> tokens;  // one per sampling sequence, in step order; empty = no ids (timing-only)
+};
+
+class StepBackend {
+ public:
+  virtual ~StepBackend() = default;
+  virtual StepResult run(std::span<const SeqStep> step) = 0;
+  // A sequence left the engine (finished or failed): drop per-sequence state.
+  virtual void release(const Sequence&) {}
+};
+
+// Timing-only: the step's time from a PerfModel, no token ids.
+class TimingBackend : public StepBackend {
+ public:
+  explicit TimingBackend(PerfModel& m) : m_(m) {}
+  StepResult run(std::span<const SeqStep> step) override { return {m_.step_ns(step), {}}; }
+
+ private:
+  PerfModel& m_;
+};
+
+}  // namespace npulab::serve
