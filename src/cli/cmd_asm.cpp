@@ -4,13 +4,13 @@
 #include <fmt/format.h>
 
 #include <fstream>
-#include <sstream>
 
 #include "arch/chip.h"
 #include "cli/command.h"
 #include "cli/emit_program.h"
 #include "common/error.h"
 #include "isa/asm.h"
+#include "isa/container.h"
 #include "isa/validate.h"
 
 namespace npulab::cli {
@@ -22,11 +22,11 @@ struct AsmOptions {
 };
 
 int run_asm(const AsmOptions& o) {
-  std::ifstream f(o.input, std::ios::binary);
-  if (!f) fail("{}: cannot open", o.input);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  isa::Executable exe = isa::parse_executable(ss.str(), o.input);
+  const std::vector<uint8_t> text = isa::read_file_bytes(o.input);
+  if (isa::detect_program_format(text.data(), text.size(), o.input) == isa::ProgramFormat::Binary)
+    fail("{}: is a binary .npx executable, not assembly text (`npulab disasm` prints it as text)", o.input);
+  isa::Executable exe =
+      isa::parse_executable(std::string_view(reinterpret_cast<const char*>(text.data()), text.size()), o.input);
   std::string chip = !o.hw.empty() ? o.hw : exe.chip;
   if (!o.no_validate && !chip.empty()) isa::validate_executable(exe, arch::load_chip_by_name(chip));
   return emit_program(exe, {"npx", o.output});

@@ -252,6 +252,9 @@ class Parser {
       pos = nl + 1;
     }
     finish_const();
+    if (!any_statement_)
+      fail("{}: no program: the text holds no directive or instruction (expected .executable, .core, "
+           ".stream ...; docs/ISA.md)", src_);
     return std::move(exe_);
   }
 
@@ -330,6 +333,7 @@ class Parser {
   void line(std::string_view l) {
     auto toks = tokenize(l);
     if (toks.empty()) return;
+    any_statement_ = true;
     std::string_view head = toks[0].text;
     if (head != ".data") finish_const();
     if (head.front() == '.') return directive(toks);
@@ -415,6 +419,11 @@ class Parser {
     }
     for (int k = 0; k < 4; ++k)
       if (!seen[k]) error(toks[0].col, fmt::format(".tensor \"{}\" is missing {}=", t.name, std::array{"kind", "dtype", "shape", "hbm"}[k]));
+    try {
+      (void)t.bytes();  // a shape whose byte size wraps 64 bits is refused here, not later
+    } catch (const Error& e) {
+      error(toks[0].col, e.what());
+    }
     exe_.tensors.push_back(std::move(t));
   }
 
@@ -514,6 +523,7 @@ class Parser {
   Executable exe_;
   int core_ = -1, stream_ = -1;
   bool in_const_ = false;
+  bool any_statement_ = false;
   uint64_t const_size_ = 0;
   int const_line_ = 0;
 };

@@ -323,6 +323,8 @@ std::vector<uint8_t> encode_executable(const Executable& exe) {
 
 Executable decode_executable(const uint8_t* data, size_t size, std::string_view source_name) {
   Reader r(data, size, source_name);
+  if (size < sizeof(kMagic) && std::memcmp(data, kMagic, size) == 0)
+    r.error(0, "magic", fmt::format("truncated executable: {} bytes, the magic \"NPULABX1\" alone needs 8", size));
   if (size < sizeof(kMagic) || std::memcmp(data, kMagic, sizeof(kMagic)) != 0)
     r.error(0, "magic", "not an npulab executable (expected \"NPULABX1\")");
   for (size_t i = 0; i < sizeof(kMagic); ++i) r.get<uint8_t>("magic");
@@ -356,8 +358,13 @@ Executable decode_executable(const uint8_t* data, size_t size, std::string_view 
         d.name = r.get_str("tensor name");
         d.kind = r.get_enum<TensorDecl::Kind>("tensor kind", 4);
         d.dtype = r.get_enum<DType>("tensor dtype", uint32_t(DType::kCount));
+        const size_t shape_at = r.pos();
         uint64_t rank = r.get_count("tensor rank", 8);
         for (uint64_t k = 0; k < rank; ++k) d.shape.push_back(r.get<uint64_t>("tensor shape"));
+        if (!product_exact(std::span<const uint64_t>(d.shape), dtype_size(d.dtype)))
+          r.error(shape_at, "tensor shape",
+                  fmt::format("tensor '{}': byte size ({} bytes per element x the shape) does not fit 64 bits",
+                              d.name, dtype_size(d.dtype)));
         d.hbm_offset = r.get<uint64_t>("tensor hbm offset");
         exe.tensors.push_back(std::move(d));
       }
@@ -402,14 +409,30 @@ void write_executable_file(const Executable& exe, const std::string& path) {
   if (!f) fail("{}: write failed", path);
 }
 
-Executable read_executable_file(const std::string& path) {
+ProgramFormat detect_program_format(const uint8_t* data, size_t size, std::string_view source_name) {
+  if (size == 0)
+    fail("{}: empty file (expected npulab assembly text or an .npx executable)", source_name);
+  // A file starting like the magic ("NPULAB", or a prefix of it when shorter) is a
+  // container: the decoder names a truncated header or a wrong version letter, instead of
+  // the assembler reporting "unknown directive" for 5 stray bytes.
+  if (std::memcmp(data, kMagic, std::min<size_t>(size, 6)) == 0) return ProgramFormat::Binary;
+  if (const void* nul = std::memchr(data, 0, size))
+    fail("{}: not an npulab program: binary data (a NUL byte at offset {}) without the .npx magic \"NPULABX1\"",
+         source_name, static_cast<const uint8_t*>(nul) - data);
+  return ProgramFormat::Text;
+}
+
+std::vector<uint8_t> read_file_bytes(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) fail("{}: cannot open", path);
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   if (f.bad()) fail("{}: read failed", path);
-  // Binary if it starts like our magic (a wrong version letter still goes to the decoder,
-  // which names the problem); anything else is assembly text.
-  if (bytes.size() >= 6 && std::memcmp(bytes.data(), kMagic, 6) == 0)
+  return bytes;
+}
+
+Executable read_executable_file(const std::string& path) {
+  const std::vector<uint8_t> bytes = read_file_bytes(path);
+  if (detect_program_format(bytes.data(), bytes.size(), path) == ProgramFormat::Binary)
     return decode_executable(bytes.data(), bytes.size(), path);
   return parse_executable(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
 }

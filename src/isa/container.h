@@ -17,4 +17,13 @@ Executable decode_executable(const uint8_t* data, size_t size, std::string_view 
 void write_executable_file(const Executable& exe, const std::string& path);
 Executable read_executable_file(const std::string& path);  // .npx binary or .s assembly text
 
+// What a program file holds, told from its content (never its name): Binary when it
+// starts like the container's magic ("NPULAB", or a prefix of it: a truncated header or a
+// wrong version, which the decoder then names), Text otherwise. Empty input and binary data that is neither (a NUL byte) throw
+// naming `source_name`.
+enum class ProgramFormat { Text, Binary };
+ProgramFormat detect_program_format(const uint8_t* data, size_t size, std::string_view source_name);
+// The bytes of a file, or an Error naming it.
+std::vector<uint8_t> read_file_bytes(const std::string& path);
+
 }  // namespace npulab::isa

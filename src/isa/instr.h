@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/checked.h"
 #include "numerics/dtype.h"
 
 namespace npulab::isa {
@@ -46,6 +47,11 @@ struct Dim {
   int32_t stride = 1;
   uint32_t size = 1;
 };
+
+// Largest free size (elements per partition, the product of the free dims) of an
+// operand: a simulator limit (validation), so element and byte counts of any valid
+// operand fit 64-bit arithmetic with room (< 2^32 x 2^16 partitions x 8 bytes).
+constexpr uint64_t kMaxFreeElems = UINT32_MAX;
 
 // A tensor operand: an access pattern [partitions] x up to 4 free dims.
 //  SBUF/PSUM: partitions part_start .. part_start+part_count-1; in each, element
@@ -109,6 +115,17 @@ enum InstrFlags : uint32_t {
   F_NEGATE = 1u << 6,         // tensor_reduce: negate the result (e.g. -max for softmax)
 };
 
+// ---------------------------------------------------------------- registers
+// Sequencer registers are 32-bit signed ([REG]: "64x 32-bit registers per engine
+// sequencer"). reg_set / reg_add immediates and branch_lt limits must fit; a reg_add whose
+// result leaves the range stops the simulation with an error (the hardware would wrap in
+// two's complement; no correct program relies on that, and a wrapped loop counter or
+// address is the kind of bug the simulator should name). reg_load loads an i32.
+constexpr int64_t kRegMin = INT32_MIN, kRegMax = INT32_MAX;
+// Semaphore waits `sem >= value + reg * reg_scale`: |value| < 2^62 and |reg_scale| <= 2^30,
+// so the target is exact in int64 for every register value.
+constexpr int64_t kMaxWaitValue = (int64_t(1) << 62) - 1, kMaxWaitRegScale = int64_t(1) << 30;
+
 // ---------------------------------------------------------------- synchronisation
 // Semaphores are per-core monotone counters. An instruction waits until every
 // sem[w.sem] >= w.value (+ regs[w.reg] * w.reg_scale if reg >= 0), then runs, and on
@@ -156,10 +173,12 @@ struct TensorDecl {
   std::vector<uint64_t> shape;
   uint64_t hbm_offset = 0;
   enum class Kind : uint8_t { Input, Output, Scratch, Constant } kind = Kind::Scratch;
+  // Element size times the shape; a shape whose byte size does not fit 64 bits (e.g.
+  // [2^62 + 1] f32) throws naming the tensor instead of wrapping to a small size.
   uint64_t bytes() const {
-    uint64_t n = dtype_size(dtype);
-    for (auto d : shape) n *= d;
-    return n;
+    const std::span<const uint64_t> dims(shape);
+    if (auto n = product_exact(dims, dtype_size(dtype))) return *n;
+    return checked_product(dims, dtype_size(dtype), "tensor '" + name + "' byte size");  // throws
   }
 };
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 
+#include "common/checked.h"
 #include "common/error.h"
 #include "isa/asm.h"
 #include "isa/asm_text.h"
@@ -103,6 +104,18 @@ bool operand_presence_ok(const Instr& in) {
   return true;
 }
 
+// The product of the free dims is at most kMaxFreeElems (checked: four 32-bit sizes can
+// overflow 64 bits, and a wrapped product would pass as a small tile).
+bool free_size_ok(const TensorRef& t) {
+  uint64_t n = 1;
+  for (int d = 0; d < t.ndim; ++d) {
+    const auto m = mul_exact<uint64_t>(n, t.dims[d].size);
+    if (!m || *m > kMaxFreeElems) return false;
+    n = *m;
+  }
+  return true;
+}
+
 bool partition_start_ok(uint32_t start, uint32_t count) {
   if (count > 64) return start == 0;
   if (count > 32) return start == 0 || start == 64;
@@ -120,6 +133,12 @@ void check_operand(const Ctx& c, int k) {
   if (t.part_count == 0) c.error(fmt::format("operand {}: partition count is 0", name));
   for (int d = 0; d < t.ndim; ++d)
     if (t.dims[d].size == 0) c.error(fmt::format("operand {}: free dim {} has size 0", name, d));
+  if (!free_size_ok(t)) {
+    std::string dims;
+    for (int d = 0; d < t.ndim; ++d) dims += fmt::format("{}{}", d ? " x " : "", t.dims[d].size);
+    c.error(fmt::format("operand {}: free size {} exceeds the simulator's limit of {} elements per partition",
+                        name, dims, kMaxFreeElems));
+  }
   if (t.offset_reg >= 0 && uint32_t(t.offset_reg) >= c.chip.registers_per_engine)
     c.error(fmt::format("operand {}: register r{} does not exist (registers_per_engine {})", name,
                         t.offset_reg, c.chip.registers_per_engine), true);
@@ -204,6 +223,10 @@ void check_sync(const Ctx& c) {
     if (w.reg >= 0 && uint32_t(w.reg) >= c.chip.registers_per_engine)
       c.error(fmt::format("wait uses register r{} but registers_per_engine is {}", w.reg, c.chip.registers_per_engine), true);
     if (w.reg < -1) c.error(fmt::format("wait register {} is invalid", w.reg));
+    if (w.value < -kMaxWaitValue || w.value > kMaxWaitValue)
+      c.error(fmt::format("wait value {} outside [-{}, {}]", w.value, kMaxWaitValue, kMaxWaitValue));
+    if (w.reg >= 0 && (w.reg_scale < -kMaxWaitRegScale || w.reg_scale > kMaxWaitRegScale))
+      c.error(fmt::format("wait register scale {} outside [-{}, {}]", w.reg_scale, kMaxWaitRegScale, kMaxWaitRegScale));
   }
   if (in.signal < -1) c.error(fmt::format("signal {} is invalid", in.signal));
   if (in.signal >= 0 && uint32_t(in.signal) >= c.chip.semaphores_per_core)
@@ -224,6 +247,13 @@ void check_special(const Ctx& c) {
                           int64_t(hi), bank), true);
   };
   switch (in.op) {
+    case Opcode::reg_set:
+    case Opcode::reg_add:
+    case Opcode::branch_lt:  // registers are 32-bit signed (instr.h)
+      if (in.iimm0 < kRegMin || in.iimm0 > kRegMax)
+        c.error(fmt::format("{} {} {} does not fit a 32-bit register [{}, {}]", op_info(in.op).name,
+                            in.op == Opcode::branch_lt ? "limit" : "value", in.iimm0, kRegMin, kRegMax));
+      break;
     case Opcode::matmul: {
       const TensorRef &dst = in.t[0], &st = in.t[1], &mv = in.t[2];
       uint64_t K = st.part_count, M = st.free_elems(), N = mv.free_elems();

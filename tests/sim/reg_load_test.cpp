@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <optional>
 
 #include "common/error.h"
 #include "sched_util.h"
@@ -27,11 +28,11 @@ isa::Instr reg_load(uint8_t r, const isa::TensorRef& src) {
 
 // dma0: idx (HBM) -> SBUF, signal s0.  dma1: reg_load r5 <- SBUF (after s0), then
 // out = table row r5 (offset kTable + r5 * 16).  `preset` first puts a value into r5.
-isa::Executable gather_program(int64_t preset = -1) {
+isa::Executable gather_program(std::optional<int64_t> preset = std::nullopt) {
   isa::Executable exe = make_exe(1, 2);
   dmaq(exe, 0).push_back(with_signal(dma(sbuf(DType::I32, 1, 1, 256), hbm(DType::I32, 1, 1, kIdx)), 0));
   auto& q = dmaq(exe, 1);
-  if (preset >= 0) q.push_back(ctrl(Opcode::reg_set, 5, preset));
+  if (preset) q.push_back(ctrl(Opcode::reg_set, 5, *preset));
   q.push_back(with_wait(reg_load(5, sbuf(DType::I32, 1, 1, 256)), 0, 1));
   isa::TensorRef src = hbm(DType::F32, 1, kRow, kTable);
   src.offset_reg = 5;
@@ -74,7 +75,8 @@ TEST(RegLoad, FunctionalBadIndexIsAnOutOfBoundsErrorNamingTheDma) {
 // Timing-only runs have no values: reg_load sets the register to 0, whatever it held, so a
 // register-relative address is the base one (in bounds here, where r5 = 2^40 would not be).
 TEST(RegLoad, TimingOnlyLoadsZero) {
-  const SimResult r = run(gather_program(int64_t(1) << 40), Mode::TimingOnly);
+  // The preset would address far below HBM (kTable + kRegMin * 16 < 0) if reg_load kept it.
+  const SimResult r = run(gather_program(isa::kRegMin), Mode::TimingOnly);
   EXPECT_GT(r.total_ns, 0);
   EXPECT_EQ(r.instrs, 4u);
   // Functional mode with the same preset loads the real index (uninitialised SBUF is not
@@ -82,7 +84,7 @@ TEST(RegLoad, TimingOnlyLoadsZero) {
   Chip chip(trn2(), Mode::Functional);
   const int32_t two = 2;
   chip.hbm().write(kIdx, &two, 4);
-  EXPECT_NO_THROW(chip.run(gather_program(int64_t(1) << 40)));
+  EXPECT_NO_THROW(chip.run(gather_program(isa::kRegMin)));
 }
 
 TEST(RegLoad, TimingIsTheSameInBothModesAndCostsMoreThanAControlOp) {
