@@ -1,5 +1,5 @@
 // `npulab run <program.s|program.npx> [--hw CHIP] [--timing-only] [--trace out.json]
-//  [--json] [--no-race-check] [--max-instructions N]`: load, validate and simulate a
+//  [--json] [--no-race-check] [--max-instructions N] [--max-sim-ms T]`: load, validate and simulate a
 // program, print its statistics (total time, per-engine busy %, TFLOPS, HBM GB/s) and any
 // races. Exit status: 0 ok, 1 error (bad program, deadlock, out of bounds...), 3 races.
 #include <fmt/format.h>
@@ -7,6 +7,7 @@
 #include "arch/chip.h"
 #include "cli/command.h"
 #include "cli/host_env.h"
+#include "cli/ranges.h"
 #include "common/error.h"
 #include "isa/container.h"
 #include "sim/simulator.h"
@@ -18,7 +19,8 @@ namespace {
 struct RunOptions {
   std::string program, hw, trace;
   bool timing_only = false, json = false, no_race_check = false;
-  uint64_t max_instructions = 10'000'000'000ull;
+  uint64_t max_instructions = sim::kDefaultMaxInstructions;
+  double max_sim_ms = sim::kDefaultMaxSimNs / 1e6;
 };
 
 int run_program(const RunOptions& o) {
@@ -30,6 +32,7 @@ int run_program(const RunOptions& o) {
   opts.check_races = !o.no_race_check;
   opts.trace_path = o.trace;
   opts.max_instructions = o.max_instructions;
+  opts.max_sim_ns = o.max_sim_ms * 1e6;
   sim::Chip chip(cfg, opts.mode, chip_options_from_env());
   const sim::SimResult r = chip.run(exe, opts);
   if (o.json) {
@@ -61,7 +64,13 @@ Run setup_run(CLI::App& app) {
   app.add_flag("--json", o->json, "print the statistics as JSON");
   app.add_flag("--no-race-check", o->no_race_check, "disable the happens-before race detector");
   app.add_option("--max-instructions", o->max_instructions,
-                 "stop with an error after this many executed instructions (0 = no limit)");
+                 "stop with a runaway-loop error after this many executed instructions (0 = no limit)")
+      ->capture_default_str();
+  app.add_option("--max-sim-ms", o->max_sim_ms,
+                 "stop with a runaway-loop error when simulated time passes this many ms "
+                 "(0 = the largest, 53 simulated days)")
+      ->capture_default_str()
+      ->check(real_range(0, sim::kMaxSimNs / 1e6));
   return [o] { return run_program(*o); };
 }
 

@@ -52,13 +52,23 @@ void ModelRunner::preload_weights() {
   if (!layout_->resident_weights()) return;
   const double t0 = now_s();
   const isa::Executable exe = compile::compile_preload(*layout_);
-  sim::SimOptions so;
-  so.mode = opt_.mode;
-  so.check_races = opt_.check_races;
+  const sim::SimOptions so = sim_options(exe);
   const sim::SimResult r = chip_->run(exe, so);
   if (!r.races.empty()) fail("race detector: {} (program '{}')", r.races.front().message, exe.name);
   preload_sim_ns_ = r.total_ns;
   preload_host_s_ = now_s() - t0;
+}
+
+// The runner's own budget against runaway programs: a program it compiles holds the layers
+// in (at most) one register loop, so each instruction runs at most once per layer; more
+// than that is a compiler bug, stopped with the simulator's "runaway loop" error.
+sim::SimOptions ModelRunner::sim_options(const isa::Executable& exe) const {
+  sim::SimOptions so;
+  so.mode = opt_.mode;
+  so.check_races = opt_.check_races;
+  so.max_instructions = std::max<uint64_t>(exe.num_instrs(), 1) * uint64_t(std::max<int64_t>(cfg_.n_layers, 1));
+  so.max_sim_ns = sim::kDefaultMaxSimNs;
+  return so;
 }
 
 ModelRunner::~ModelRunner() {
@@ -109,9 +119,7 @@ std::vector<float> ModelRunner::run_prefill(const compile::StepSpec& s) {
 
 std::vector<float> ModelRunner::execute(compile::StepProgram& prog, StepRecord rec,
                                         const sim::PreparedProgram* prepared) {
-  sim::SimOptions so;
-  so.mode = opt_.mode;
-  so.check_races = opt_.check_races;
+  const sim::SimOptions so = sim_options(prog.exe);
   const double t1 = now_s();
   sim::SimResult r = prepared ? chip_->run(*prepared, so) : chip_->run(prog.exe, so);
   rec.sim_host_s = now_s() - t1;

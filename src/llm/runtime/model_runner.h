@@ -89,6 +89,7 @@ class ModelRunner {
   compile::StepSpec prefill_spec_;
   // Runs `prog` (through `prepared` when given: validation and preparation done once).
   std::vector<float> execute(compile::StepProgram& prog, StepRecord rec, const sim::PreparedProgram* prepared = nullptr);
+  sim::SimOptions sim_options(const isa::Executable& exe) const;  // mode, races, budgets
   std::unique_ptr<compile::StepProgram> cached_decode_;
   std::optional<sim::PreparedProgram> cached_prepared_;  // of cached_decode_, refreshed per patch
   int64_t cached_pos_ = -1;   // the position cached_decode_ is patched to now

@@ -26,6 +26,9 @@ RaceDetector::RaceDetector(const isa::Executable& exe, const arch::ChipConfig& c
     gbase_.push_back(uint32_t(gstream_.size()));
     for (uint32_t s = 0; s < n; ++s) gstream_.emplace_back(uint32_t(c), s);
   }
+  if (gstream_.size() >= 0xFFFF)  // records hold a 16-bit stream id (0xFFFF = none)
+    fail("race detector: the program has {} streams, more than the detector's 65534 (run without race "
+         "checking: --no-race-check)", gstream_.size());
 }
 
 RaceDetector::~RaceDetector() {
@@ -36,16 +39,23 @@ RaceDetector::Cell* RaceDetector::cell(isa::Space space, uint32_t core, uint32_t
                                        uint64_t addr) {
   if (space != isa::Space::Hbm) {
     Flat& f = flat_[size_t(core) * 2 + (space == isa::Space::Psum)];
-    if (!f.cells) {
+    if (!f.cells && !f.paged) {
       const arch::Memory2D& m = space == isa::Space::Psum ? chip_.psum : chip_.sbuf;
       f.per_part = (m.bytes_per_partition + kBlockBytes - 1) / kBlockBytes;
-      f.cells = static_cast<Cell*>(std::calloc(size_t(m.partitions) * f.per_part, sizeof(Cell)));
-      if (!f.cells) fail("race detector: out of memory for the shadow of core {}", core);
+      const uint64_t bytes = uint64_t(m.partitions) * f.per_part * sizeof(Cell);
+      f.paged = bytes > kMaxFlatShadowBytes;  // a what-if scratchpad: shadow what is touched
+      if (!f.paged) {
+        f.cells = static_cast<Cell*>(std::calloc(size_t(m.partitions) * f.per_part, sizeof(Cell)));
+        if (!f.cells) fail("race detector: out of memory for the shadow of core {}", core);
+      }
     }
-    return f.cells + partition * f.per_part + addr / kBlockBytes;
+    if (f.cells) return f.cells + partition * f.per_part + addr / kBlockBytes;
   }
+  // Paged shadow (HBM; SBUF/PSUM beyond kMaxFlatShadowBytes): 64 KiB of address space per
+  // page; the key packs space (2 bits), core (10), partition (12) and page (40 bits: HBM
+  // up to 2^56 bytes), every field within the ranges of hw_ranges.cpp.
   const uint64_t page = addr >> 16;
-  const uint64_t key = (uint64_t(space) << 60) | (uint64_t(core & 0xFF) << 52) |
+  const uint64_t key = (uint64_t(space) << 62) | (uint64_t(core & 0x3FF) << 52) |
                        (uint64_t(partition & 0xFFF) << 40) | page;
   if (key != last_key_) {
     auto& slot = pages_[key];

@@ -84,9 +84,13 @@ class RaceDetector {
   std::vector<std::pair<uint32_t, uint32_t>> gstream_;  // global -> (core, stream)
   // SBUF/PSUM shadow: per core and space one zero-filled (calloc: the OS backs only the
   // pages touched) array [partitions][bytes_per_partition / 64]; all-zero = no record.
+  // A scratchpad whose flat shadow would exceed kMaxFlatShadowBytes (a what-if chip file)
+  // uses the paged shadow instead, so host memory follows what the program touches.
+  static constexpr uint64_t kMaxFlatShadowBytes = uint64_t(64) << 20;
   struct Flat {
     Cell* cells = nullptr;
     uint64_t per_part = 0;
+    bool paged = false;
   };
   std::vector<Flat> flat_;  // index core * 2 + (space == Psum)
   const arch::ChipConfig& chip_;

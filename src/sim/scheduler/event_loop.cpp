@@ -22,6 +22,7 @@
 #include <cmath>
 #include <optional>
 
+#include "common/checked.h"
 #include "common/error.h"
 #include "isa/asm.h"
 #include "sim/race/detector.h"
@@ -119,7 +120,11 @@ std::string where(const isa::Executable& exe, uint32_t core, uint32_t stream, ui
 class Runner {
  public:
   Runner(Mode mode, const ChipMemories& mem, const PreparedExe& prog, const SimOptions& opts)
-      : chip_(*prog.chip), mode_(mode), exe_(*prog.exe), prog_(prog), opts_(opts), dma_(0, 0, 0) {
+      : chip_(*prog.chip), mode_(mode), exe_(*prog.exe), prog_(prog), opts_(opts), dma_(0, 0, 0),
+        max_instrs_(opts.max_instructions ? opts.max_instructions : UINT64_MAX),
+        max_ps_(opts.max_sim_ns > 0 && opts.max_sim_ns * 1000.0 < double(kMaxTimePs)
+                    ? saturating_round<int64_t>(opts.max_sim_ns * 1000.0)
+                    : kMaxTimePs) {
     setup(mem);
   }
 
@@ -141,12 +146,17 @@ class Runner {
     for (uint32_t i = 0; i < in.num_waits; ++i)
       races_->on_wait(s.core, s.stream, in.waits[i].sem, wait_target(s, in.waits[i]));
   }
+  // The budgets (SimOptions): one counter compare per instruction, one time compare per
+  // event.
   void count_instr(uint32_t g) {
     ++streams_[g].instrs;
-    if (opts_.max_instructions && ++executed_ > opts_.max_instructions)
-      fail("simulation exceeded max_instructions = {} (runaway loop?) at {}", opts_.max_instructions,
-           where(exe_, streams_[g].core, streams_[g].stream, streams_[g].pc));
+    if (++executed_ > max_instrs_) [[unlikely]] runaway(g, streams_[g].pc, -1);
   }
+  void check_time(uint32_t g, uint32_t pc, int64_t now) const {
+    if (now > max_ps_) [[unlikely]] runaway(g, pc, now);
+  }
+  // now < 0: the instruction budget ran out at pc.
+  [[noreturn]] void runaway(uint32_t g, uint32_t pc, int64_t now) const;
   void exec_control(StreamRt& s, const Instr& in);
   void process(const Ev& ev);
   void advance(uint32_t g, int64_t now);
@@ -166,6 +176,8 @@ class Runner {
   std::vector<CoreRt> cores_;
   EventQueue<Ev, EvEarlier> heap_;
   uint64_t seq_ = 0, executed_ = 0;
+  const uint64_t max_instrs_;
+  const int64_t max_ps_;
   int64_t end_ps_ = 0;
   double flops_ = 0, hbm_read_ = 0, hbm_write_ = 0;
   Cost pe_cost_;  // cost of the tensor-engine instruction being issued
@@ -233,10 +245,15 @@ void Runner::exec_control(StreamRt& s, const Instr& in) {
          in.iimm1, s.size);
   switch (in.op) {
     case Opcode::reg_set: s.regs[in.reg0] = in.iimm0; ++s.pc; break;
-    case Opcode::reg_add:  // wraps like the hardware's fixed-width registers (no UB)
-      s.regs[in.reg0] = int64_t(uint64_t(s.regs[in.reg0]) + uint64_t(in.iimm0));
+    case Opcode::reg_add: {  // 32-bit registers: leaving the range is an error (isa/instr.h)
+      const int64_t v = s.regs[in.reg0] + in.iimm0;  // both within 32 bits (validated): exact
+      if (v < isa::kRegMin || v > isa::kRegMax) [[unlikely]]
+        fail("{}: r{} = {} + {} overflows the 32-bit register [{}, {}]", where(exe_, s.core, s.stream, s.pc),
+             in.reg0, s.regs[in.reg0], in.iimm0, isa::kRegMin, isa::kRegMax);
+      s.regs[in.reg0] = v;
       ++s.pc;
       break;
+    }
     case Opcode::branch_lt: s.pc = s.regs[in.reg0] < in.iimm0 ? uint32_t(in.iimm1) : s.pc + 1; break;
     case Opcode::jump: s.pc = uint32_t(in.iimm1); break;
     default: ++s.pc; break;
@@ -278,8 +295,10 @@ void Runner::apply_dma_changes() {
       en.ev_live = false;
       continue;
     }
-    const int64_t due =
-        std::max(streams_[id].issue_at + 1, int64_t(std::ceil(dma_.next_finish_ps(e))));
+    // Saturated at kMaxTimePs (never converting an out-of-range double); a finish that
+    // far out then trips the time budget.
+    const int64_t due = std::max(streams_[id].issue_at + 1,
+                                 std::min(saturating_round<int64_t>(std::ceil(dma_.next_finish_ps(e))), kMaxTimePs));
     if (en.ev_live && due == en.due) continue;
     en.due = due;
     en.due_seq = seq_++;
@@ -303,6 +322,7 @@ void Runner::engine_event(const Ev& ev) {
     return;
   }
   en.ev_live = false;
+  check_time(dma_.next_id(e), streams_[dma_.next_id(e)].dma_pc, now);
   const uint32_t g = dma_.finish_next(e, double(now));
   apply_dma_changes();
   StreamRt& s = streams_[g];
@@ -330,6 +350,7 @@ void Runner::process(const Ev& ev) {
   switch (ev.kind) {
     case EvKind::DmaEngine: engine_event(ev); return;
     case EvKind::DmaStart: {
+      check_time(g, streams_[g].dma_pc, now);
       StreamRt& s = streams_[g];
       dma_.start(g, s.dma_engine, double(now), s.dma_cost->busy_ns * 1000.0,
                  double(s.dma_cost->hbm_read_bytes + s.dma_cost->hbm_write_bytes));
@@ -337,6 +358,7 @@ void Runner::process(const Ev& ev) {
       return;
     }
     case EvKind::Stream:
+      check_time(g, streams_[g].pc, now);
       if (streams_[g].in_flight && now >= streams_[g].complete_at) complete(g, now);
       advance(g, now);
       return;
@@ -484,6 +506,18 @@ void Runner::issue_data(uint32_t g, int64_t now) {
     exec_control(s, c);
   }
   if (m.kind != Kind::Dma) push(end, g);
+}
+
+void Runner::runaway(uint32_t g, uint32_t at, int64_t now) const {
+  const StreamRt& s = streams_[g];
+  const uint32_t pc = std::min(at, s.size - 1);  // (prepared streams are never empty)
+  if (now < 0)
+    fail("runaway loop? {} instructions executed, the budget (SimOptions::max_instructions, "
+         "`--max-instructions`), at {}",
+         max_instrs_, where(exe_, s.core, s.stream, pc));
+  fail("runaway loop? simulated time passed the budget of {} ms (SimOptions::max_sim_ns, "
+       "`--max-sim-ms`) at t = {} ms, at {}",
+       double(max_ps_) / 1e9, double(now) / 1e9, where(exe_, s.core, s.stream, pc));
 }
 
 void Runner::deadlock(int64_t now) const {

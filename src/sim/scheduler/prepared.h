@@ -12,13 +12,22 @@
 #include <vector>
 
 #include "arch/chip.h"
+#include "common/checked.h"
 #include "isa/instr.h"
 #include "sim/cost.h"
 
 namespace npulab::sim {
 
-// Durations are rounded to whole picoseconds, at least 1.
-inline int64_t ns_to_ps(double ns) { return std::max<int64_t>(1, std::llround(ns * 1000.0)); }
+// Simulated time is integer picoseconds. A duration is rounded to whole picoseconds, at
+// least 1 and at most kMaxDurationPs (saturated: an absurd cost, e.g. a 1e300 ns DMA
+// latency, becomes "very long" instead of wrapping to a short or negative time). Event
+// times never pass the run's time budget, at most kMaxTimePs, so time + duration, and the
+// sequencer's run-ahead (< one more duration), stay far from int64 overflow.
+constexpr int64_t kMaxDurationPs = int64_t(1) << 60;
+constexpr int64_t kMaxTimePs = int64_t(1) << 62;
+inline int64_t ns_to_ps(double ns) {
+  return std::clamp<int64_t>(saturating_round<int64_t>(ns * 1000.0), 1, kMaxDurationPs);
+}
 
 enum class Kind : uint8_t { Control, Stream, Pe, Dma };
 
