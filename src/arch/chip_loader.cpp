@@ -16,29 +16,29 @@ namespace {
 
 StreamEngine read_stream_engine(TomlTableReader r) {
   StreamEngine e;
-  e.clock_ghz = r.positive("clock_ghz");
-  e.lanes = r.positive_u32("lanes");
-  e.elems_per_cycle_16bit = r.positive("elems_per_cycle_16bit");
-  e.elems_per_cycle_8bit = r.positive("elems_per_cycle_8bit");
-  e.elems_per_cycle_other = r.positive("elems_per_cycle_other");
-  e.fixed_overhead_cycles = r.nonneg_u32("fixed_overhead_cycles");
-  e.min_cycles = r.nonneg_u32("min_cycles");
+  e.clock_ghz = r.real("clock_ghz");
+  e.lanes = r.u32("lanes");
+  e.elems_per_cycle_16bit = r.real("elems_per_cycle_16bit");
+  e.elems_per_cycle_8bit = r.real("elems_per_cycle_8bit");
+  e.elems_per_cycle_other = r.real("elems_per_cycle_other");
+  e.fixed_overhead_cycles = r.u32("fixed_overhead_cycles");
+  e.min_cycles = r.u32("min_cycles");
   r.finish();
   return e;
 }
 
 TensorEngine read_tensor(TomlTableReader r) {
   TensorEngine t;
-  t.clock_ghz = r.positive("clock_ghz");
-  t.rows = r.positive_u32("rows");
-  t.cols = r.positive_u32("cols");
-  t.max_moving_free = r.positive_u32("max_moving_free");
-  t.min_issue_cycles = r.nonneg_u32("min_issue_cycles");
-  t.fp32_factor = r.positive("fp32_factor");
-  t.fp8_factor = r.positive("fp8_factor");
-  t.load_stationary_cycles = r.positive_u32("load_stationary_cycles");
-  t.load_stationary_fast_cycles = r.positive_u32("load_stationary_fast_cycles");
-  t.fixed_overhead_cycles = r.nonneg_u32("fixed_overhead_cycles");
+  t.clock_ghz = r.real("clock_ghz");
+  t.rows = r.u32("rows");
+  t.cols = r.u32("cols");
+  t.max_moving_free = r.u32("max_moving_free");
+  t.min_issue_cycles = r.u32("min_issue_cycles");
+  t.fp32_factor = r.real("fp32_factor");
+  t.fp8_factor = r.real("fp8_factor");
+  t.load_stationary_cycles = r.u32("load_stationary_cycles");
+  t.load_stationary_fast_cycles = r.u32("load_stationary_fast_cycles");
+  t.fixed_overhead_cycles = r.u32("fixed_overhead_cycles");
   r.finish();
   if (t.load_stationary_fast_cycles > t.load_stationary_cycles)
     fail("{}: expected <= tensor.load_stationary_cycles ({}), got {}",
@@ -49,10 +49,10 @@ TensorEngine read_tensor(TomlTableReader r) {
 
 Memory2D read_memory(TomlTableReader r, bool banked) {
   Memory2D m;
-  m.partitions = r.positive_u32("partitions");
-  m.bytes_per_partition = r.positive_u64("bytes_per_partition");
-  if (banked) m.banks = r.positive_u32("banks");  // SBUF has no banks: rejected as unknown
-  m.access_overhead_cycles = r.nonneg_u32("access_overhead_cycles");
+  m.partitions = r.u32("partitions");
+  m.bytes_per_partition = r.u64("bytes_per_partition");
+  if (banked) m.banks = r.u32("banks");  // SBUF has no banks: rejected as unknown
+  m.access_overhead_cycles = r.u32("access_overhead_cycles");
   r.finish();
   if (banked && m.bytes_per_partition % m.banks != 0)
     fail("{}: expected a divisor of bytes_per_partition ({}), got {}", r.where("banks"),
@@ -62,28 +62,28 @@ Memory2D read_memory(TomlTableReader r, bool banked) {
 
 Dma read_dma(TomlTableReader r) {
   Dma d;
-  d.engines_per_core = r.positive_u32("engines_per_core");
-  d.queues_per_engine = r.positive_u32("queues_per_engine");
-  d.bytes_per_ns_per_engine = r.positive("bytes_per_ns_per_engine");
-  d.fixed_latency_ns = r.nonneg("fixed_latency_ns");
-  d.descriptor_ns = r.nonneg("descriptor_ns");
-  d.min_efficient_bytes = r.positive_u32("min_efficient_bytes");
+  d.engines_per_core = r.u32("engines_per_core");
+  d.queues_per_engine = r.u32("queues_per_engine");
+  d.bytes_per_ns_per_engine = r.real("bytes_per_ns_per_engine");
+  d.fixed_latency_ns = r.real("fixed_latency_ns");
+  d.descriptor_ns = r.real("descriptor_ns");
+  d.min_efficient_bytes = r.u32("min_efficient_bytes");
   r.finish();
   return d;
 }
 
 Hbm read_hbm(TomlTableReader r) {
   Hbm h;
-  h.capacity_bytes = r.positive_u64("capacity_bytes");
-  h.bandwidth_gbps = r.positive("bandwidth_gbps");
+  h.capacity_bytes = r.u64("capacity_bytes");
+  h.bandwidth_gbps = r.real("bandwidth_gbps");
   r.finish();
   return h;
 }
 
 Link read_link(TomlTableReader r) {
   Link l;
-  l.bandwidth_gbps_per_chip = r.positive("bandwidth_gbps_per_chip");
-  l.links_per_chip = r.positive_u32("links_per_chip");
+  l.bandwidth_gbps_per_chip = r.real("bandwidth_gbps_per_chip");
+  l.links_per_chip = r.u32("links_per_chip");
   r.finish();
   return l;
 }
@@ -91,18 +91,18 @@ Link read_link(TomlTableReader r) {
 void read_chip(TomlTableReader r, ChipConfig& c) {
   c.name = r.string("name");
   c.description = r.string("description");
-  c.cores_per_chip = r.positive_u32("cores_per_chip");
-  c.semaphores_per_core = r.positive_u32("semaphores_per_core");
-  c.registers_per_engine = r.positive_u32("registers_per_engine");
+  c.cores_per_chip = r.u32("cores_per_chip");
+  c.semaphores_per_core = r.u32("semaphores_per_core");
+  c.registers_per_engine = r.u32("registers_per_engine");
   r.finish();
 }
 
 void read_published(TomlTableReader r, ChipConfig& c) {
-  c.published_bf16_tflops = r.positive("bf16_tflops");
-  c.published_fp8_tflops = r.positive("fp8_tflops");
-  c.published_fp32_tflops = r.positive("fp32_tflops");
-  c.published_hbm_tbps = r.positive("hbm_tbps");
-  c.published_dma_tbps = r.positive("dma_tbps");
+  c.published_bf16_tflops = r.real("bf16_tflops");
+  c.published_fp8_tflops = r.real("fp8_tflops");
+  c.published_fp32_tflops = r.real("fp32_tflops");
+  c.published_hbm_tbps = r.real("hbm_tbps");
+  c.published_dma_tbps = r.real("dma_tbps");
   r.finish();
 }
 
@@ -117,6 +117,13 @@ void check_consistency(const std::string& file, const ChipConfig& c) {
   if (uint64_t{c.tensor.max_moving_free} * 4 > c.psum.bank_bytes())
     fail("{}: tensor.max_moving_free: expected <= one PSUM bank of FP32 ({} elements), got {}",
          file, c.psum.bank_bytes() / 4, c.tensor.max_moving_free);
+  // A functional run holds the SBUF and PSUM of every core it uses in host memory (taken
+  // from the OS untouched; sim/memory.h), so each is bounded as a whole too.
+  constexpr uint64_t kMaxScratchpadBytes = uint64_t(4) << 30;
+  for (auto [name, m] : {std::pair{"sbuf", &c.sbuf}, {"psum", &c.psum}})
+    if (m->total_bytes() > kMaxScratchpadBytes)
+      fail("{}: {}: partitions x bytes_per_partition = {} x {} exceeds 4 GiB per core (a functional run "
+           "holds it in host memory)", file, name, m->partitions, m->bytes_per_partition);
   for (auto [name, e] : {std::pair{"vector", &c.vector}, {"scalar", &c.scalar},
                          {"gpsimd", &c.gpsimd}})
     if (e->lanes > c.sbuf.partitions)
@@ -135,6 +142,8 @@ ChipConfig load_chip(const std::string& path) {
 }
 
 ChipConfig load_chip_from_string(std::string_view text, const std::string& path) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    fail("{}: empty hardware description (expected the tables of docs/HARDWARE.md)", path);
   toml::table root;
   try {
     root = toml::parse(text, path);

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "arch/hw_ranges.h"
 #include "common/error.h"
 
 namespace npulab::arch {
@@ -69,29 +70,31 @@ const toml::node* TomlTableReader::find(const std::string& key) {
   return n;
 }
 
-int64_t TomlTableReader::integer(const std::string& key, int64_t min, int64_t max,
-                                 const char* expected) {
+int64_t TomlTableReader::integer(const std::string& key) {
+  const KeyRange& range = key_range(name_, key);
   const toml::node* np = find(key);
   if (!np) return 0;
-  const toml::node& n = *np;
-  auto v = n.value_exact<int64_t>();
-  if (!v) fail("{}: expected {}, got {}", where(key), expected, type_name(n));
-  if (*v < min || *v > max) fail("{}: expected {}, got {}", where(key), expected, *v);
+  const std::string expected = range_text(range);
+  auto v = np->value_exact<int64_t>();
+  if (!range.integer || !v) fail("{}: expected {}, got {}", where(key), expected, type_name(*np));
+  if (double(*v) < range.lo || double(*v) > range.hi)
+    fail("{}: expected {} ({}), got {}", where(key), expected, range.why, *v);
   return *v;
 }
 
-double TomlTableReader::number(const std::string& key, bool allow_zero) {
+double TomlTableReader::real(const std::string& key) {
+  const KeyRange& range = key_range(name_, key);
   const toml::node* np = find(key);
   if (!np) return 0;
   const toml::node& n = *np;
-  const char* expected = allow_zero ? "a number >= 0" : "a number > 0";
+  const std::string expected = range_text(range);
   // Integers are accepted for real-valued keys ("clock_ghz = 2" means 2.0).
   std::optional<double> v;
   if (n.is_floating_point()) v = n.value_exact<double>();
   else if (n.is_integer()) v = static_cast<double>(*n.value_exact<int64_t>());
-  if (!v) fail("{}: expected {}, got {}", where(key), expected, type_name(n));
-  if (!std::isfinite(*v) || *v < 0 || (!allow_zero && *v == 0))
-    fail("{}: expected {}, got {}", where(key), expected, *v);
+  if (range.integer || !v) fail("{}: expected {}, got {}", where(key), expected, type_name(n));
+  if (!std::isfinite(*v) || *v < range.lo || *v > range.hi)
+    fail("{}: expected {} ({}), got {}", where(key), expected, range.why, *v);
   return *v;
 }
 
@@ -105,20 +108,12 @@ std::string TomlTableReader::string(const std::string& key) {
   return *v;
 }
 
-uint32_t TomlTableReader::positive_u32(const std::string& key) {
-  return static_cast<uint32_t>(
-      integer(key, 1, std::numeric_limits<uint32_t>::max(), "an integer > 0 (32-bit)"));
+uint32_t TomlTableReader::u32(const std::string& key) {
+  if (key_range(name_, key).hi > std::numeric_limits<uint32_t>::max())
+    fail("internal error: {} has a range beyond 32 bits but is read as a 32-bit field", where(key));
+  return static_cast<uint32_t>(integer(key));
 }
-uint32_t TomlTableReader::nonneg_u32(const std::string& key) {
-  return static_cast<uint32_t>(
-      integer(key, 0, std::numeric_limits<uint32_t>::max(), "an integer >= 0 (32-bit)"));
-}
-uint64_t TomlTableReader::positive_u64(const std::string& key) {
-  return static_cast<uint64_t>(
-      integer(key, 1, std::numeric_limits<int64_t>::max(), "an integer > 0"));
-}
-double TomlTableReader::positive(const std::string& key) { return number(key, false); }
-double TomlTableReader::nonneg(const std::string& key) { return number(key, true); }
+uint64_t TomlTableReader::u64(const std::string& key) { return static_cast<uint64_t>(integer(key)); }
 
 void TomlTableReader::finish() const {
   for (const auto& [k, _] : *table_) {

@@ -1,5 +1,5 @@
 // Strict, typed reading of one TOML table of a hardware file. Every getter records the
-// key as known and validates type and range at once; a missing key yields 0 and is
+// key as known and validates type and plausible range (arch/hw_ranges.h) at once; a missing key yields 0 and is
 // reported by finish(), which also rejects any key that was not asked for, so a typo in a
 // hw/*.toml is an error instead of a silently ignored number. Call finish() before using
 // the values. Every error names the file, the table.key and what was expected.
@@ -17,12 +17,12 @@ class TomlTableReader {
   // `root` is the parsed document; `table` the name of the [table] to read (must exist).
   TomlTableReader(const std::string& file, const toml::table& root, std::string table);
 
-  std::string string(const std::string& key);      // non-empty string
-  uint32_t positive_u32(const std::string& key);   // integer > 0, fits 32 bits
-  uint32_t nonneg_u32(const std::string& key);     // integer >= 0 (overheads may be 0)
-  uint64_t positive_u64(const std::string& key);   // integer > 0
-  double positive(const std::string& key);         // finite number > 0 (int or float)
-  double nonneg(const std::string& key);           // finite number >= 0
+  std::string string(const std::string& key);  // non-empty string
+  // Numbers: type and plausible range from the key's row of the range table
+  // (arch/hw_ranges.h); a value outside it is an error naming the key and the range.
+  uint32_t u32(const std::string& key);   // an integer key whose range fits 32 bits
+  uint64_t u64(const std::string& key);   // an integer key
+  double real(const std::string& key);    // a real key (integers accepted: 2 means 2.0)
 
   void finish() const;  // throws on unknown keys (first) and missing keys
 
@@ -31,8 +31,7 @@ class TomlTableReader {
 
  private:
   const toml::node* find(const std::string& key);  // nullptr (recorded) when missing
-  int64_t integer(const std::string& key, int64_t min, int64_t max, const char* expected);
-  double number(const std::string& key, bool allow_zero);
+  int64_t integer(const std::string& key);
 
   std::string file_, name_;
   const toml::table* table_ = nullptr;

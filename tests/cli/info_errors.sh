@@ -26,7 +26,7 @@ expect_fail() {
 # Unknown chip: exit 1, names the chip and lists the built-in ones.
 expect_fail 1 "unknown chip 'trn9'" inf2 trn1 trn2 trn3 -- info trn9
 # Bad files: file name, table.key and the expectation.
-expect_fail 1 zero_size.toml sbuf.bytes_per_partition "> 0" -- info tests/arch/bad/zero_size.toml
+expect_fail 1 zero_size.toml sbuf.bytes_per_partition "an integer in [64, 16777216]" -- info tests/arch/bad/zero_size.toml
 expect_fail 1 unknown_key.toml tensor.rowz "unknown key" -- info tests/arch/bad/unknown_key.toml
 expect_fail 1 missing_key.toml scalar.lanes missing -- info tests/arch/bad/missing_key.toml
 expect_fail 1 wrong_type_string.toml chip.cores_per_chip integer -- info tests/arch/bad/wrong_type_string.toml

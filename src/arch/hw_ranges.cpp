@@ -1,0 +1,89 @@
+// The range table of hw/*.toml keys (see hw_ranges.h). A new key gets a row here, with a
+// reason for its bounds; the loader cannot read a key without one.
+#include "arch/hw_ranges.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "common/error.h"
+
+namespace npulab::arch {
+namespace {
+
+constexpr double kKiB = 1024, kMiB = kKiB * 1024, kTiB = kMiB * 1024 * 1024;
+constexpr std::string_view kEngines = "vector/scalar/gpsimd";
+constexpr std::string_view kMemories = "sbuf/psum";
+// Cycle counts of a fixed cost: up to a million cycles (~1 ms at 1 GHz).
+constexpr double kMaxCycles = 1e6;
+constexpr std::string_view kCyclesWhy = "a fixed cost of up to a million cycles";
+
+constexpr std::array kRanges{
+    KeyRange{"chip", "cores_per_chip", true, 1, 1024, "what-if studies up to 1024 cores"},
+    KeyRange{"chip", "semaphores_per_core", true, 1, 32768, "semaphore ids are 15-bit in the encoding (signal is int16)"},
+    KeyRange{"chip", "registers_per_engine", true, 1, 128, "register ids are 7-bit in the encoding (int8 offset and wait registers)"},
+    KeyRange{"tensor", "clock_ghz", false, 0.01, 100, "10 MHz to 100 GHz"},
+    KeyRange{"tensor", "rows", true, 1, 4096, "at most sbuf.partitions"},
+    KeyRange{"tensor", "cols", true, 1, 4096, "a PSUM tile has at most 4096 partitions"},
+    KeyRange{"tensor", "max_moving_free", true, 1, 1 << 20, "FP32 values of one PSUM bank"},
+    KeyRange{"tensor", "min_issue_cycles", true, 0, kMaxCycles, kCyclesWhy},
+    KeyRange{"tensor", "fp32_factor", false, 0.01, 100, "FP32 at 1/100 to 100x the BF16 rate"},
+    KeyRange{"tensor", "fp8_factor", false, 0.01, 100, "FP8 at 1/100 to 100x the BF16 rate"},
+    KeyRange{"tensor", "load_stationary_cycles", true, 1, kMaxCycles, kCyclesWhy},
+    KeyRange{"tensor", "load_stationary_fast_cycles", true, 1, kMaxCycles, kCyclesWhy},
+    KeyRange{"tensor", "fixed_overhead_cycles", true, 0, kMaxCycles, kCyclesWhy},
+    KeyRange{kEngines, "clock_ghz", false, 0.01, 100, "10 MHz to 100 GHz"},
+    KeyRange{kEngines, "lanes", true, 1, 4096, "at most sbuf.partitions"},
+    KeyRange{kEngines, "elems_per_cycle_16bit", false, 0.001, 1024, "per lane: 1/1000 to 1024 elements per cycle"},
+    KeyRange{kEngines, "elems_per_cycle_8bit", false, 0.001, 1024, "per lane: 1/1000 to 1024 elements per cycle"},
+    KeyRange{kEngines, "elems_per_cycle_other", false, 0.001, 1024, "per lane: 1/1000 to 1024 elements per cycle"},
+    KeyRange{kEngines, "fixed_overhead_cycles", true, 0, kMaxCycles, kCyclesWhy},
+    KeyRange{kEngines, "min_cycles", true, 0, kMaxCycles, kCyclesWhy},
+    KeyRange{kMemories, "partitions", true, 1, 4096, "operand partition fields are 16-bit; 32x today's 128"},
+    KeyRange{kMemories, "bytes_per_partition", true, 64, 16 * kMiB,
+             "a functional run holds the SBUF and PSUM of each core it uses in host memory"},
+    KeyRange{"psum", "banks", true, 1, 1024, "accumulation banks"},
+    KeyRange{kMemories, "access_overhead_cycles", true, 0, kMaxCycles, kCyclesWhy},
+    KeyRange{"dma", "engines_per_core", true, 1, 256, "16x today's 16"},
+    KeyRange{"dma", "queues_per_engine", true, 1, 256, "16x today's 16"},
+    KeyRange{"dma", "bytes_per_ns_per_engine", false, 0.001, 1e5, "1 MB/s to 100 TB/s per engine"},
+    KeyRange{"dma", "fixed_latency_ns", false, 0, 1e6, "up to 1 ms per DMA"},
+    KeyRange{"dma", "descriptor_ns", false, 0, 1e6, "up to 1 ms per descriptor"},
+    KeyRange{"dma", "min_efficient_bytes", true, 1, 1 << 30, "up to 1 GiB"},
+    KeyRange{"hbm", "capacity_bytes", true, 1 * kMiB, 16 * kTiB, "1 MiB to 16 TiB"},
+    KeyRange{"hbm", "bandwidth_gbps", false, 0.001, 1e6, "1 MB/s to 1 PB/s"},
+    KeyRange{"link", "bandwidth_gbps_per_chip", false, 0.001, 1e6, "1 MB/s to 1 PB/s"},
+    KeyRange{"link", "links_per_chip", true, 1, 1024, "NeuronLink ports"},
+    KeyRange{"published", "bf16_tflops", false, 0.001, 1e6, "published figure, TFLOPS"},
+    KeyRange{"published", "fp8_tflops", false, 0.001, 1e6, "published figure, TFLOPS"},
+    KeyRange{"published", "fp32_tflops", false, 0.001, 1e6, "published figure, TFLOPS"},
+    KeyRange{"published", "hbm_tbps", false, 0.001, 1e3, "published figure, TB/s"},
+    KeyRange{"published", "dma_tbps", false, 0.001, 1e3, "published figure, TB/s"},
+};
+
+bool names_table(std::string_view tables, std::string_view table) {
+  while (!tables.empty()) {
+    const size_t slash = tables.find('/');
+    if (tables.substr(0, slash) == table) return true;
+    if (slash == std::string_view::npos) break;
+    tables.remove_prefix(slash + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::span<const KeyRange> key_ranges() { return kRanges; }
+
+const KeyRange& key_range(std::string_view table, std::string_view key) {
+  for (const KeyRange& r : kRanges)
+    if (r.key == key && names_table(r.tables, table)) return r;
+  fail("internal error: hw key {}.{} has no plausible range in src/arch/hw_ranges.cpp", table, key);
+}
+
+std::string range_text(const KeyRange& r) {
+  if (r.integer) return fmt::format("an integer in [{}, {}]", int64_t(r.lo), int64_t(r.hi));
+  return fmt::format("a number in [{}, {}]", r.lo, r.hi);
+}
+
+}  // namespace npulab::arch

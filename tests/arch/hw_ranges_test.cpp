@@ -1,0 +1,146 @@
+// The plausible-range table of hw/*.toml keys (arch/hw_ranges.h): every built-in chip lies
+// inside it, a value just outside any key's range (generated from hw/trn2.toml) is refused
+// naming the key and the range, and docs/HARDWARE.md lists exactly these ranges.
+#include "arch/hw_ranges.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "arch/chip.h"
+#include "common/error.h"
+
+namespace npulab::arch {
+namespace {
+
+std::string read_text(const std::string& rel) {
+  std::ifstream f(std::string(NPULAB_SOURCE_DIR) + "/" + rel);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::string> tables_of(const KeyRange& r) {
+  std::vector<std::string> out;
+  std::string_view t = r.tables;
+  while (true) {
+    const size_t slash = t.find('/');
+    out.emplace_back(t.substr(0, slash));
+    if (slash == std::string_view::npos) return out;
+    t.remove_prefix(slash + 1);
+  }
+}
+
+// `text` with the value of table.key replaced (the line "key = ..." after "[table]").
+std::string with_value(const std::string& text, const std::string& table, const std::string& key,
+                       const std::string& value) {
+  const size_t t = text.find("\n[" + table + "]\n");
+  EXPECT_NE(t, std::string::npos) << table;
+  const size_t k = text.find("\n" + key + " ", t);
+  EXPECT_NE(k, std::string::npos) << table << "." << key;
+  const size_t eq = text.find('=', k), eol = text.find('\n', k + 1);
+  return text.substr(0, eq + 1) + " " + value + text.substr(eol);
+}
+
+std::string format_value(const KeyRange& r, double v) {
+  if (r.integer) return std::to_string(int64_t(v));
+  std::ostringstream ss;
+  ss.precision(17);
+  ss << v;
+  std::string s = ss.str();
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+TEST(HwRanges, BuiltinChipsLieInside) {
+  for (const std::string& name : builtin_chip_names()) EXPECT_NO_THROW(load_chip_by_name(name)) << name;
+}
+
+TEST(HwRanges, ValuesJustOutsideAreRefusedNamingKeyAndRange) {
+  const std::string base = read_text("hw/trn2.toml");
+  int cases = 0;
+  for (const KeyRange& r : key_ranges()) {
+    std::vector<double> outside{r.integer ? r.hi + 1 : r.hi * 1.5, r.hi * 1e6};
+    outside.push_back(r.integer ? r.lo - 1 : (r.lo > 0 ? r.lo / 2 : -1e-3));
+    if (!r.integer) outside.push_back(r.lo > 0 ? r.lo * 1e-300 : -1e300);
+    for (const std::string& table : tables_of(r))
+      for (double v : outside) {
+        const std::string text = with_value(base, table, std::string(r.key), format_value(r, v));
+        try {
+          load_chip_from_string(text, "gen.toml");
+          ADD_FAILURE() << table << "." << r.key << " = " << format_value(r, v) << " was accepted";
+        } catch (const Error& e) {
+          const std::string m = e.what();
+          EXPECT_NE(m.find("gen.toml: " + table + "." + std::string(r.key)), std::string::npos) << m;
+          EXPECT_NE(m.find(range_text(r)), std::string::npos) << m;
+        }
+        ++cases;
+      }
+  }
+  EXPECT_GT(cases, 150);
+}
+
+// The absurd chip files: each refused at load (so `info`, `run` and `generate`
+// never allocate from them).
+TEST(HwRanges, AbsurdChipsAreRefused) {
+  const std::string base = read_text("hw/trn2.toml");
+  struct Case {
+    const char *table, *key, *value;
+  } cases[] = {{"hbm", "capacity_bytes", "9223372036854775807"}, {"sbuf", "bytes_per_partition", "1099511627776"},
+               {"chip", "cores_per_chip", "100000"},              {"chip", "registers_per_engine", "100000"},
+               {"dma", "engines_per_core", "1000000"},             {"tensor", "clock_ghz", "1e300"},
+               {"vector", "clock_ghz", "1e-300"},                  {"dma", "fixed_latency_ns", "1e20"},
+               {"dma", "fixed_latency_ns", "1e300"},               {"dma", "fixed_latency_ns", "inf"},
+               {"scalar", "elems_per_cycle_other", "nan"}};
+  for (const Case& c : cases) {
+    const std::string text = with_value(base, c.table, c.key, c.value);
+    EXPECT_THROW(load_chip_from_string(text, "absurd.toml"), Error) << c.table << "." << c.key << " = " << c.value;
+  }
+}
+
+// A whole scratchpad is bounded too (each used core's SBUF is host memory in a functional run).
+TEST(HwRanges, ScratchpadTotalIsBounded) {
+  std::string text = read_text("hw/trn2.toml");
+  text = with_value(text, "sbuf", "partitions", "4096");
+  text = with_value(text, "psum", "partitions", "4096");
+  text = with_value(text, "sbuf", "bytes_per_partition", "16777216");
+  try {
+    load_chip_from_string(text, "big.toml");
+    FAIL() << "a 64 GiB SBUF was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("sbuf: partitions x bytes_per_partition = 4096 x 16777216 exceeds 4 GiB"),
+              std::string::npos) << e.what();
+  }
+}
+
+TEST(HwRanges, EmptyFileIsNamedAsEmpty) {
+  for (const char* text : {"", "\n  \n"}) {
+    try {
+      load_chip_from_string(text, "e.toml");
+      ADD_FAILURE() << "empty text loaded";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("e.toml: empty hardware description"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(HwRanges, DocsListEveryRange) {
+  const std::string doc = read_text("docs/HARDWARE.md");
+  for (const KeyRange& r : key_ranges()) {
+    const std::string row = "| `" + std::string(r.tables) + "." + std::string(r.key) + "` | " + range_text(r) + " |";
+    EXPECT_NE(doc.find(row), std::string::npos) << "docs/HARDWARE.md lacks the row " << row;
+  }
+}
+
+TEST(HwRanges, EveryReadKeyHasARange) {
+  EXPECT_NO_THROW(key_range("scalar", "lanes"));
+  EXPECT_NO_THROW(key_range("psum", "banks"));
+  EXPECT_THROW(key_range("sbuf", "banks"), Error);  // SBUF has no banks
+}
+
+}  // namespace
+}  // namespace npulab::arch
