@@ -194,8 +194,11 @@ GgufFile parse_gguf(std::span<const std::byte> file, const std::string& path) {
       fail("{}: metadata key '{}' appears twice", path, key);
   }
   if (const GgufValue* a = g.find("general.alignment")) {
-    if (!a->is_integer() || a->i <= 0 || (a->i & (a->i - 1)) != 0 || a->i > (1 << 20))
-      fail("{}: general.alignment must be a power of two, got {}", path, a->i);
+    if (!a->is_integer())
+      fail("{}: general.alignment must be an integer (the GGUF spec: uint32), got a value of type {}", path,
+           gguf_type_name(a->type));
+    if (a->i <= 0 || (a->i & (a->i - 1)) != 0 || a->i > (1 << 20))
+      fail("{}: general.alignment must be a power of two in [1, {}], got {}", path, 1 << 20, a->i);
     g.alignment = uint64_t(a->i);
   }
   for (uint64_t k = 0; k < n_tensors; ++k) {

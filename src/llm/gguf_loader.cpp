@@ -43,9 +43,10 @@ ModelConfig config_from_metadata(const GgufFile& g, const Architecture& a, const
   c.n_layers = g.get_int(p + "block_count");
   c.n_heads = g.get_int(p + "attention.head_count");
   c.n_kv_heads = g.get_int_or(p + "attention.head_count_kv", c.n_heads);
-  c.head_dim = g.get_int_or(p + "attention.key_length",
-                            g.get_int_or(p + "rope.dimension_count",
-                                         c.n_heads > 0 ? c.dim / c.n_heads : 0));
+  if (g.find(p + "attention.key_length") || g.find(p + "rope.dimension_count"))
+    c.head_dim = g.get_int_or(p + "attention.key_length", g.get_int_or(p + "rope.dimension_count", 0));
+  else
+    c.head_dim = implied_head_dim(c.dim, c.n_heads, g.path, p + "attention.key_length");
   c.hidden_dim = g.get_int(p + "feed_forward_length");
   c.max_seq_len = g.get_int(p + "context_length");
   c.rope_theta = g.get_float_or(p + "rope.freq_base", 10000.0);

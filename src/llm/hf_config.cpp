@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "llm/architecture.h"
+#include "llm/json_strict.h"
 
 namespace npulab::llm {
 namespace {
@@ -138,7 +139,8 @@ ModelConfig parse_hf_config(const nlohmann::json& j, const std::string& where) {
   c.n_layers = get_int(j, "num_hidden_layers", where);
   c.n_heads = get_int(j, "num_attention_heads", where);
   c.n_kv_heads = get_int_or(j, "num_key_value_heads", c.n_heads, where);
-  c.head_dim = get_int_or(j, "head_dim", c.n_heads > 0 ? c.dim / c.n_heads : 0, where);
+  const bool states_head_dim = j.contains("head_dim") && !j["head_dim"].is_null();
+  c.head_dim = states_head_dim ? get_int(j, "head_dim", where) : implied_head_dim(c.dim, c.n_heads, where, "head_dim");
   c.hidden_dim = get_int(j, "intermediate_size", where);
   c.vocab_size = get_int(j, "vocab_size", where);
   c.max_seq_len = get_int_or(j, "max_position_embeddings", 2048, where);
@@ -160,9 +162,7 @@ ModelConfig parse_hf_config(const nlohmann::json& j, const std::string& where) {
 }
 
 ModelConfig parse_hf_config_text(const std::string& text, const std::string& where) {
-  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) fail("{}: not valid JSON", where);
-  return parse_hf_config(j, where);
+  return parse_hf_config(parse_json_strict(text, where), where);
 }
 
 }  // namespace npulab::llm

@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "llm/architecture.h"
 #include "llm/hf_config.h"
+#include "llm/json_strict.h"
 #include "llm/model.h"
 #include "llm/safetensors.h"
 #include "llm/tensor_names.h"
@@ -31,8 +32,7 @@ std::string read_text(const fs::path& p) {
 std::vector<std::string> shard_files(const fs::path& dir) {
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
-    nlohmann::json j = nlohmann::json::parse(read_text(index), nullptr, false);
-    if (j.is_discarded()) fail("{}: not valid JSON", index.string());
+    const nlohmann::json j = parse_json_strict(read_text(index), index.string());
     auto wm = j.find("weight_map");
     if (!j.is_object() || wm == j.end() || !wm->is_object())
       fail("{}: missing object 'weight_map'", index.string());

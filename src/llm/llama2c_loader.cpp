@@ -9,6 +9,8 @@
 #include <fstream>
 #include <optional>
 
+#include <fmt/format.h>
+
 #include "common/error.h"
 #include "llm/model.h"
 #include "llm/weights_store.h"
@@ -21,14 +23,35 @@ struct Header {
 };
 constexpr uint32_t kV1Magic = 0x616b3432;  // "ak42": llama2.c export v1+, not this layout
 
+// What is implausible about a header, naming the field, its value and the range (the
+// first problem found), or nullopt. The ranges keep every size below exact in int64.
+std::optional<std::string> header_problem(const Header& h) {
+  struct Field {
+    const char* name;
+    int64_t v, lo, hi;
+  };
+  const Field fields[] = {{"dim", h.dim, 1, 1 << 20},         {"hidden_dim", h.hidden_dim, 1, 1 << 22},
+                          {"n_layers", h.n_layers, 1, 4096},  {"n_heads", h.n_heads, 1, h.dim > 0 ? h.dim : 1},
+                          {"n_kv_heads", h.n_kv_heads, 1, h.n_heads > 0 ? h.n_heads : 1},
+                          {"seq_len", h.seq_len, 1, 1 << 24}};
+  for (const Field& f : fields)
+    if (f.v < f.lo || f.v > f.hi) return fmt::format("{} = {}, expected {} to {}", f.name, f.v, f.lo, f.hi);
+  if (h.vocab_size == 0 || h.vocab_size < -(1 << 24) || h.vocab_size > (1 << 24))
+    return fmt::format("vocab_size = {}, expected 1 to {} (negative: an untied classifier)", h.vocab_size, 1 << 24);
+  if (h.dim % h.n_heads != 0) return fmt::format("dim {} is not a multiple of n_heads {}", h.dim, h.n_heads);
+  if (h.n_heads % h.n_kv_heads != 0)
+    return fmt::format("n_heads {} is not a multiple of n_kv_heads {}", h.n_heads, h.n_kv_heads);
+  return std::nullopt;
+}
+
+std::string header_text(const Header& h) {
+  return fmt::format("dim {}, hidden_dim {}, n_layers {}, n_heads {}, n_kv_heads {}, vocab_size {}, seq_len {}",
+                     h.dim, h.hidden_dim, h.n_layers, h.n_heads, h.n_kv_heads, h.vocab_size, h.seq_len);
+}
+
 // Bytes the v0 layout needs for this header, or nullopt if the header is implausible.
 std::optional<int64_t> expected_size(const Header& h) {
-  if (h.dim <= 0 || h.hidden_dim <= 0 || h.n_layers <= 0 || h.n_heads <= 0 ||
-      h.n_kv_heads <= 0 || h.vocab_size == 0 || h.seq_len <= 0 || h.dim % h.n_heads != 0 ||
-      h.n_heads % h.n_kv_heads != 0 || h.dim > (1 << 20) || h.hidden_dim > (1 << 22) ||
-      h.n_layers > 4096 || h.seq_len > (1 << 24) || h.vocab_size < -(1 << 24) ||
-      h.vocab_size > (1 << 24))
-    return std::nullopt;
+  if (header_problem(h)) return std::nullopt;
   const int64_t dim = h.dim, hid = h.hidden_dim, L = h.n_layers;
   const int64_t V = h.vocab_size < 0 ? -int64_t(h.vocab_size) : h.vocab_size;
   const int64_t head = dim / h.n_heads, kv = dim * h.n_kv_heads / h.n_heads;
@@ -59,6 +82,15 @@ bool probe_llama2c(const std::string& path) {
   return need && *need == size;
 }
 
+// A file that no probe accepted but that is clearly meant as a llama2.c checkpoint: the
+// format's extension, or a plausible header whose size does not match the file.
+bool resembles_llama2c(const std::string& path) {
+  Header h{};
+  int64_t size = 0;
+  if (!read_header(path, h, size)) return false;
+  return path.ends_with(".bin") || expected_size(h).has_value();
+}
+
 Model load_llama2c(const std::string& path) {
   auto file = std::make_shared<MappedFile>(path);
   if (file->size() < 28) fail("{}: llama2.c checkpoint truncated: {} bytes, header needs 28",
@@ -68,10 +100,9 @@ Model load_llama2c(const std::string& path) {
   if (uint32_t(h.dim) == kV1Magic)
     fail("{}: llama2.c export v1+ (magic 'ak42') is not supported; export with the legacy "
          "v0 layout", path);
-  if (!expected_size(h))
-    fail("{}: implausible llama2.c header (dim {}, hidden {}, layers {}, heads {}, kv heads {}, "
-         "vocab {}, seq_len {})", path, h.dim, h.hidden_dim, h.n_layers, h.n_heads,
-         h.n_kv_heads, h.vocab_size, h.seq_len);
+  // (A size that does not match the header is named below by the tensor it cuts, or as
+  // trailing bytes.)
+  if (auto why = header_problem(h)) fail("{}: llama2.c header: {} (header: {})", path, *why, header_text(h));
 
   Model m;
   m.format = "llama2c";

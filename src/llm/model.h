@@ -43,6 +43,9 @@ struct ModelFormat {
   const char* name;                            // "llama2c", "hf", "gguf"
   bool (*probe)(const std::string& path);      // cheap check (magic bytes / directory layout)
   Model (*load)(const std::string& path);
+  // Optional weaker claim (extension, a plausible header of the wrong size) for a file no
+  // probe accepted: its loader is then run to name what is wrong with it.
+  bool (*resembles)(const std::string& path) = nullptr;
 };
 
 // All formats, in probe order (llama2.c has no magic, so it is last).
@@ -57,6 +60,7 @@ Model load_llama2c(const std::string& path);
 Model load_hf_dir(const std::string& path);
 Model load_gguf(const std::string& path);
 bool probe_llama2c(const std::string& path);
+bool resembles_llama2c(const std::string& path);
 bool probe_hf_dir(const std::string& path);
 bool probe_gguf(const std::string& path);
 

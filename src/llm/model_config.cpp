@@ -62,6 +62,15 @@ void ModelConfig::validate(const std::string& where) const {
     if (e < 0 || e >= vocab_size) fail("{}: eos id {} outside vocab of {}", where, e, vocab_size);
 }
 
+int64_t implied_head_dim(int64_t dim, int64_t n_heads, const std::string& where, const std::string& key) {
+  if (n_heads <= 0) return 0;
+  if (dim % n_heads != 0)
+    fail("{}: the hidden size {} is not a multiple of the head count {} and the config gives no '{}' "
+         "(head_dim would be {} / {}, not a whole number; state it explicitly)",
+         where, dim, n_heads, key, dim, n_heads);
+  return dim / n_heads;
+}
+
 std::vector<float> rope_inv_freq(const ModelConfig& c) {
   const int64_t half = c.head_dim / 2;
   std::vector<float> out(static_cast<size_t>(half));

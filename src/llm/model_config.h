@@ -69,6 +69,12 @@ struct ModelConfig {
   void validate(const std::string& where) const;
 };
 
+// head_dim of a config that does not state it: dim / n_heads, which must be exact. A head
+// count that does not divide the hidden size is an error naming both and `key`, the field
+// that would give head_dim explicitly (truncating would run with wrong attention shapes).
+// n_heads <= 0 gives 0, which validate() then reports.
+int64_t implied_head_dim(int64_t dim, int64_t n_heads, const std::string& where, const std::string& key);
+
 // Inverse RoPE frequencies (head_dim/2 values) after any scaling: theta^(-2i/head_dim),
 // divided per Llama 3.1 scaling or rope_freq_factors.
 std::vector<float> rope_inv_freq(const ModelConfig& c);

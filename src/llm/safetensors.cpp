@@ -1,9 +1,11 @@
 #include "llm/safetensors.h"
 
+#include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "llm/json_strict.h"
 
 namespace npulab::llm {
 namespace {
@@ -13,6 +15,36 @@ WDType parse_dtype(const std::string& s, const std::string& path, const std::str
   if (s == "F16") return WDType::F16;
   if (s == "BF16") return WDType::BF16;
   fail("{}: tensor '{}' has dtype '{}', supported: F32, F16, BF16", path, name, s);
+}
+
+constexpr uint64_t kMaxHeaderBytes = 100'000'000;
+
+// "The byte buffer needs to be entirely indexed, and cannot contain holes": in offset order
+// every tensor starts where the previous one ends, the first at 0 and the last ends at the
+// end of the file. So no two tensors overlap or share bytes (empty tensors take none).
+void check_buffer_indexed(const std::vector<SafetensorsEntry>& entries, int64_t data_start,
+                          int64_t data_size, const std::string& path) {
+  std::vector<const SafetensorsEntry*> order;
+  for (const auto& e : entries) order.push_back(&e);
+  std::stable_sort(order.begin(), order.end(), [](auto* a, auto* b) {
+    return a->offset != b->offset ? a->offset < b->offset : a->nbytes < b->nbytes;
+  });
+  int64_t at = 0;
+  const SafetensorsEntry* prev = nullptr;
+  for (const SafetensorsEntry* e : order) {
+    const int64_t begin = e->offset - data_start, end = begin + e->nbytes;
+    if (begin < at)
+      fail("{}: tensor '{}' (data_offsets [{}, {}]) overlaps tensor '{}' (which ends at {}); the format "
+           "forbids shared or overlapping byte ranges", path, e->name, begin, end, prev->name, at);
+    if (begin > at)
+      fail("{}: bytes [{}, {}) of the data section belong to no tensor (before '{}'); the format forbids holes",
+           path, at, begin, e->name);
+    at = end;
+    prev = e;
+  }
+  if (at != data_size)
+    fail("{}: bytes [{}, {}) at the end of the data section belong to no tensor; the format forbids holes", path,
+         at, data_size);
 }
 
 }  // namespace
@@ -26,9 +58,15 @@ std::vector<SafetensorsEntry> parse_safetensors(std::span<const std::byte> file,
   if (hlen > file.size() - 8)
     fail("{}: safetensors header length {} runs past the end of the file ({} bytes)", path,
          hlen, file.size());
+  // The format's rules (huggingface/safetensors README, "Format"): the header starts with
+  // '{', has no duplicate keys, and the tensors index the whole byte buffer without holes
+  // or overlaps. Headers are capped at 100 MB, as the reference reader does.
+  if (hlen > kMaxHeaderBytes)
+    fail("{}: safetensors header length {} exceeds the format's limit of {} bytes", path, hlen, kMaxHeaderBytes);
   const auto* hdr = reinterpret_cast<const char*>(file.data() + 8);
-  nlohmann::json j = nlohmann::json::parse(hdr, hdr + hlen, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) fail("{}: safetensors header is not valid JSON", path);
+  if (hlen == 0 || hdr[0] != '{')
+    fail("{}: safetensors header must start with '{{' (a JSON object)", path);
+  nlohmann::json j = parse_json_strict(std::string_view(hdr, hlen), path + ": safetensors header");
   if (!j.is_object()) fail("{}: safetensors header must be a JSON object", path);
   const int64_t data_start = int64_t(8 + hlen);
   const int64_t data_size = int64_t(file.size()) - data_start;
@@ -68,6 +106,7 @@ std::vector<SafetensorsEntry> parse_safetensors(std::span<const std::byte> file,
     e.nbytes = need;
     out.push_back(std::move(e));
   }
+  check_buffer_indexed(out, data_start, data_size, path);
   return out;
 }
 

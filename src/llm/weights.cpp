@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common/checked.h"
 #include "common/error.h"
 #include "numerics/dtype.h"
 #include "llm/model_config.h"
@@ -29,10 +30,11 @@ int64_t wdtype_nbytes(WDType t, const std::vector<int64_t>& shape) {
   for (int64_t d : shape) {
     if (d < 0 || d > kMaxDim) return -1;
     if (d != 0) {
-      if (nonzero > kMaxElements / d) return -1;
-      nonzero *= d;
+      const auto m = mul_exact<int64_t>(nonzero, d);
+      if (!m || *m > kMaxElements) return -1;
+      nonzero = *m;
     }
-    n *= d;
+    n *= d;  // <= nonzero
   }
   switch (t) {
     case WDType::F32: return n * 4;

@@ -74,7 +74,7 @@ TEST(Llama2cLoader, BadHeaderAndTrailingBytes) {
   auto bad = raw;
   int32_t heads = 7;  // 64 % 7 != 0
   std::memcpy(bad.data() + 12, &heads, 4);
-  EXPECT_ERROR_CONTAINS(load_llama2c(dir.write("heads.bin", bad)), "heads.bin", "implausible");
+  EXPECT_ERROR_CONTAINS(load_llama2c(dir.write("heads.bin", bad)), "heads.bin", "llama2.c header", "not a multiple of n_heads 7");
   auto extra = raw;
   extra.resize(extra.size() + 4);
   EXPECT_ERROR_CONTAINS(load_llama2c(dir.write("extra.bin", extra)), "extra.bin", "trailing");
