@@ -1,6 +1,8 @@
 // Fuzz the assembly parser: arbitrary text must either parse or throw npulab::Error; what
 // parses must round-trip exactly through the printer and the binary container, and must
-// survive validation (which may reject it, but only with an Error).
+// survive validation (which may reject it, but only with an Error); what validates must
+// survive a budgeted timing-only run. asm.dict holds the numeric edges of every field
+// (32-bit register limits, 2^63, 2^64 - 1, shapes whose byte size wraps, nan/inf).
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -11,6 +13,7 @@
 #include "isa/compare.h"
 #include "isa/container.h"
 #include "isa/validate.h"
+#include "sim/simulator.h"
 
 using namespace npulab;
 
@@ -34,6 +37,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!(isa::decode_executable(bytes.data(), bytes.size()) == exe)) std::abort();
   try {
     isa::validate_executable(exe, chip());
+  } catch (const Error&) {
+    return 0;
+  }
+  // A valid program runs, timing-only, within small budgets: numeric fields at their
+  // edges (register values, waits, offsets, sizes) end in a result or an Error, never in
+  // a crash, a wrapped result or a hang.
+  sim::SimOptions o;
+  o.mode = sim::Mode::TimingOnly;
+  o.max_instructions = 20000;
+  o.max_sim_ns = 1e9;
+  try {
+    sim::Chip c(chip(), o.mode);
+    (void)c.run(exe, o);
   } catch (const Error&) {
   }
   return 0;

@@ -11,6 +11,7 @@
 #include "arch/chip.h"
 #include "cli/command.h"
 #include "cli/emit_program.h"
+#include "cli/ranges.h"
 #include "cli/token_ids.h"
 #include "common/error.h"
 #include "llm/builtin_configs.h"
@@ -79,11 +80,12 @@ Run setup_compile(CLI::App& app) {
   app.add_option("--step", a->step, "prefill, decode, or preload (the resident-weight load)")->capture_default_str();
   app.add_option("--hw", a->hw, "chip name or hw/*.toml path")->capture_default_str();
   app.add_option("--dtype", a->dtype, "matmul weight dtype: fp32, bf16 or fp8")->capture_default_str();
-  app.add_option("--pos", a->pos, "position of the step's first token")->capture_default_str();
+  app.add_option("--pos", a->pos, "position of the step's first token")->capture_default_str()->check(int_range(0, kMaxTokens));
   app.add_option("--tokens", a->tokens, "token ids, e.g. 1,2,3 (prefill: the chunk; decode: one per sequence)");
-  app.add_option("--prompt-len", a->prompt_len, "prefill: tokens in the chunk when --tokens is not given (default 1)");
-  app.add_option("--batch", a->batch, "decode batch (KV cache slots)")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--context", a->context, "KV cache length (default: what the step reaches)");
+  app.add_option("--prompt-len", a->prompt_len, "prefill: tokens in the chunk when --tokens is not given (default 1)")
+      ->check(int_range(0, kMaxTokens));
+  app.add_option("--batch", a->batch, "decode batch (KV cache slots)")->check(int_range(1, kMaxBatch))->capture_default_str();
+  app.add_option("--context", a->context, "KV cache length (default: what the step reaches)")->check(int_range(0, kMaxTokens));
   app.add_option("--decode-bucket", a->decode_bucket, "decode: attend over keys up to the end of this bucket");
   app.add_flag("--unroll-layers", a->unroll_layers, "every layer as straight-line code (no register loop)");
   app.add_flag("--no-resident-weights", a->no_resident_weights, "stream every weight from HBM");

@@ -15,6 +15,7 @@
 #include "arch/chip.h"
 #include "cli/command.h"
 #include "cli/host_env.h"
+#include "cli/ranges.h"
 #include "cli/token_ids.h"
 #include "common/error.h"
 #include "llm/builtin_configs.h"
@@ -245,19 +246,19 @@ Run setup(CLI::App& app) {
       ->required();
   app.add_option("--prompt", a->prompt, "prompt text (needs a tokenizer)");
   app.add_option("--tokens", a->tokens, "prompt token ids, e.g. 1,2,3 (default: BOS)");
-  app.add_option("--max-tokens", a->max_tokens, "tokens to generate")->check(CLI::PositiveNumber);
+  app.add_option("--max-tokens", a->max_tokens, "tokens to generate")->check(int_range(1, kMaxTokens));
   app.add_option("--hw", a->hw, "chip name or hw/*.toml path");
   app.add_option("--dtype", a->dtype, "matmul weight dtype: fp32, bf16 or fp8");
-  app.add_option("--temperature", a->temperature, "sampling temperature (0 = greedy)");
-  app.add_option("--top-k", a->top_k, "top-k cut (0 = off)");
-  app.add_option("--top-p", a->top_p, "nucleus cut (1 = off)");
+  app.add_option("--temperature", a->temperature, "sampling temperature (0 = greedy)")->check(real_range(0, 1e6));
+  app.add_option("--top-k", a->top_k, "top-k cut (0 = off)")->check(int_range(0));
+  app.add_option("--top-p", a->top_p, "nucleus cut (1 = off)")->check(real_range(0, 1));
   app.add_option("--seed", a->seed, "sampler seed");
   app.add_option("--tokenizer", a->tokenizer, "tokenizer file (tokenizer.model / tokenizer.bin)");
   app.add_flag("--print-ids", a->print_ids, "print token ids instead of text");
   app.add_flag("--timing-only", a->timing_only, "simulate timing without values (no weights needed)");
-  app.add_option("--prompt-len", a->prompt_len, "timing-only: prompt length (default 128)");
-  app.add_option("--batch", a->batch, "timing-only: decode batch (sequences per step)")->check(CLI::PositiveNumber);
-  app.add_option("--context", a->context, "KV cache length (default: prompt + max tokens)");
+  app.add_option("--prompt-len", a->prompt_len, "timing-only: prompt length (default 128)")->check(int_range(0, kMaxTokens));
+  app.add_option("--batch", a->batch, "timing-only: decode batch (sequences per step)")->check(int_range(1, kMaxBatch));
+  app.add_option("--context", a->context, "KV cache length (default: prompt + max tokens)")->check(int_range(0, kMaxTokens));
   app.add_option("--decode-samples", a->decode_samples,
                  "timing-only: decode steps to simulate (others interpolated; 0 = all; default 8 when > 16 steps)");
   app.add_flag("--ignore-capacity", a->ignore_capacity,

@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/emit_program.h"
 #include "cli/host_env.h"
+#include "cli/ranges.h"
 #include "common/error.h"
 #include "isa/opcode_table.h"
 #include "kernels/gemm.h"
@@ -48,7 +49,8 @@ void add_common(CLI::App* s, Common& c, const char* default_dtype) {
   s->add_option("--seed", c.seed, "seed of the random inputs")->capture_default_str();
   s->add_flag("--no-race-check", c.no_race_check, "skip the race detector (faster)");
   s->add_option("--dma-sets", c.dma_sets, "DMA queue sets the builder rotates over (16 queues each)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(int_range(1));
   add_emit_options(*s, c.emit);
 }
 
@@ -301,6 +303,10 @@ KernelJob rowwise_job(const Common& c, const std::string& kind, uint64_t R, uint
   return j;
 }
 
+// Largest --m/--n/--k/--rows/--cols: the host keeps the inputs and the reference result
+// (a 65536 x 65536 FP32 matrix is 16 GiB).
+constexpr int64_t kMaxDim = 65536;
+
 Run setup_kernel(CLI::App& app) {
   app.require_subcommand(1);
   auto gemm_common = std::make_shared<Common>();
@@ -308,9 +314,9 @@ Run setup_kernel(CLI::App& app) {
   auto g = std::make_shared<std::tuple<uint64_t, uint64_t, uint64_t, std::string, GemmOptions>>(
       1024, 1024, 1024, "mk", GemmOptions{});
   CLI::App* gs = app.add_subcommand("gemm", "C[M,N] = A[M,K] @ B[K,N]");
-  gs->add_option("--m", std::get<0>(*g), "rows of A and C")->capture_default_str();
-  gs->add_option("--n", std::get<1>(*g), "columns of B and C")->capture_default_str();
-  gs->add_option("--k", std::get<2>(*g), "contraction size")->capture_default_str();
+  gs->add_option("--m", std::get<0>(*g), "rows of A and C")->capture_default_str()->check(int_range(1, kMaxDim));
+  gs->add_option("--n", std::get<1>(*g), "columns of B and C")->capture_default_str()->check(int_range(1, kMaxDim));
+  gs->add_option("--k", std::get<2>(*g), "contraction size")->capture_default_str()->check(int_range(1, kMaxDim));
   gs->add_option("--layout", std::get<3>(*g), "A in HBM: mk = [M,K] (transposed on chip), km = [K,M]")
       ->capture_default_str();
   gs->add_option("--m-tiles", std::get<4>(*g).m_tiles, "128-row tiles per block (0 = auto)");
@@ -321,8 +327,10 @@ Run setup_kernel(CLI::App& app) {
   std::vector<std::pair<std::string, CLI::App*>> rows;
   for (const char* k : {"softmax", "rmsnorm", "layernorm", "transpose", "act"}) {
     CLI::App* s = app.add_subcommand(k, fmt::format("{} kernel on a [rows, cols] tensor", k));
-    s->add_option("--rows", std::get<0>(*rw), "rows (on partitions, 128 at a time)")->capture_default_str();
-    s->add_option("--cols", std::get<1>(*rw), "columns (free axis)")->capture_default_str();
+    s->add_option("--rows", std::get<0>(*rw), "rows (on partitions, 128 at a time)")
+        ->capture_default_str()
+        ->check(int_range(1, kMaxDim));
+    s->add_option("--cols", std::get<1>(*rw), "columns (free axis)")->capture_default_str()->check(int_range(1, kMaxDim));
     if (std::string(k) == "act") s->add_option("--func", std::get<2>(*rw), "activation function")->capture_default_str();
     add_common(s, *row_common, "f32");
     rows.emplace_back(k, s);

@@ -13,6 +13,11 @@
 
 namespace npulab::cli {
 
+// Bounds of the LLM commands' sizes (generate, compile): positions, prompt and context
+// lengths, tokens to generate (beyond any model's context, and the host holds per-token
+// arrays), and decode batches (one KV cache slot each).
+constexpr int64_t kMaxTokens = int64_t(1) << 24, kMaxBatch = 65536;
+
 // An integer option in [lo, hi] (hi = the type's max: "an integer >= lo").
 inline CLI::Validator int_range(int64_t lo, int64_t hi = std::numeric_limits<int64_t>::max()) {
   const std::string want = hi == std::numeric_limits<int64_t>::max()
