@@ -17,9 +17,8 @@ std::string operands_text(const OpInfo& info, std::string_view sep) {
   for (int k = 0; k < info.num_operands; ++k) {
     const OperandRole& r = info.operands[k];
     std::string cond;
-    for (const auto& c : operand_conditions())
-      if (c.op == parse_opcode(info.name) && c.slot == k)
-        cond = fmt::format(" if {}{}", c.when_clear ? "!" : "", flags_text(c.flag));
+    if (r.presence != Presence::Always)
+      cond = fmt::format(" if {}{}", r.presence == Presence::IfClear ? "!" : "", flags_text(r.flag));
     s += fmt::format("{}{}:{}:{}{}", k ? sep : "", r.name, spaces_text(r.spaces), access_name(r.access), cond);
   }
   return s.empty() ? "-" : s;

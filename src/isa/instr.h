@@ -15,7 +15,7 @@ namespace npulab::isa {
 
 // ---------------------------------------------------------------- opcodes, from the table
 enum class Opcode : uint8_t {
-#define OP(name, engines, operands, fields) name,
+#define OP(name, ...) name,
 #include "isa/opcodes.def"
 #undef OP
   kCount

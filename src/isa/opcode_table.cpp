@@ -1,44 +1,71 @@
 // The opcode schema table, expanded from opcodes.def (X-macros) so encoding, assembly
-// text and validation never need per-opcode code. Also the names of streams, spaces,
+// text, validation, scheduling and the Builder never need per-opcode code. Also the names of streams, spaces,
 // ALU ops, activation functions and flags.
 #include "isa/opcode_table.h"
 
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "isa/verify.h"
 
 #include <initializer_list>
 
 namespace npulab::isa {
 namespace {
 
-constexpr OpInfo make_info(std::string_view name, uint32_t engines,
+constexpr OpInfo make_info(std::string_view name, OpKind kind, uint32_t engines,
                            std::initializer_list<OperandRole> ops,
-                           std::initializer_list<FieldRole> fields) {
+                           std::initializer_list<FieldRole> fields, uint32_t flags, uint32_t traits,
+                           ShapeVerifier verify, bool timing_hook) {
   OpInfo info{};
   info.name = name;
+  info.kind = kind;
   info.engines = engines;
-  for (const auto& o : ops) info.operands[info.num_operands++] = o;
+  for (const auto& o : ops) {
+    if (o.held) info.held_slot = int8_t(info.num_operands);
+    info.operands[info.num_operands++] = o;
+  }
   for (const auto& f : fields) info.fields[info.num_fields++] = f;
+  info.flags = flags;
+  info.traits = traits;
+  info.verify = verify;
+  info.timing_hook = timing_hook;
   return info;
 }
 
-// Each row of opcodes.def becomes one make_info(...) call.
+// Each row of opcodes.def becomes one make_info(...) call; operand and field attributes
+// are constexpr member calls on the role (IF(f) -> .present_if(f), ...).
 #define OPS(...) {__VA_ARGS__}
-#define R(role, spaces, access) OperandRole{#role, (spaces), Access::access}
+#define R(role, spaces, access, ...) OperandRole{#role, (spaces), Access::access} __VA_ARGS__
+#define IF(flag) .present_if(flag)
+#define UNLESS(flag) .present_unless(flag)
+#define HELD .held_in_array()
 #define FLDS(...) {__VA_ARGS__}
-#define F(field, text) FieldRole{Field::field, text}
+#define F(field, text, ...) FieldRole{Field::field, text} __VA_ARGS__
+#define TARGET .branch_target()
+#define VERIFY(v) &verify_##v
+#define NO_VERIFY nullptr
+#define HOOK(h) true
+#define NO_HOOK false
 constexpr OpInfo kTable[] = {
-#define OP(name, engines, operands, fields) \
-  make_info(#name, (engines), std::initializer_list<OperandRole> operands, \
-            std::initializer_list<FieldRole> fields),
+#define OP(name, kind, engines, operands, fields, flags, traits, verifier, timing)                \
+  make_info(#name, kind, (engines), std::initializer_list<OperandRole> operands,                \
+            std::initializer_list<FieldRole> fields, (flags), (traits), verifier, timing),
 #include "isa/opcodes.def"
 #undef OP
 };
 #undef OPS
 #undef R
+#undef IF
+#undef UNLESS
+#undef HELD
 #undef FLDS
 #undef F
+#undef TARGET
+#undef VERIFY
+#undef NO_VERIFY
+#undef HOOK
+#undef NO_HOOK
 static_assert(std::size(kTable) == size_t(Opcode::kCount), "table rows must match opcodes");
 
 constexpr std::string_view kAluNames[] = {
@@ -54,24 +81,26 @@ constexpr std::string_view kActNames[] = {
 static_assert(std::size(kAluNames) == size_t(AluOp::kCount));
 static_assert(std::size(kActNames) == size_t(ActFunc::kCount));
 
-// Which flag bits exist, their text names and the opcode they apply to.
+// Which flag bits exist and their text names, in bit order (the order flags are printed).
 constexpr FlagInfo kFlags[] = {
-    {"start", F_START, Opcode::matmul},
-    {"scalar_tensor", F_SCALAR_TENSOR, Opcode::tensor_scalar},
-    {"reduce_all", F_REDUCE_ALL, Opcode::tensor_reduce},
-    {"scale_tensor", F_SCALE_TENSOR, Opcode::activation},
-    {"bias_imm", F_BIAS_IMM, Opcode::activation},
-    {"accumulate", F_ACCUMULATE, Opcode::activation},
-    {"negate", F_NEGATE, Opcode::tensor_reduce},
+    {"start", F_START},
+    {"scalar_tensor", F_SCALAR_TENSOR},
+    {"reduce_all", F_REDUCE_ALL},
+    {"scale_tensor", F_SCALE_TENSOR, true},  // reserved: a per-partition scale tensor
+    {"bias_imm", F_BIAS_IMM},
+    {"accumulate", F_ACCUMULATE},
+    {"negate", F_NEGATE},
 };
 
-// Operands whose presence depends on a flag (all other operands are always required):
-// present iff ((flags & flag) != 0) != when_clear.
-constexpr OperandCondition kConditions[] = {
-    {Opcode::tensor_scalar, 2, F_SCALAR_TENSOR, false},  // scalar
-    {Opcode::activation, 2, F_BIAS_IMM, true},           // bias (unless bias_imm)
-    {Opcode::activation, 3, F_ACCUMULATE, false},        // accum
-};
+// Every flag a row accepts exists.
+constexpr bool flags_known() {
+  uint32_t known = 0;
+  for (const auto& f : kFlags) known |= f.bit;
+  for (const auto& info : kTable)
+    if (info.flags & ~known) return false;
+  return true;
+}
+static_assert(flags_known(), "opcodes.def names a flag bit without a name in kFlags");
 
 }  // namespace
 
@@ -111,24 +140,16 @@ std::optional<uint32_t> parse_flag(std::string_view name) {
   return std::nullopt;
 }
 
-uint32_t flags_allowed(Opcode op) {
-  uint32_t m = 0;
-  for (const auto& f : kFlags)
-    if (f.op == op) m |= f.bit;
-  return m;
-}
+uint32_t flags_allowed(Opcode op) { return op_info(op).flags; }
 
 OperandPresence operand_presence(Opcode op, int slot, uint32_t flags) {
   const OpInfo& info = op_info(op);
   if (slot < 0 || slot >= info.num_operands) return OperandPresence::Forbidden;
-  for (const auto& c : kConditions)
-    if (c.op == op && c.slot == slot)
-      return (((flags & c.flag) != 0) != c.when_clear) ? OperandPresence::Required
-                                                       : OperandPresence::Forbidden;
-  return OperandPresence::Required;
+  const OperandRole& r = info.operands[slot];
+  if (r.presence == Presence::Always) return OperandPresence::Required;
+  return (((flags & r.flag) != 0) == (r.presence == Presence::IfSet)) ? OperandPresence::Required
+                                                                      : OperandPresence::Forbidden;
 }
-
-std::span<const OperandCondition> operand_conditions() { return kConditions; }
 
 std::optional<std::string> operand_presence_error(const Instr& in) {
   const OpInfo& info = op_info(in.op);
@@ -140,19 +161,17 @@ std::optional<std::string> operand_presence_error(const Instr& in) {
     }
     bool required = operand_presence(in.op, k, in.flags) == OperandPresence::Required;
     if (used == required) continue;
-    std::string_view role = info.operands[k].name;
-    for (const auto& c : kConditions) {
-      if (c.op != in.op || c.slot != k) continue;
-      std::string_view flag = "?";
-      for (const auto& f : kFlags)
-        if (f.bit == c.flag) flag = f.name;
-      if (required)
-        return fmt::format("missing operand '{}' of {} (required when flag {} is {})", role, info.name,
-                           flag, c.when_clear ? "clear" : "set");
-      return fmt::format("operand '{}' of {} must be omitted when flag {} is {}", role, info.name, flag,
-                         c.when_clear ? "set" : "clear");
-    }
-    return fmt::format("missing operand '{}' of {}", role, info.name);
+    const OperandRole& r = info.operands[k];
+    if (r.presence == Presence::Always) return fmt::format("missing operand '{}' of {}", r.name, info.name);
+    std::string_view flag = "?";
+    for (const auto& f : kFlags)
+      if (f.bit == r.flag) flag = f.name;
+    const bool when_clear = r.presence == Presence::IfClear;
+    if (required)
+      return fmt::format("missing operand '{}' of {} (required when flag {} is {})", r.name, info.name, flag,
+                         when_clear ? "clear" : "set");
+    return fmt::format("operand '{}' of {} must be omitted when flag {} is {}", r.name, info.name, flag,
+                       when_clear ? "set" : "clear");
   }
   return std::nullopt;
 }

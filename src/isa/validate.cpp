@@ -1,7 +1,8 @@
 // Static program validation against a chip description. Generic rules come from the opcode
-// schema (engines, spaces, operand presence, fields); the few opcode-specific limits
-// (matmul/transpose tile sizes, index dtypes) are in check_special. Only static facts are
-// checked; register-relative offsets are re-checked by the simulator at run time.
+// schema (engines, spaces, operand presence, fields, flags, traits); the opcode-specific
+// limits (matmul/transpose tile sizes, index dtypes) are the shape verifiers the table
+// names (isa/verify.h). Only static facts are checked; register-relative offsets are
+// re-checked by the simulator at run time.
 #include "isa/validate.h"
 
 #include <fmt/format.h>
@@ -11,53 +12,15 @@
 
 #include "common/checked.h"
 #include "common/error.h"
-#include "isa/asm.h"
+#include "isa/access_pattern.h"
 #include "isa/asm_text.h"
 #include "isa/opcode_table.h"
+#include "isa/verify.h"
 
 namespace npulab::isa {
 namespace {
 
-__extension__ using i128 = __int128;
-
-// Collects the context every message carries.
-struct Ctx {
-  const Instr& in;
-  uint32_t stream;
-  const arch::ChipConfig& chip;
-  int64_t core, index;
-
-  [[noreturn]] void error(const std::string& msg, bool cite_chip = false) const {
-    std::string where;
-    if (core >= 0) where += fmt::format("core {}, ", core);
-    where += fmt::format("stream {}", stream_name(stream));
-    if (index >= 0) where += fmt::format(", instr {}", index);
-    std::string text;
-    try {
-      text = to_text(in);
-    } catch (const Error&) {
-      text = fmt::format("opcode {}", int(in.op));
-    }
-    std::string src = chip.source_file.empty() ? chip.name : chip.source_file;
-    fail("{} (`{}`): {}{}", where, text, msg, cite_chip ? fmt::format(" ({})", src) : "");
-  }
-};
-
-// Lowest and highest+1 byte a tensor touches relative to its offset, per partition (free
-// dims only) — negative strides included.
-struct Span {
-  i128 lo = 0, hi = 0;
-};
-Span free_span(const TensorRef& t) {
-  i128 esz = i128(dtype_size(t.dtype));
-  Span s;
-  for (int d = 0; d < t.ndim; ++d) {
-    i128 ext = i128(t.dims[d].size - 1) * t.dims[d].stride * esz;
-    (ext < 0 ? s.lo : s.hi) += ext;
-  }
-  s.hi += esz;
-  return s;
-}
+using Ctx = VerifyCtx;
 
 // Per-opcode facts of the schema that every instruction's validation needs, tabulated once
 // (validation runs on every Chip::run, so its success path must be cheap): which fields
@@ -79,15 +42,14 @@ const OpRules& op_rules(Opcode op) {
       r[op].num_operands = uint8_t(info.num_operands);
       for (int k = 0; k < info.num_fields; ++k) {
         r[op].listed |= 1u << uint32_t(info.fields[k].field);
-        if (info.fields[k].name == "target") r[op].targets |= 1u << uint32_t(info.fields[k].field);
+        if (info.fields[k].target) r[op].targets |= 1u << uint32_t(info.fields[k].field);
       }
-    }
-    for (const OperandCondition& c : operand_conditions()) {
-      OpRules& pr = r[size_t(c.op)];
-      if (c.slot < 0 || c.slot >= 4 || pr.conditional[c.slot]) continue;  // first rule wins
-      pr.conditional[c.slot] = true;
-      pr.flag[c.slot] = c.flag;
-      pr.when_clear[c.slot] = c.when_clear;
+      for (int k = 0; k < info.num_operands; ++k) {
+        const OperandRole& role = info.operands[k];
+        r[op].conditional[k] = role.presence != Presence::Always;
+        r[op].flag[k] = role.flag;
+        r[op].when_clear[k] = role.presence == Presence::IfClear;
+      }
     }
     return r;
   }();
@@ -142,14 +104,13 @@ void check_operand(const Ctx& c, int k) {
   if (t.offset_reg >= 0 && uint32_t(t.offset_reg) >= c.chip.registers_per_engine)
     c.error(fmt::format("operand {}: register r{} does not exist (registers_per_engine {})", name,
                         t.offset_reg, c.chip.registers_per_engine), true);
-  Span fs = free_span(t);
   if (t.space == Space::Hbm) {
     if (t.part_start != 0)
       c.error(fmt::format("operand {}: HBM part_start must be 0 (rows are addressed by the partition stride), got {}", name, t.part_start));
     if (t.offset_reg >= 0) return;  // base known only at run time
-    i128 pspan = i128(t.part_count - 1) * t.part_stride * i128(dtype_size(t.dtype));
-    i128 lo = i128(t.offset) + fs.lo + std::min<i128>(0, pspan);
-    i128 hi = i128(t.offset) + fs.hi + std::max<i128>(0, pspan);
+    const ByteSpan span = operand_byte_span(t);
+    i128 lo = i128(t.offset) + span.lo;
+    i128 hi = i128(t.offset) + span.hi;
     if (lo < 0 || hi > i128(c.chip.hbm.capacity_bytes))
       c.error(fmt::format("operand {}: HBM byte range [{}, {}) outside HBM capacity {}", name,
                           int64_t(lo), int64_t(hi), c.chip.hbm.capacity_bytes), true);
@@ -164,12 +125,13 @@ void check_operand(const Ctx& c, int k) {
                         uint32_t(t.part_start) + t.part_count, mem.partitions, mname), true);
   // The start rule comes from the compute engines' partition-lane groups (REFERENCES.md NC
   // §1.5). DMA engines address SBUF partitions individually (each typically serves ~8
-  // partitions, §1.6), so dma_copy operands are only bounds-checked; so is reg_load, a
-  // sequencer reading one word.
-  if (c.in.op != Opcode::dma_copy && c.in.op != Opcode::reg_load && !partition_start_ok(t.part_start, t.part_count))
+  // partitions, §1.6), and a sequencer reads single words (reg_load): operands of ops with
+  // T_ANY_PARTITION are only bounds-checked.
+  if (!(op_info(c.in.op).traits & T_ANY_PARTITION) && !partition_start_ok(t.part_start, t.part_count))
     c.error(fmt::format("operand {}: a tile of {} partitions may not start at partition {} "
                         "(>64 partitions start at 0; 33-64 at 0 or 64; <=32 at 0, 32, 64 or 96)",
                         name, t.part_count, t.part_start));
+  const ByteSpan fs = free_byte_span(t);
   i128 span = fs.hi - fs.lo;
   if (t.offset_reg >= 0) {  // only the extent is static
     if (span > i128(mem.bytes_per_partition))
@@ -208,7 +170,8 @@ void check_unused_fields(const Ctx& c) {
   if (uint8_t(in.act) >= uint8_t(ActFunc::kCount)) c.error("activation function out of range");
   uint32_t bad = in.flags & ~flags_allowed(in.op);
   if (bad) c.error(fmt::format("flags {} are not valid for {}", flags_text(bad), op_info(in.op).name));
-  if (in.flags & F_SCALE_TENSOR) c.error("flag scale_tensor is reserved and not supported");
+  for (const FlagInfo& f : flag_infos())
+    if (f.reserved && (in.flags & f.bit)) c.error(fmt::format("flag {} is reserved and not supported", f.name));
   if (listed(Field::reg0) && in.reg0 >= c.chip.registers_per_engine)
     c.error(fmt::format("register r{} does not exist (registers_per_engine {})", in.reg0, c.chip.registers_per_engine), true);
 }
@@ -233,76 +196,6 @@ void check_sync(const Ctx& c) {
     c.error(fmt::format("signal of semaphore s{} but the core has {} semaphores", in.signal, c.chip.semaphores_per_core), true);
 }
 
-// Limits of particular opcodes that the generic schema cannot express.
-void check_special(const Ctx& c) {
-  const Instr& in = c.in;
-  const auto& pe = c.chip.tensor;
-  auto check_bank = [&](const TensorRef& dst) {
-    uint64_t bank = c.chip.psum.bank_bytes();
-    if (!bank || dst.offset_reg >= 0) return;
-    Span fs = free_span(dst);
-    i128 lo = i128(dst.offset) + fs.lo, hi = i128(dst.offset) + fs.hi;
-    if (lo / i128(bank) != (hi - 1) / i128(bank))
-      c.error(fmt::format("dst PSUM bytes [{}, {}) cross a PSUM bank boundary (bank size {} bytes)", int64_t(lo),
-                          int64_t(hi), bank), true);
-  };
-  switch (in.op) {
-    case Opcode::reg_set:
-    case Opcode::reg_add:
-    case Opcode::branch_lt:  // registers are 32-bit signed (instr.h)
-      if (in.iimm0 < kRegMin || in.iimm0 > kRegMax)
-        c.error(fmt::format("{} {} {} does not fit a 32-bit register [{}, {}]", op_info(in.op).name,
-                            in.op == Opcode::branch_lt ? "limit" : "value", in.iimm0, kRegMin, kRegMax));
-      break;
-    case Opcode::matmul: {
-      const TensorRef &dst = in.t[0], &st = in.t[1], &mv = in.t[2];
-      uint64_t K = st.part_count, M = st.free_elems(), N = mv.free_elems();
-      if (mv.part_count != K)
-        c.error(fmt::format("moving has {} partitions but stationary has {} (contraction K must match)", mv.part_count, K));
-      if (K > pe.rows) c.error(fmt::format("contraction K {} exceeds tensor.rows {}", K, pe.rows), true);
-      if (M > pe.cols) c.error(fmt::format("stationary free size {} exceeds tensor.cols {}", M, pe.cols), true);
-      if (N > pe.max_moving_free)
-        c.error(fmt::format("moving free size {} exceeds tensor.max_moving_free {}", N, pe.max_moving_free), true);
-      if (!dtype_is_float(st.dtype) || !dtype_is_float(mv.dtype))
-        c.error(fmt::format("matmul inputs must be floating point, got {} and {}", dtype_name(st.dtype), dtype_name(mv.dtype)));
-      if (st.dtype != mv.dtype)
-        c.error(fmt::format("stationary ({}) and moving ({}) must have the same dtype", dtype_name(st.dtype), dtype_name(mv.dtype)));
-      if (dst.dtype != DType::F32) c.error(fmt::format("matmul dst in PSUM must be f32, got {}", dtype_name(dst.dtype)));
-      if (dst.part_count != M) c.error(fmt::format("dst has {} partitions, expected M = {}", dst.part_count, M));
-      if (dst.free_elems() != N) c.error(fmt::format("dst has {} elements per partition, expected N = {}", dst.free_elems(), N));
-      check_bank(dst);
-      break;
-    }
-    case Opcode::transpose: {
-      const TensorRef &dst = in.t[0], &src = in.t[1];
-      uint64_t P = src.part_count, F = src.free_elems();
-      if (P > pe.rows) c.error(fmt::format("transpose source partitions {} exceed tensor.rows {}", P, pe.rows), true);
-      if (F > pe.cols) c.error(fmt::format("transpose source free size {} exceeds tensor.cols {}", F, pe.cols), true);
-      if (dst.part_count != F || dst.free_elems() != P)
-        c.error(fmt::format("transpose dst must be [{}, {}] for src [{}, {}], got [{}, {}]", F, P, P, F, dst.part_count,
-                            dst.free_elems()));
-      check_bank(dst);
-      break;
-    }
-    case Opcode::find_index8:
-      if (in.t[0].dtype != DType::I32) c.error("find_index8 dst must be i32");
-      [[fallthrough]];
-    case Opcode::max8:
-      if (in.t[0].free_elems() != 8) c.error(fmt::format("{} dst must have 8 elements per partition", op_info(in.op).name));
-      break;
-    case Opcode::shuffle:
-      if (in.t[2].dtype != DType::I32) c.error("shuffle idx must be i32");
-      break;
-    case Opcode::reg_load:  // one 32-bit word into a sequencer register (any partition)
-      if (in.t[0].dtype != DType::I32 || in.t[0].part_count != 1 || in.t[0].free_elems() != 1)
-        c.error(fmt::format("reg_load src must be one i32 element [1 partition, 1], got {} [{}, {}]",
-                            dtype_name(in.t[0].dtype), in.t[0].part_count, in.t[0].free_elems()));
-      break;
-    default:
-      break;
-  }
-}
-
 void validate_at(const Instr& in, uint32_t stream, const arch::ChipConfig& chip, int64_t core, int64_t index) {
   if (size_t(in.op) >= size_t(Opcode::kCount))
     fail("{}stream {}{}: opcode {} out of range", core >= 0 ? fmt::format("core {}, ", core) : "",
@@ -323,7 +216,7 @@ void validate_at(const Instr& in, uint32_t stream, const arch::ChipConfig& chip,
   check_sync(c);
   for (int k = 0; k < info.num_operands; ++k)
     if (in.t[k].used()) check_operand(c, k);
-  check_special(c);
+  verify_shape(c);  // the row's shape rules (isa/verify.h)
 }
 
 void validate_in_stream(const std::vector<Instr>& code, const arch::ChipConfig& chip, size_t c, size_t s,

@@ -19,8 +19,10 @@ using isa::TensorRef;
 namespace {
 constexpr uint64_t kHbmAlign = 4096;
 
-bool isa_is_loop_control(Opcode op) {
-  return op == Opcode::reg_set || op == Opcode::reg_add || op == Opcode::branch_lt || op == Opcode::jump;
+// Loop bookkeeping: control ops that change a register or the pc (a nop only carries waits).
+bool is_loop_control(Opcode op) {
+  const isa::OpInfo& info = isa::op_info(op);
+  return info.kind == isa::OpKind::Control && (info.writes_reg0() || info.has_target());
 }
 
 std::string shape_str(uint32_t parts, const std::vector<uint32_t>& s) {
@@ -630,7 +632,7 @@ isa::Executable Builder::finish() {
   for (uint32_t s = 0; s < isa::kNumFixedStreams; ++s)
     if (waited_on_[s])
       for (auto& in : prog_.streams[s])  // loop bookkeeping (reg_set/reg_add/branch_lt) is not counted
-        if (in.op == Opcode::nop || !isa_is_loop_control(in.op)) in.signal = int16_t(s);
+        if (!is_loop_control(in.op)) in.signal = int16_t(s);
   exe_.cores.assign(1, std::move(prog_));
   if (opts_.validate) isa::validate_executable(exe_, chip_);
   return std::move(exe_);

@@ -37,7 +37,7 @@ struct Cost {
   double dma_fixed_ns = 0;     // DMA fixed latency (not bandwidth-limited)
 };
 
-#define OP(name, engines, operands, fields) Cost cost_##name(const isa::Instr& in, CostCtx& ctx);
+#define OP(name, ...) Cost cost_##name(const isa::Instr& in, CostCtx& ctx);
 #include "isa/opcodes.def"
 #undef OP
 

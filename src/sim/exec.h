@@ -37,11 +37,16 @@ struct ExecCtx {
   std::span<const int64_t> regs;  // registers of the issuing stream
   uint32_t core = 0;
   uint32_t stream = 0;
-  // Writable view of the same registers, for reg_load (the only data op that writes a
-  // register); set by the scheduler. Null = this context cannot write registers.
+  // Writable view of the same registers, for the ops whose row has T_WRITES_REG0 (reg_set,
+  // reg_add, reg_load); set by the scheduler. Null = this context cannot write registers.
   int64_t* regs_out = nullptr;
   // The chip's helper thread for large host kernels (matmul); null = run them on one thread.
   host::HelperThread* helper = nullptr;
+  // The stream's program counter, for control ops: when their semantics run it already
+  // points at the next instruction; a branch sets it to its target (0..stream_size, the
+  // end = stop). Null outside the scheduler.
+  uint32_t* pc = nullptr;
+  uint32_t stream_size = 0;
 };
 
 // Effective byte offset of an operand (applies offset_reg).

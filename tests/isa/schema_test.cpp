@@ -30,8 +30,9 @@ TEST(Schema, EveryOpcodeIsWellFormed) {
       EXPECT_NE(r.spaces, 0u);
       EXPECT_EQ(r.spaces & ~uint32_t(S_HBM | S_SBUF | S_PSUM), 0u);
     }
-    // reg_load's destination is a register (field r), its only operand the word it reads.
-    if (info.num_operands > 0 && op != Opcode::reg_load) {
+    // An op that writes a register (reg_load) has it as its result (field r); every other
+    // data op's slot 0 is its destination.
+    if (info.num_operands > 0 && !info.writes_reg0()) {
       EXPECT_EQ(info.operands[0].name, "dst") << "slot 0 is the destination by convention";
       EXPECT_NE(info.operands[0].access, Access::R);
     }
@@ -51,10 +52,14 @@ TEST(Schema, EveryOpcodeIsWellFormed) {
 }
 
 TEST(Schema, ConditionsReferToRealSlotsAndFlags) {
-  for (const auto& c : operand_conditions()) {
-    const OpInfo& info = op_info(c.op);
-    EXPECT_LT(c.slot, info.num_operands) << info.name;
-    EXPECT_NE(flags_allowed(c.op) & c.flag, 0u) << info.name;
+  for (size_t i = 0; i < size_t(Opcode::kCount); ++i) {
+    const OpInfo& info = op_info(Opcode(i));
+    for (int k = 0; k < info.num_operands; ++k) {
+      const OperandRole& r = info.operands[k];
+      if (r.presence == Presence::Always) continue;
+      EXPECT_NE(info.flags & r.flag, 0u) << info.name << "." << r.name << ": its flag is not accepted by the op";
+      EXPECT_EQ(r.flag & (r.flag - 1), 0u) << info.name << "." << r.name << ": decided by one flag";
+    }
   }
   EXPECT_EQ(operand_presence(Opcode::tensor_scalar, 2, 0), OperandPresence::Forbidden);
   EXPECT_EQ(operand_presence(Opcode::tensor_scalar, 2, F_SCALAR_TENSOR), OperandPresence::Required);
@@ -62,6 +67,48 @@ TEST(Schema, ConditionsReferToRealSlotsAndFlags) {
   EXPECT_EQ(operand_presence(Opcode::activation, 2, F_BIAS_IMM), OperandPresence::Forbidden);
   EXPECT_EQ(operand_presence(Opcode::matmul, 0, 0), OperandPresence::Required);
   EXPECT_EQ(operand_presence(Opcode::matmul, 3, 0), OperandPresence::Forbidden);
+}
+
+// The columns of a row must agree with each other: what the scheduler, validation, the
+// builder and the simulator derive from one column must not contradict another.
+TEST(Schema, KindsTraitsAndHooksAgree) {
+  for (size_t i = 0; i < size_t(Opcode::kCount); ++i) {
+    const Opcode op = Opcode(i);
+    const OpInfo& info = op_info(op);
+    SCOPED_TRACE(std::string(info.name));
+    switch (info.kind) {
+      case OpKind::Control:  // sequencer only: no data, nothing a verifier or hook could see
+        EXPECT_EQ(info.num_operands, 0);
+        EXPECT_EQ(info.engines, uint32_t(E_ANY));
+        EXPECT_EQ(info.verify, nullptr);
+        EXPECT_FALSE(info.timing_hook) << "control semantics run in every mode already";
+        EXPECT_EQ(info.flags, 0u);
+        break;
+      case OpKind::Tensor: EXPECT_EQ(info.engines, uint32_t(E_PE)); break;
+      case OpKind::Dma: EXPECT_EQ(info.engines, uint32_t(E_DMA)); break;
+      case OpKind::Compute:
+        EXPECT_EQ(info.engines & (E_PE | E_DMA), info.engines == uint32_t(E_ANY) ? uint32_t(E_PE | E_DMA) : 0u)
+            << "compute ops run on the streaming engines (or, sequencer reads, anywhere)";
+        EXPECT_GT(info.num_operands, 0);
+        break;
+    }
+    if (info.held_slot >= 0) {
+      EXPECT_EQ(info.kind, OpKind::Tensor) << "only the tensor engine holds an operand";
+      EXPECT_EQ(info.operands[info.held_slot].access, Access::R);
+    }
+    int held = 0;
+    for (int k = 0; k < info.num_operands; ++k) held += info.operands[k].held;
+    EXPECT_LE(held, 1);
+    if (info.writes_reg0()) EXPECT_TRUE(info.lists(Field::reg0)) << "T_WRITES_REG0 without a register field";
+    if (info.has_target()) EXPECT_EQ(info.kind, OpKind::Control) << "only the sequencer branches";
+    // A data op whose result is a register must define it in timing-only mode too (no
+    // values there), or the two modes would address memory differently afterwards.
+    if (info.kind != OpKind::Control && info.writes_reg0()) EXPECT_TRUE(info.timing_hook);
+    if (info.traits & T_ANY_PARTITION)
+      EXPECT_TRUE(info.kind == OpKind::Dma || info.engines == uint32_t(E_ANY))
+          << "only DMA engines and sequencers address partitions one by one";
+    EXPECT_EQ(info.traits & ~uint32_t(T_WRITES_REG0 | T_ANY_PARTITION), 0u) << "unknown trait bits";
+  }
 }
 
 TEST(Schema, SpotChecksAgainstTheTable) {
@@ -77,6 +124,18 @@ TEST(Schema, SpotChecksAgainstTheTable) {
   EXPECT_EQ(act.fields[0].field, Field::act);
   EXPECT_EQ(act.fields[0].name, "func");
   EXPECT_EQ(op_info(Opcode::dma_copy).engines, uint32_t(E_DMA));
+  EXPECT_EQ(mm.kind, OpKind::Tensor);
+  EXPECT_EQ(mm.held_slot, 1);
+  EXPECT_EQ(mm.flags, uint32_t(F_START));
+  EXPECT_NE(mm.verify, nullptr);
+  EXPECT_EQ(op_info(Opcode::tensor_copy).verify, nullptr);
+  EXPECT_EQ(op_info(Opcode::nop).kind, OpKind::Control);
+  EXPECT_TRUE(op_info(Opcode::reg_load).timing_hook);
+  EXPECT_TRUE(op_info(Opcode::reg_load).writes_reg0());
+  EXPECT_FALSE(op_info(Opcode::branch_lt).writes_reg0());
+  EXPECT_TRUE(op_info(Opcode::branch_lt).has_target());
+  EXPECT_EQ(op_info(Opcode::dma_copy).traits, uint32_t(T_ANY_PARTITION));
+  EXPECT_EQ(op_info(Opcode::activation).operands[2].presence, Presence::IfClear);
 }
 
 TEST(Schema, Names) {

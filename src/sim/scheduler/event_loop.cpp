@@ -9,8 +9,8 @@
 // DMA engine (its earliest finish); engine events carry a generation and stale ones are
 // skipped.
 //
-// Control ops (reg_set, reg_add, branch_lt, jump, nop) are interpreted here and occupy
-// the stream's sequencer for their cost. While a data instruction is in flight the
+// Control ops (K_CONTROL rows of opcodes.def: registers, branches, nop) run their
+// semantics here, in every mode, and occupy the stream's sequencer for their cost. While a data instruction is in flight the
 // sequencer runs ahead through the signal-free control ops that follow it (as long as
 // their waits already hold and it stays within the data op's duration), so loop
 // bookkeeping hides behind the loop body, as on a real engine sequencer.
@@ -38,7 +38,6 @@ namespace npulab::sim {
 namespace {
 
 using isa::Instr;
-using isa::Opcode;
 
 struct StreamRt {
   const Instr* code = nullptr;
@@ -218,7 +217,7 @@ void Runner::setup(const ChipMemories& mem) {
       cm.sbuf = mem.sbuf[s.core];
       cm.psum = mem.psum[s.core];
     }
-    s.ectx = ExecCtx{&chip_, cm, regs, s.core, s.stream, s.regs, mem.helper};
+    s.ectx = ExecCtx{&chip_, cm, regs, s.core, s.stream, s.regs, mem.helper, &s.pc, s.size};
   }
   const uint32_t num_engines = uint32_t(exe_.cores.size()) * chip_.dma.engines_per_core;
   dma_ = DmaFluid(num_engines, uint32_t(streams_.size()), chip_.hbm.bandwidth_gbps / 1000.0);
@@ -238,25 +237,14 @@ int Runner::unmet_wait(const StreamRt& s, const Meta& m) const {
   return -1;
 }
 
+// A control op's semantics (sim/control.cpp) run in every mode, with the pc already on
+// the next instruction; a branch moves it.
 void Runner::exec_control(StreamRt& s, const Instr& in) {
-  if ((in.op == Opcode::branch_lt || in.op == Opcode::jump) &&
-      (in.iimm1 < 0 || in.iimm1 > int64_t(s.size)))
-    fail("{}: branch target {} is outside the stream (0..{})", where(exe_, s.core, s.stream, s.pc),
-         in.iimm1, s.size);
-  switch (in.op) {
-    case Opcode::reg_set: s.regs[in.reg0] = in.iimm0; ++s.pc; break;
-    case Opcode::reg_add: {  // 32-bit registers: leaving the range is an error (isa/instr.h)
-      const int64_t v = s.regs[in.reg0] + in.iimm0;  // both within 32 bits (validated): exact
-      if (v < isa::kRegMin || v > isa::kRegMax) [[unlikely]]
-        fail("{}: r{} = {} + {} overflows the 32-bit register [{}, {}]", where(exe_, s.core, s.stream, s.pc),
-             in.reg0, s.regs[in.reg0], in.iimm0, isa::kRegMin, isa::kRegMax);
-      s.regs[in.reg0] = v;
-      ++s.pc;
-      break;
-    }
-    case Opcode::branch_lt: s.pc = s.regs[in.reg0] < in.iimm0 ? uint32_t(in.iimm1) : s.pc + 1; break;
-    case Opcode::jump: s.pc = uint32_t(in.iimm1); break;
-    default: ++s.pc; break;
+  ++s.pc;
+  try {
+    kSemTable[size_t(in.op)](in, s.ectx);
+  } catch (const Error& e) {
+    fail("{}: {}", where(exe_, s.core, s.stream, uint32_t(&in - s.code)), e.what());
   }
 }
 
@@ -440,22 +428,22 @@ void Runner::issue_data(uint32_t g, int64_t now) {
             check_operand_bounds(t, offs[i], chip_, kName[i]);
           }
         }
-      if (m.kind == Kind::Pe && !m.has_cost) pe_cost_ = kCostTable[size_t(m.op)](in, s.cctx);
+      if (m.kind == Kind::Tensor && !m.has_cost) pe_cost_ = kCostTable[size_t(m.op)](in, s.cctx);
       if (races_) races_->on_issue(s.core, s.stream, s.pc, in, offs);
       if (mode_ == Mode::Functional) kSemTable[size_t(m.op)](in, s.ectx);
-      else if (m.op == Opcode::reg_load) s.regs[in.reg0] = 0;  // no values: defined as 0 (docs/ISA.md)
+      else if (const SemFn hook = kTimingHookTable[size_t(m.op)]) hook(in, s.ectx);  // no values (docs/ISA.md)
     } catch (const Error& e) {
       fail("{} at t = {} ns: {}", where(exe_, s.core, s.stream, s.pc), double(now) / 1000.0, e.what());
     }
   }
-  if (m.kind == Kind::Pe && m.has_cost) {  // static stationary: compare interned ids
+  if (m.kind == Kind::Tensor && m.has_cost) {  // static stationary: compare interned ids
     const PeCost& pc = s.pe[m.cost_index];
     uint32_t& held = cores_[s.core].held_stationary;
     pe_cost_.busy_ns = held == pc.stationary && held != PeCost::kNoStationary ? pc.busy_hit : pc.busy_miss;
     pe_cost_.flops = pc.flops;
     held = pc.stationary;
   }
-  const Cost* cost = m.kind == Kind::Pe ? &pe_cost_ : m.has_cost ? &s.costs[m.cost_index] : nullptr;
+  const Cost* cost = m.kind == Kind::Tensor ? &pe_cost_ : m.has_cost ? &s.costs[m.cost_index] : nullptr;
   if (cost) {
     flops_ += cost->flops;
     hbm_read_ += double(cost->hbm_read_bytes);
@@ -473,7 +461,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
     end = now + m.dur_ps;
     heap_.push_monotone(Ev{end, seq_++, g, 0, EvKind::DmaStart});
   } else {
-    end = now + (m.kind == Kind::Pe ? ns_to_ps(pe_cost_.busy_ns) : m.dur_ps);
+    end = now + (m.kind == Kind::Tensor ? ns_to_ps(pe_cost_.busy_ns) : m.dur_ps);
     s.busy_ps += end - now;
     if (trace_) trace_->add({s.core, s.stream, s.pc, now, end - now, 0, cost ? cost->flops : 0});
     s.complete_at = end;

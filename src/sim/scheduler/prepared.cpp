@@ -31,9 +31,7 @@ void check_indices(const arch::ChipConfig& chip, const PreparedStream& ps, uint3
     if (in.waits[w].reg >= int(nreg)) bad("wait uses a register the engine does not have");
   }
   if (in.signal >= int(nsem)) bad("signal of a semaphore the core does not have");
-  const bool writes_reg0 = (is_control(in.op) && in.op != isa::Opcode::nop && in.op != isa::Opcode::jump) ||
-                          in.op == isa::Opcode::reg_load;
-  if (writes_reg0 && in.reg0 >= nreg) bad("register does not exist");
+  if (isa::op_info(in.op).lists(isa::Field::reg0) && in.reg0 >= nreg) bad("register does not exist");
   for (const auto& t : in.t)
     if (t.used() && t.offset_reg >= int(nreg)) bad("offset register does not exist");
 }
@@ -86,22 +84,15 @@ bool make_reg_range(const arch::ChipConfig& chip, const isa::Instr& in, RegRange
 void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
   const isa::Instr& in = ps.code[pc];
   Meta& m = ps.meta[pc];
-  const bool had_slot = m.has_cost && m.kind != Kind::Pe;  // (refresh) a slot in `costs`
+  const bool had_slot = m.has_cost && m.kind != Kind::Tensor;  // (refresh) a slot in `costs`
   m.op = in.op;
   m.num_waits = in.num_waits;
   m.signal = in.signal;
   m.reg_relative = false;
   for (const auto& t : in.t) m.reg_relative |= t.used() && t.offset_reg >= 0;
-  m.reads_instr = m.reg_relative || in.op == isa::Opcode::reg_load;
-  if (is_control(in.op))
-    m.kind = Kind::Control;
-  else if (in.op == isa::Opcode::matmul || in.op == isa::Opcode::transpose)
-    m.kind = Kind::Pe;
-  else if (in.op == isa::Opcode::dma_copy)
-    m.kind = Kind::Dma;
-  else
-    m.kind = Kind::Stream;
-  if (m.kind == Kind::Pe) {  // prepare_pe: the cost depends on the held stationary
+  m.reads_instr = m.reg_relative || kTimingHookTable[size_t(in.op)];
+  m.kind = isa::op_info(in.op).kind;
+  if (m.kind == Kind::Tensor) {  // prepare_pe: the cost depends on the held stationary
     m.has_cost = false;
     return;
   }
@@ -123,18 +114,21 @@ void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
   }
 }
 
-// Tensor-engine costs of a PE stream: both variants of every matmul (stationary held or
-// not) straight from cost_matmul, and stationaries interned by same_stationary equality.
+// Tensor-engine costs of a PE stream: both variants of every op with a HELD operand (the
+// stationary held or not) straight from its cost function, and stationaries interned by
+// same_stationary equality.
 void prepare_pe(const arch::ChipConfig& chip, PreparedStream& ps) {
   ps.pe.clear();
   ps.pe_dynamic = false;
-  for (uint32_t pc = 0; pc < ps.size; ++pc)
-    if (ps.code[pc].op == isa::Opcode::matmul && ps.code[pc].t[1].offset_reg >= 0) ps.pe_dynamic = true;
+  for (uint32_t pc = 0; pc < ps.size; ++pc) {
+    const int held = isa::op_info(ps.code[pc].op).held_slot;
+    if (held >= 0 && ps.code[pc].t[held].offset_reg >= 0) ps.pe_dynamic = true;
+  }
   std::vector<TensorEngineState> interned;
   std::unordered_map<uint64_t, std::vector<uint32_t>> by_key;
   for (uint32_t pc = 0; pc < ps.size; ++pc) {
     Meta& m = ps.meta[pc];
-    if (m.kind != Kind::Pe) continue;
+    if (m.kind != Kind::Tensor) continue;
     if (ps.pe_dynamic) {
       m.reads_instr = true;
       m.has_cost = false;
@@ -147,8 +141,8 @@ void prepare_pe(const arch::ChipConfig& chip, PreparedStream& ps) {
     pc_cost.busy_miss = c.busy_ns;
     pc_cost.flops = c.flops;
     pc_cost.busy_hit = c.busy_ns;
-    if (in.op == isa::Opcode::matmul) {
-      const isa::TensorRef& st = in.t[1];
+    if (const int held_slot = isa::op_info(in.op).held_slot; held_slot >= 0) {
+      const isa::TensorRef& st = in.t[held_slot];
       TensorEngineState held{true, st, st.offset};
       CostCtx hit{&chip, {}, &held, ps.stream};
       pc_cost.busy_hit = kCostTable[size_t(in.op)](in, hit).busy_ns;

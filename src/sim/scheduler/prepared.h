@@ -14,6 +14,7 @@
 #include "arch/chip.h"
 #include "common/checked.h"
 #include "isa/instr.h"
+#include "isa/opcode_table.h"
 #include "sim/cost.h"
 
 namespace npulab::sim {
@@ -29,10 +30,11 @@ inline int64_t ns_to_ps(double ns) {
   return std::clamp<int64_t>(saturating_round<int64_t>(ns * 1000.0), 1, kMaxDurationPs);
 }
 
-enum class Kind : uint8_t { Control, Stream, Pe, Dma };
+// How the scheduler issues an instruction: its row's kind (isa/opcodes.def).
+using Kind = isa::OpKind;
 
 struct Meta {
-  int64_t dur_ps = 0;         // Control/Stream: duration; Dma: the fixed latency; Pe: unused
+  int64_t dur_ps = 0;         // Control/Compute: duration; Dma: the fixed latency; Tensor: unused
   uint32_t wait_begin = 0;    // this instruction's waits: PreparedStream::waits[wait_begin ..]
   uint32_t cost_index = 0;    // has_cost: PreparedStream::costs[cost_index]
   int16_t signal = -1;
@@ -41,7 +43,7 @@ struct Meta {
   bool reg_relative : 1 = false;  // some operand has offset_reg >= 0: checked at run time
   bool has_cost : 1 = false;      // DMAs and ops with FLOPs or HBM bytes: full Cost kept
   bool reads_instr : 1 = false;   // issue needs the Instr even timing-only without races
-                                  // (register-relative operands, PE cost, reg_load)
+                                  // (register-relative operands, PE cost, timing-only hooks)
   bool next_control : 1 = false;  // the next instruction of the stream is a control op
   bool compact_bounds : 1 = false;  // DMA whose register-relative operands are checked against
                                     // PreparedStream::bounds[cost_index] (timing-only, no races)
@@ -50,12 +52,13 @@ struct Meta {
 static_assert(sizeof(Meta) <= 24);
 
 // Tensor-engine instruction with a static stationary: its cost with and without the
-// LoadStationary, computed by cost_matmul / cost_transpose themselves, and the interned
-// id of its stationary, so the issue compares ids instead of reading the Instr.
+// LoadStationary, computed by its cost function itself, and the interned id of its
+// stationary (the operand its row marks HELD), so the issue compares ids instead of reading
+// the Instr.
 struct PeCost {
   static constexpr uint32_t kNoStationary = UINT32_MAX;
   double busy_hit = 0, busy_miss = 0, flops = 0;
-  uint32_t stationary = kNoStationary;  // matmul: interned stationary; transpose: none
+  uint32_t stationary = kNoStationary;  // interned HELD operand; none for ops without one (transpose)
 };
 
 // The register values for which a register-relative DMA is in bounds, precomputed from its
@@ -81,7 +84,8 @@ struct PreparedStream {
   std::vector<Cost> costs;
   std::vector<RegRange> bounds;  // parallel to costs; used by Meta::compact_bounds DMAs
   // PE stream: per tensor-engine instruction (Meta::cost_index), unless `pe_dynamic`: some
-  // matmul's stationary is register-relative, so every cost comes from cost_matmul at issue.
+  // HELD operand (a matmul's stationary) is register-relative, so every cost comes from the
+  // cost function at issue.
   std::vector<PeCost> pe;
   bool pe_dynamic = false;
 };

@@ -1,8 +1,8 @@
 // reg_load: r = the int32 at src (SBUF, one element). The register belongs to the issuing
 // stream; the next instructions of that stream see it (streams are in order), e.g. as
 // TensorRef::offset_reg of a DMA that fetches the weights of a routed MoE expert.
-// Timing-only runs execute no semantics; the scheduler sets r = 0 there instead
-// (sim/scheduler/event_loop.cpp), so register-relative addresses stay deterministic.
+// Timing-only runs have no values: the row's hook, timing_reg_load, sets r = 0 there
+// instead, so register-relative addresses stay deterministic (docs/ISA.md, "reg_load").
 #include "common/error.h"
 #include "sim/semantics.h"
 #include "sim/semantics/sem_util.h"
@@ -21,5 +21,7 @@ void sem_reg_load(const isa::Instr& in, ExecCtx& ctx) {
   sem::gather_i32(ctx, src, &v);
   ctx.regs_out[in.reg0] = v;  // sign-extended: a negative index stays negative
 }
+
+void timing_reg_load(const isa::Instr& in, ExecCtx& ctx) { ctx.regs_out[in.reg0] = 0; }
 
 }  // namespace npulab::sim
