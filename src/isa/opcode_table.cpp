@@ -47,7 +47,9 @@ constexpr OpInfo make_info(std::string_view name, OpKind kind, uint32_t engines,
 #define NO_VERIFY nullptr
 #define HOOK(h) true
 #define NO_HOOK false
-constexpr OpInfo kTable[] = {
+}  // namespace
+
+constexpr OpInfo detail::kOpInfo[] = {
 #define OP(name, kind, engines, operands, fields, flags, traits, verifier, timing)                \
   make_info(#name, kind, (engines), std::initializer_list<OperandRole> operands,                \
             std::initializer_list<FieldRole> fields, (flags), (traits), verifier, timing),
@@ -66,7 +68,9 @@ constexpr OpInfo kTable[] = {
 #undef NO_VERIFY
 #undef HOOK
 #undef NO_HOOK
-static_assert(std::size(kTable) == size_t(Opcode::kCount), "table rows must match opcodes");
+static_assert(std::size(detail::kOpInfo) == size_t(Opcode::kCount), "table rows must match opcodes");
+
+namespace {
 
 constexpr std::string_view kAluNames[] = {
 #define X(n) #n,
@@ -96,7 +100,7 @@ constexpr FlagInfo kFlags[] = {
 constexpr bool flags_known() {
   uint32_t known = 0;
   for (const auto& f : kFlags) known |= f.bit;
-  for (const auto& info : kTable)
+  for (const auto& info : detail::kOpInfo)
     if (info.flags & ~known) return false;
   return true;
 }
@@ -104,14 +108,11 @@ static_assert(flags_known(), "opcodes.def names a flag bit without a name in kFl
 
 }  // namespace
 
-const OpInfo& op_info(Opcode op) {
-  if (size_t(op) >= size_t(Opcode::kCount)) fail("opcode {} out of range", int(op));
-  return kTable[size_t(op)];
-}
+void detail::bad_opcode(Opcode op) { fail("opcode {} out of range", int(op)); }
 
 std::optional<Opcode> parse_opcode(std::string_view name) {
-  for (size_t i = 0; i < std::size(kTable); ++i)
-    if (kTable[i].name == name) return Opcode(i);
+  for (size_t i = 0; i < std::size(detail::kOpInfo); ++i)
+    if (detail::kOpInfo[i].name == name) return Opcode(i);
   return std::nullopt;
 }
 

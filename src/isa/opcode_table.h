@@ -103,7 +103,15 @@ struct OpInfo {
   }
 };
 
-const OpInfo& op_info(Opcode op);
+namespace detail {
+extern const OpInfo kOpInfo[size_t(Opcode::kCount)];  // the rows, in Opcode order
+[[noreturn]] void bad_opcode(Opcode op);
+}  // namespace detail
+// The row of `op` (inline: the simulator and the builder look it up per instruction).
+inline const OpInfo& op_info(Opcode op) {
+  if (size_t(op) >= size_t(Opcode::kCount)) detail::bad_opcode(op);
+  return detail::kOpInfo[size_t(op)];
+}
 std::optional<Opcode> parse_opcode(std::string_view name);
 std::string_view alu_name(AluOp op);
 std::optional<AluOp> parse_alu(std::string_view name);

@@ -28,6 +28,8 @@ using Ctx = VerifyCtx;
 // allocation-free success path of operand_presence_error, which builds the message).
 struct OpRules {
   uint32_t listed = 0;   // bit Field f: the opcode lists field f
+  uint32_t reserved = 0; // flag bits the opcode accepts that are reserved
+  bool any_partition = false;  // T_ANY_PARTITION
   uint32_t targets = 0;  // bit Field f: field f is a branch target
   uint8_t num_operands = 0;
   bool conditional[4] = {};
@@ -40,6 +42,9 @@ const OpRules& op_rules(Opcode op) {
     for (size_t op = 0; op < r.size(); ++op) {
       const OpInfo& info = op_info(Opcode(op));
       r[op].num_operands = uint8_t(info.num_operands);
+      r[op].any_partition = info.traits & T_ANY_PARTITION;
+      for (const FlagInfo& f : flag_infos())
+        if (f.reserved) r[op].reserved |= f.bit & info.flags;
       for (int k = 0; k < info.num_fields; ++k) {
         r[op].listed |= 1u << uint32_t(info.fields[k].field);
         if (info.fields[k].target) r[op].targets |= 1u << uint32_t(info.fields[k].field);
@@ -127,7 +132,7 @@ void check_operand(const Ctx& c, int k) {
   // §1.5). DMA engines address SBUF partitions individually (each typically serves ~8
   // partitions, §1.6), and a sequencer reads single words (reg_load): operands of ops with
   // T_ANY_PARTITION are only bounds-checked.
-  if (!(op_info(c.in.op).traits & T_ANY_PARTITION) && !partition_start_ok(t.part_start, t.part_count))
+  if (!op_rules(c.in.op).any_partition && !partition_start_ok(t.part_start, t.part_count))
     c.error(fmt::format("operand {}: a tile of {} partitions may not start at partition {} "
                         "(>64 partitions start at 0; 33-64 at 0 or 64; <=32 at 0, 32, 64 or 96)",
                         name, t.part_count, t.part_start));
@@ -170,8 +175,9 @@ void check_unused_fields(const Ctx& c) {
   if (uint8_t(in.act) >= uint8_t(ActFunc::kCount)) c.error("activation function out of range");
   uint32_t bad = in.flags & ~flags_allowed(in.op);
   if (bad) c.error(fmt::format("flags {} are not valid for {}", flags_text(bad), op_info(in.op).name));
-  for (const FlagInfo& f : flag_infos())
-    if (f.reserved && (in.flags & f.bit)) c.error(fmt::format("flag {} is reserved and not supported", f.name));
+  if (in.flags & rules.reserved)
+    for (const FlagInfo& f : flag_infos())
+      if (f.reserved && (in.flags & f.bit)) c.error(fmt::format("flag {} is reserved and not supported", f.name));
   if (listed(Field::reg0) && in.reg0 >= c.chip.registers_per_engine)
     c.error(fmt::format("register r{} does not exist (registers_per_engine {})", in.reg0, c.chip.registers_per_engine), true);
 }
