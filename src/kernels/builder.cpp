@@ -7,6 +7,7 @@
 #include "common/error.h"
 #include "isa/opcode_table.h"
 #include "isa/validate.h"
+#include "isa/verify.h"
 
 namespace npulab::kernels {
 
@@ -181,21 +182,63 @@ uint64_t Builder::sbuf_bytes_in_use() const { return sbuf_alloc_->bytes_in_use()
 uint64_t Builder::psum_bytes_in_use() const { return psum_alloc_->bytes_in_use(); }
 
 // ------------------------------------------------------------------ emission
-uint32_t Builder::pick(Opcode op, Engine e, Stream dflt) const {
-  uint32_t s = uint32_t(dflt);
+// Engine e, or by default the first engine of the op's row (the NKI defaults: vector ops
+// on DVE, activation on ACT, matmul/transpose on PE, cross-partition ops on POOL).
+uint32_t Builder::pick(Opcode op, Engine e) const {
+  const auto& info = isa::op_info(op);
+  uint32_t s = 0;
   switch (e) {
-    case Engine::Default: break;
+    case Engine::Default:
+      while (s + 1 < isa::kNumFixedStreams && !(info.engines & isa::engine_mask_of_stream(s))) ++s;
+      break;
     case Engine::Vector: s = uint32_t(Stream::DVE); break;
     case Engine::Scalar: s = uint32_t(Stream::ACT); break;
     case Engine::GpSimd: s = uint32_t(Stream::POOL); break;
   }
-  const auto& info = isa::op_info(op);
   if (!(info.engines & isa::engine_mask_of_stream(s)))
     fail("kernel '{}': op {} cannot run on engine {}", exe_.name, info.name, isa::stream_name(s));
   return s;
 }
 
-void Builder::check_on_chip(const Tile& t, const char* op, const char* role) const {
+// The one path of every compute op: the tiles take their slots (null = operand absent),
+// each must be a live tile in a space its role allows, the row's shape verifier checks the
+// instruction where it is emitted (errors name the kernel and the tiles), then it is placed
+// and emitted with its inferred waits.
+void Builder::emit_op(Instr in, std::initializer_list<const Tile*> tiles, Engine e) {
+  const auto& info = isa::op_info(in.op);
+  if (info.kind == isa::OpKind::Control || info.kind == isa::OpKind::Dma || info.writes_reg0())
+    fail("kernel '{}': {} is emitted by the builder itself (DMA: dma_copy/load/store; control and registers: "
+         "loop, load_indexed)", exe_.name, info.name);
+  if (tiles.size() > info.num_operands)
+    fail("kernel '{}': {} has {} operands, got {}", exe_.name, info.name, info.num_operands, tiles.size());
+  int k = 0;
+  for (const Tile* t : tiles) {
+    const isa::OperandRole& role = info.operands[k];
+    if (t) {
+      check_on_chip(*t, info.name, role.name);
+      if (!(role.spaces & (1u << uint32_t(t->space()))))
+        fail("kernel '{}': {} operand {} '{}' is in {}, allowed: {}", exe_.name, info.name, role.name, t->name(),
+             space_name(t->space()), isa::spaces_text(role.spaces));
+      in.t[k] = t->ref();
+    }
+    ++k;
+  }
+  const uint32_t s = pick(in.op, e);
+  try {
+    isa::verify_shape(isa::VerifyCtx{in, s, chip_});
+  } catch (const Error& err) {
+    std::string names;  // "dst 'acc', stationary 'w', ..."
+    k = 0;
+    for (const Tile* t : tiles) {
+      if (t) names += fmt::format("{}{} '{}'", names.empty() ? "" : ", ", info.operands[k].name, t->name());
+      ++k;
+    }
+    fail("kernel '{}': {} of {}: {}", exe_.name, info.name, names, err.what());
+  }
+  emit(s, in);
+}
+
+void Builder::check_on_chip(const Tile& t, std::string_view op, std::string_view role) const {
   if (!t.valid()) fail("kernel '{}': {} operand '{}' is not a valid tile (released or empty)", exe_.name, op, role);
 }
 
@@ -389,239 +432,122 @@ void Builder::copy_dma(const TensorRef& dst, const TensorRef& src, const TensorR
   deps_.record(extent, true, me);
 }
 
-void Builder::matmul(const Tile& ps, const Tile& st, const Tile& mv, bool start) {
-  check_on_chip(ps, "matmul", "psum");
-  check_on_chip(st, "matmul", "stationary");
-  check_on_chip(mv, "matmul", "moving");
-  const auto& te = chip_.tensor;
-  const uint32_t K = st.partitions(), M = uint32_t(st.free_elems()), N = uint32_t(mv.free_elems());
-  if (ps.space() != Space::Psum || st.space() != Space::Sbuf || mv.space() != Space::Sbuf)
-    fail("matmul: psum '{}' must be in PSUM and stationary '{}' / moving '{}' in SBUF", ps.name(), st.name(),
-         mv.name());
-  if (K > te.rows || M > te.cols || N > te.max_moving_free)
-    fail("matmul: stationary '{}' [{}, {}] / moving '{}' [{}, {}] exceed the tensor engine limits K<={}, M<={}, N<={}",
-         st.name(), K, M, mv.name(), mv.partitions(), N, te.rows, te.cols, te.max_moving_free);
-  if (mv.partitions() != K || mv.part_start() != st.part_start())
-    fail("matmul: stationary '{}' and moving '{}' must use the same partitions (contraction K): {}@{} vs {}@{}",
-         st.name(), mv.name(), K, st.part_start(), mv.partitions(), mv.part_start());
-  if (ps.partitions() != M || ps.free_elems() != N)
-    fail("matmul: psum '{}' is [{}, {}], expected [M={}, N={}]", ps.name(), ps.partitions(), ps.free_elems(), M, N);
-  if (ps.dtype() != DType::F32) fail("matmul: psum '{}' must be f32, is {}", ps.name(), dtype_name(ps.dtype()));
-  const uint64_t bank = chip_.psum.bank_bytes();
-  const uint64_t lo = ps.ref().offset, hi = lo + uint64_t(N) * 4 - 1;
-  if (bank && lo / bank != hi / bank)
-    fail("matmul: psum '{}' bytes [{}, {}] straddle PSUM banks of {} bytes", ps.name(), lo, hi + 1, bank);
+// ------------------------------------------------------------------ typed op emitters
+// Each sets its op's fields and hands the operand tiles, by slot, to emit_op, which does
+// everything the table knows (tile checks, spaces, placement, shape verifier, waits).
+namespace {
+Instr op_instr(Opcode op) {
   Instr in;
-  in.op = Opcode::matmul;
-  in.t[0] = ps.ref();
-  in.t[1] = st.ref();
-  in.t[2] = mv.ref();
+  in.op = op;
+  return in;
+}
+}  // namespace
+
+void Builder::matmul(const Tile& ps, const Tile& st, const Tile& mv, bool start) {
+  // The builder's own rule: moving streams through the rows the stationary was loaded on.
+  if (st.valid() && mv.valid() && mv.part_start() != st.part_start())
+    fail("kernel '{}': matmul stationary '{}' and moving '{}' must use the same partitions (contraction K): "
+         "{}@{} vs {}@{}", exe_.name, st.name(), mv.name(), st.partitions(), st.part_start(), mv.partitions(),
+         mv.part_start());
+  Instr in = op_instr(Opcode::matmul);
   in.flags = start ? uint32_t(isa::F_START) : 0u;
-  emit(uint32_t(Stream::PE), in);
+  emit_op(in, {&ps, &st, &mv});
 }
 
-void Builder::transpose(const Tile& dst, const Tile& src) {
-  check_on_chip(dst, "transpose", "dst");
-  check_on_chip(src, "transpose", "src");
-  const uint32_t P = src.partitions(), F = uint32_t(src.free_elems());
-  if (dst.space() != Space::Psum || src.space() != Space::Sbuf)
-    fail("transpose: dst '{}' must be in PSUM and src '{}' in SBUF", dst.name(), src.name());
-  if (F > chip_.tensor.cols || P > chip_.tensor.rows)
-    fail("transpose: src '{}' is [{}, {}], the tensor engine takes at most [{}, {}]", src.name(), P, F,
-         chip_.tensor.rows, chip_.tensor.cols);
-  if (dst.partitions() != F || dst.free_elems() != P)
-    fail("transpose: dst '{}' is [{}, {}], expected [{}, {}]", dst.name(), dst.partitions(), dst.free_elems(), F, P);
-  Instr in;
-  in.op = Opcode::transpose;
-  in.t[0] = dst.ref();
-  in.t[1] = src.ref();
-  emit(uint32_t(Stream::PE), in);
-}
+void Builder::transpose(const Tile& dst, const Tile& src) { emit_op(op_instr(Opcode::transpose), {&dst, &src}); }
 
 void Builder::activation(const Tile& dst, const Tile& src, isa::ActFunc f, const Act& a) {
-  check_on_chip(dst, "activation", "dst");
-  check_on_chip(src, "activation", "src");
-  Instr in;
-  in.op = Opcode::activation;
+  Instr in = op_instr(Opcode::activation);
   in.act = f;
-  in.t[0] = dst.ref();
-  in.t[1] = src.ref();
   in.imm0 = a.scale;
-  if (a.bias_tile) {
-    check_on_chip(*a.bias_tile, "activation", "bias");
-    in.t[2] = a.bias_tile->ref();
-  } else {
+  if (!a.bias_tile) {
     in.flags |= isa::F_BIAS_IMM;
     in.imm1 = a.bias;
   }
-  if (a.accum) {
-    check_on_chip(*a.accum, "activation", "accum");
-    in.flags |= isa::F_ACCUMULATE;
-    in.t[3] = a.accum->ref();
-  }
-  emit(pick(in.op, Engine::Default, Stream::ACT), in);
+  if (a.accum) in.flags |= isa::F_ACCUMULATE;
+  emit_op(in, {&dst, &src, a.bias_tile, a.accum});
 }
 
 void Builder::tensor_tensor(const Tile& dst, const Tile& a, const Tile& b, isa::AluOp op, Engine e) {
-  check_on_chip(dst, "tensor_tensor", "dst");
-  check_on_chip(a, "tensor_tensor", "a");
-  check_on_chip(b, "tensor_tensor", "b");
-  Instr in;
-  in.op = Opcode::tensor_tensor;
-  in.t[0] = dst.ref();
-  in.t[1] = a.ref();
-  in.t[2] = b.ref();
+  Instr in = op_instr(Opcode::tensor_tensor);
   in.alu0 = op;
-  emit(pick(in.op, e, Stream::DVE), in);
+  emit_op(in, {&dst, &a, &b}, e);
 }
 
 void Builder::tensor_scalar(const Tile& dst, const Tile& a, isa::AluOp op0, float s0, isa::AluOp op1, float s1,
                             Engine e) {
-  check_on_chip(dst, "tensor_scalar", "dst");
-  check_on_chip(a, "tensor_scalar", "a");
-  Instr in;
-  in.op = Opcode::tensor_scalar;
-  in.t[0] = dst.ref();
-  in.t[1] = a.ref();
+  Instr in = op_instr(Opcode::tensor_scalar);
   in.alu0 = op0;
   in.imm0 = s0;
   in.alu1 = op1;
   in.imm1 = s1;
-  emit(pick(in.op, e, Stream::DVE), in);
+  emit_op(in, {&dst, &a}, e);
 }
 
 void Builder::tensor_scalar(const Tile& dst, const Tile& a, isa::AluOp op0, const Tile& s0, isa::AluOp op1,
                             float s1, Engine e) {
-  check_on_chip(dst, "tensor_scalar", "dst");
-  check_on_chip(a, "tensor_scalar", "a");
-  check_on_chip(s0, "tensor_scalar", "scalar");
-  Instr in;
-  in.op = Opcode::tensor_scalar;
-  in.t[0] = dst.ref();
-  in.t[1] = a.ref();
-  in.t[2] = s0.ref();
+  Instr in = op_instr(Opcode::tensor_scalar);
   in.alu0 = op0;
   in.alu1 = op1;
   in.imm1 = s1;
   in.flags = isa::F_SCALAR_TENSOR;
-  emit(pick(in.op, e, Stream::DVE), in);
+  emit_op(in, {&dst, &a, &s0}, e);
 }
 
 void Builder::tensor_reduce(const Tile& dst, const Tile& src, isa::AluOp op, bool negate, bool all, Engine e) {
-  check_on_chip(dst, "tensor_reduce", "dst");
-  check_on_chip(src, "tensor_reduce", "src");
-  Instr in;
-  in.op = Opcode::tensor_reduce;
-  in.t[0] = dst.ref();
-  in.t[1] = src.ref();
+  Instr in = op_instr(Opcode::tensor_reduce);
   in.alu0 = op;
   in.flags = (negate ? uint32_t(isa::F_NEGATE) : 0u) | (all ? uint32_t(isa::F_REDUCE_ALL) : 0u);
-  emit(pick(in.op, e, Stream::DVE), in);
+  emit_op(in, {&dst, &src}, e);
 }
 
 void Builder::tensor_copy(const Tile& dst, const Tile& src, Engine e) {
-  check_on_chip(dst, "tensor_copy", "dst");
-  check_on_chip(src, "tensor_copy", "src");
-  Instr in;
-  in.op = Opcode::tensor_copy;
-  in.t[0] = dst.ref();
-  in.t[1] = src.ref();
-  emit(pick(in.op, e, Stream::DVE), in);
+  emit_op(op_instr(Opcode::tensor_copy), {&dst, &src}, e);
 }
 
 void Builder::memset(const Tile& dst, float v, Engine e) {
-  check_on_chip(dst, "memset", "dst");
-  Instr in;
-  in.op = Opcode::memset;
-  in.t[0] = dst.ref();
+  Instr in = op_instr(Opcode::memset);
   in.imm0 = v;
-  emit(pick(in.op, e, Stream::DVE), in);
+  emit_op(in, {&dst}, e);
 }
 
 void Builder::iota(const Tile& dst, int64_t base, int64_t pmul, float step, Engine e) {
-  check_on_chip(dst, "iota", "dst");
-  Instr in;
-  in.op = Opcode::iota;
-  in.t[0] = dst.ref();
+  Instr in = op_instr(Opcode::iota);
   in.iimm0 = base;
   in.iimm1 = pmul;
   in.imm0 = step;
-  emit(pick(in.op, e, Stream::DVE), in);
+  emit_op(in, {&dst}, e);
 }
 
 void Builder::select(const Tile& dst, const Tile& pred, const Tile& t, const Tile& f, Engine e) {
-  check_on_chip(dst, "select", "dst");
-  check_on_chip(pred, "select", "pred");
-  check_on_chip(t, "select", "on_true");
-  check_on_chip(f, "select", "on_false");
-  Instr in;
-  in.op = Opcode::select;
-  in.t[0] = dst.ref();
-  in.t[1] = pred.ref();
-  in.t[2] = t.ref();
-  in.t[3] = f.ref();
-  emit(pick(in.op, e, Stream::DVE), in);
+  emit_op(op_instr(Opcode::select), {&dst, &pred, &t, &f}, e);
 }
 
 void Builder::affine_select(const Tile& dst, const Tile& src, isa::AluOp cmp, int64_t base, int64_t pmul, float step,
                             float fill, Engine e) {
-  check_on_chip(dst, "affine_select", "dst");
-  check_on_chip(src, "affine_select", "src");
-  Instr in;
-  in.op = Opcode::affine_select;
-  in.t[0] = dst.ref();
-  in.t[1] = src.ref();
+  Instr in = op_instr(Opcode::affine_select);
   in.alu0 = cmp;
   in.iimm0 = base;
   in.iimm1 = pmul;
   in.imm1 = step;
   in.imm0 = fill;
-  emit(pick(in.op, e, Stream::DVE), in);
+  emit_op(in, {&dst, &src}, e);
 }
 
-void Builder::max8(const Tile& dst, const Tile& src) {
-  check_on_chip(dst, "max8", "dst");
-  check_on_chip(src, "max8", "src");
-  Instr in;
-  in.op = Opcode::max8;
-  in.t[0] = dst.ref();
-  in.t[1] = src.ref();
-  emit(pick(in.op, Engine::Default, Stream::DVE), in);
-}
+void Builder::max8(const Tile& dst, const Tile& src) { emit_op(op_instr(Opcode::max8), {&dst, &src}); }
 
 void Builder::find_index8(const Tile& dst, const Tile& src, const Tile& vals) {
-  check_on_chip(dst, "find_index8", "dst");
-  check_on_chip(src, "find_index8", "src");
-  check_on_chip(vals, "find_index8", "vals");
-  Instr in;
-  in.op = Opcode::find_index8;
-  in.t[0] = dst.ref();
-  in.t[1] = src.ref();
-  in.t[2] = vals.ref();
-  emit(pick(in.op, Engine::Default, Stream::DVE), in);
+  emit_op(op_instr(Opcode::find_index8), {&dst, &src, &vals});
 }
 
 void Builder::partition_reduce(const Tile& dst, const Tile& src, isa::AluOp op) {
-  check_on_chip(dst, "partition_reduce", "dst");
-  check_on_chip(src, "partition_reduce", "src");
-  Instr in;
-  in.op = Opcode::partition_reduce;
-  in.t[0] = dst.ref();
-  in.t[1] = src.ref();
+  Instr in = op_instr(Opcode::partition_reduce);
   in.alu0 = op;
-  emit(pick(in.op, Engine::Default, Stream::POOL), in);
+  emit_op(in, {&dst, &src});
 }
 
 void Builder::shuffle(const Tile& dst, const Tile& src, const Tile& idx) {
-  check_on_chip(dst, "shuffle", "dst");
-  check_on_chip(src, "shuffle", "src");
-  check_on_chip(idx, "shuffle", "idx");
-  Instr in;
-  in.op = Opcode::shuffle;
-  in.t[0] = dst.ref();
-  in.t[1] = src.ref();
-  in.t[2] = idx.ref();
-  emit(pick(in.op, Engine::Default, Stream::POOL), in);
+  emit_op(op_instr(Opcode::shuffle), {&dst, &src, &idx});
 }
 
 isa::Executable Builder::finish() {

@@ -1,8 +1,10 @@
 // The tile-level kernel builder: a C++ API in the spirit of NKI that emits an
 // isa::Executable for one NeuronCore. Kernels declare HBM tensors, allocate SBUF/PSUM
 // tiles, and issue ops; the builder
-//  - places each op on an engine (NKI defaults: vector ops on DVE, activation on ACT,
-//    matmul/transpose on PE, cross-partition ops on POOL) unless told otherwise;
+//  - emits every compute op through one table-driven path (emit_op; the typed emitters are
+//    thin wrappers) and places it on the first engine of its opcodes.def row unless told
+//    otherwise (the NKI defaults: vector ops on DVE, activation on ACT, matmul/transpose on
+//    PE, cross-partition ops on POOL);
 //  - splits every DMA by partition groups over the core's DMA engines (~8 partitions per
 //    engine on a 128-partition tile) so their bandwidth adds up, rotating over queue sets;
 //  - infers all semaphore waits from data dependencies (kernels/deps.h): streams are
@@ -11,9 +13,11 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "arch/chip.h"
@@ -162,6 +166,13 @@ class Builder {
   // ---- gpsimd
   void partition_reduce(const Tile& dst, const Tile& src, isa::AluOp op);
   void shuffle(const Tile& dst, const Tile& src, const Tile& idx);
+  // ---- any compute or tensor-engine op of isa/opcodes.def: `in` carries the opcode and its
+  // fields, `tiles` its operands by slot (null = absent). The typed emitters above are thin
+  // wrappers over this one path, which takes everything else from the op's table row: the
+  // operand roles (tile checks and allowed spaces, named in errors), the engine (e, or the
+  // first engine of the row), the shape verifier (run here, so a bad tile fails where it is
+  // used) and the access of each operand (the inferred waits).
+  void emit_op(isa::Instr in, std::initializer_list<const Tile*> tiles, Engine e = Engine::Default);
   // ---- data-dependent load (builder_indexed.cpp): dst <- src + value(index) * stride bytes,
   // index one i32 in SBUF (e.g. a routed MoE expert), read per DMA queue by reg_load into
   // register `reg`. src must be read-only in the program (tracked at its static address).
@@ -200,11 +211,11 @@ class Builder {
  private:
   HbmTensor declare(const std::string& name, DType t, std::vector<uint64_t> shape, isa::TensorDecl::Kind k);
   Tile make_tile(isa::Space sp, const std::string& name, DType t, uint32_t parts, std::vector<uint32_t> shape);
-  uint32_t pick(isa::Opcode op, Engine e, isa::Stream dflt) const;
+  uint32_t pick(isa::Opcode op, Engine e) const;
   void emit(uint32_t stream, isa::Instr in);
   std::vector<std::pair<isa::TensorRef, isa::TensorRef>> split_dma(const isa::TensorRef& dst,
                                                                    const isa::TensorRef& src) const;
-  void check_on_chip(const Tile& t, const char* op, const char* role) const;
+  void check_on_chip(const Tile& t, std::string_view op, std::string_view role) const;
   // Both dma_copy overloads: dst_extent null = ordered as writing just dst.
   void copy_dma(const isa::TensorRef& dst, const isa::TensorRef& src, const isa::TensorRef* dst_extent);
   // Register loops (builder_loop.cpp).

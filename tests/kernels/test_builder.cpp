@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
+#include "isa/asm.h"
 #include "kernels/builder.h"
 #include "test_util.h"
 
@@ -157,6 +158,88 @@ TEST(Builder, MatmulLimitsAreChecked) {
   EXPECT_THROW(b.matmul(ps, st, mv, true), Error);  // N = 1024 > 512
   Tile ps2 = b.psum("ps2", DType::F32, 128, {1024});
   EXPECT_THROW(b.matmul(ps2.cols(256, 512), st, mv.cols(0, 512), true), Error);  // straddles two banks
+}
+
+// Shape errors come from the op's table verifier where the op is emitted, naming the
+// kernel, the op, its tiles and the rule (with the hardware file for a chip limit).
+TEST(Builder, ShapeErrorsNameTheTilesAndTheRule) {
+  Builder b(trn2(), "shapes");
+  Tile st = b.sbuf("weights", DType::BF16, 128, {128});
+  Tile mv = b.sbuf("acts", DType::BF16, 128, {1024});
+  Tile ps = b.psum_bank("acc");
+  try {
+    b.matmul(ps, st, mv, true);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("kernel 'shapes': matmul of dst 'acc', stationary 'weights', moving 'acts'"), std::string::npos) << m;
+    EXPECT_NE(m.find("moving free size 1024 exceeds tensor.max_moving_free 512"), std::string::npos) << m;
+  }
+  Tile v = b.sbuf("v", DType::F32, 128, {16});
+  try {
+    b.max8(v, v);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("max8 dst must have 8 elements per partition"), std::string::npos) << e.what();
+  }
+  Tile p = b.psum("p", DType::F32, 128, {16});
+  try {
+    b.iota(p, 0, 1, 1.0f);  // iota writes SBUF only
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("iota operand dst 'p' is in psum, allowed: sbuf"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(b.program().streams[uint32_t(Stream::PE)].empty()) << "nothing emitted by a failed op";
+}
+
+// Every typed emitter is the generic table-driven path: emit_op with the same fields gives
+// the same instruction on the same engine (the first engine of the row by default).
+TEST(Builder, TypedEmittersAreTheTableDrivenPath) {
+  Builder a(trn2(), "typed"), g(trn2(), "generic");
+  Tile xa = a.sbuf("x", DType::F32, 128, {64}), ya = a.sbuf("y", DType::F32, 128, {64});
+  Tile sa = a.sbuf("s", DType::F32, 128, {1});
+  Tile xg = g.sbuf("x", DType::F32, 128, {64}), yg = g.sbuf("y", DType::F32, 128, {64});
+  Tile sg = g.sbuf("s", DType::F32, 128, {1});
+  a.tensor_scalar(ya, xa, isa::AluOp::multiply, sa, isa::AluOp::add, 2.0f);
+  a.activation(ya, xa, isa::ActFunc::exp, {.scale = 0.5f, .accum = &sa});
+  a.partition_reduce(ya, xa, isa::AluOp::max);
+  a.tensor_copy(ya, xa, Engine::GpSimd);
+  isa::Instr ts;
+  ts.op = isa::Opcode::tensor_scalar;
+  ts.alu0 = isa::AluOp::multiply;
+  ts.alu1 = isa::AluOp::add;
+  ts.imm1 = 2.0f;
+  ts.flags = isa::F_SCALAR_TENSOR;
+  g.emit_op(ts, {&yg, &xg, &sg});
+  isa::Instr act;
+  act.op = isa::Opcode::activation;
+  act.act = isa::ActFunc::exp;
+  act.imm0 = 0.5f;
+  act.flags = isa::F_BIAS_IMM | isa::F_ACCUMULATE;
+  g.emit_op(act, {&yg, &xg, nullptr, &sg});
+  isa::Instr pr;
+  pr.op = isa::Opcode::partition_reduce;
+  pr.alu0 = isa::AluOp::max;
+  g.emit_op(pr, {&yg, &xg});
+  isa::Instr tc;
+  tc.op = isa::Opcode::tensor_copy;
+  g.emit_op(tc, {&yg, &xg}, Engine::GpSimd);
+  const isa::Executable ea = a.finish(), eg = g.finish();
+  for (Stream s : {Stream::DVE, Stream::ACT, Stream::POOL}) {
+    const auto& sa_code = ea.cores[0].streams[uint32_t(s)];
+    const auto& sg_code = eg.cores[0].streams[uint32_t(s)];
+    ASSERT_EQ(sa_code.size(), sg_code.size()) << isa::stream_name(uint32_t(s));
+    for (size_t i = 0; i < sa_code.size(); ++i)
+      EXPECT_EQ(isa::to_text(sa_code[i]), isa::to_text(sg_code[i])) << isa::stream_name(uint32_t(s));
+  }
+  EXPECT_EQ(ea.cores[0].streams[uint32_t(Stream::DVE)].size(), 1u);   // tensor_scalar: DVE by default
+  EXPECT_EQ(ea.cores[0].streams[uint32_t(Stream::ACT)].size(), 1u);   // activation: ACT
+  EXPECT_EQ(ea.cores[0].streams[uint32_t(Stream::POOL)].size(), 2u);  // partition_reduce, tensor_copy
+  Builder d(trn2(), "dma");
+  Tile xd = d.sbuf("x", DType::F32, 128, {64});
+  isa::Instr dm;
+  dm.op = isa::Opcode::dma_copy;
+  EXPECT_THROW(d.emit_op(dm, {&xd, &xd}), Error);  // DMAs are split by the builder itself
 }
 
 // A small pipeline on every engine; run with the race detector.
