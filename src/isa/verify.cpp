@@ -38,7 +38,8 @@ void check_bank(const VerifyCtx& c, const TensorRef& dst) {
   if (!bank || dst.offset_reg >= 0) return;
   const ByteSpan fs = free_byte_span(dst);
   const i128 lo = i128(dst.offset) + fs.lo, hi = i128(dst.offset) + fs.hi;
-  if (lo / i128(bank) != (hi - 1) / i128(bank))
+  if (lo < 0 || hi > i128(INT64_MAX)) return;  // outside PSUM: the bounds check reports it
+  if (uint64_t(lo) / bank != uint64_t(hi - 1) / bank)
     c.error(fmt::format("dst PSUM bytes [{}, {}) cross a PSUM bank boundary (bank size {} bytes)", int64_t(lo),
                         int64_t(hi), bank), true);
 }

@@ -243,7 +243,7 @@ void Builder::check_on_chip(const Tile& t, std::string_view op, std::string_view
 }
 
 // One instruction on a fixed engine stream: wait for every hazard on another stream.
-void Builder::emit(uint32_t s, Instr in) {
+void Builder::emit(uint32_t s, Instr& in) {
   if (finished_) fail("kernel '{}': builder already finished", exe_.name);
   const auto& info = isa::op_info(in.op);
   WaitSet ws(num_sems_);

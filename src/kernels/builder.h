@@ -212,7 +212,7 @@ class Builder {
   HbmTensor declare(const std::string& name, DType t, std::vector<uint64_t> shape, isa::TensorDecl::Kind k);
   Tile make_tile(isa::Space sp, const std::string& name, DType t, uint32_t parts, std::vector<uint32_t> shape);
   uint32_t pick(isa::Opcode op, Engine e) const;
-  void emit(uint32_t stream, isa::Instr in);
+  void emit(uint32_t stream, isa::Instr& in);  // takes the waits and relocations into `in`
   std::vector<std::pair<isa::TensorRef, isa::TensorRef>> split_dma(const isa::TensorRef& dst,
                                                                    const isa::TensorRef& src) const;
   void check_on_chip(const Tile& t, std::string_view op, std::string_view role) const;
