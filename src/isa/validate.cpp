@@ -219,6 +219,13 @@ void validate_at(const Instr& in, uint32_t stream, const arch::ChipConfig& chip,
   if (!operand_presence_ok(in))
     if (auto err = operand_presence_error(in)) c.error(*err);
   check_unused_fields(c);
+  // A sequencer's immediate is a register value or limit: registers are 32-bit signed
+  // (isa/instr.h), so one that does not fit is refused here rather than wrapped when run.
+  if (info.kind == OpKind::Control && (in.iimm0 < kRegMin || in.iimm0 > kRegMax))
+    for (int k = 0; k < info.num_fields; ++k)
+      if (info.fields[k].field == Field::iimm0)
+        c.error(fmt::format("{} {} {} does not fit a 32-bit register [{}, {}]", info.name, info.fields[k].name,
+                            in.iimm0, kRegMin, kRegMax));
   check_sync(c);
   for (int k = 0; k < info.num_operands; ++k)
     if (in.t[k].used()) check_operand(c, k);

@@ -100,12 +100,4 @@ void verify_reg_load(const VerifyCtx& c) {
                         dtype_name(src.dtype), src.part_count, src.free_elems()));
 }
 
-// Registers are 32-bit signed (isa/instr.h): an immediate that does not fit is refused here
-// rather than wrapped when the sequencer runs it.
-void verify_reg_imm(const VerifyCtx& c) {
-  if (c.in.iimm0 < kRegMin || c.in.iimm0 > kRegMax)
-    c.error(fmt::format("{} {} {} does not fit a 32-bit register [{}, {}]", op_info(c.in.op).name,
-                        c.in.op == Opcode::branch_lt ? "limit" : "value", c.in.iimm0, kRegMin, kRegMax));
-}
-
 }  // namespace npulab::isa
