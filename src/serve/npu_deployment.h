@@ -1,0 +1,31 @@
+// A model deployed on the simulated chip, as the performance model and the functional
+// backend see it: model config, chip description, weight dtype, parallelism and the limits
+// the engine runs under. Data, not code: another chip is another hw/*.toml.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "arch/chip.h"
+#include "llm/compile/model_layout.h"
+#include "llm/model_config.h"
+#include "numerics/dtype.h"
+
+namespace npulab::serve {
+
+struct NpuDeployment {
+  llm::ModelConfig model;
+  arch::ChipConfig chip;
+  DType weight_dtype = DType::BF16;
+  int64_t tp = 1;             // NeuronCores the model is split over (tensor parallelism)
+  int64_t max_context = 0;    // longest sequence (prompt + output); the step programs' KV context
+  int64_t max_batch = 128;    // sequences per decode program at most
+  bool resident_weights = true;  // as llm::compile::CompileOptions::resident_weights
+
+  // Compile options of a step program for `batch` sequences (the KV cache sized to them).
+  llm::compile::CompileOptions compile_options(int64_t batch) const;
+  // "llama-3.1-8b bf16 on trn2 (1 of 8 NeuronCores, TP1)"
+  std::string describe() const;
+  void validate() const;  // clear errors for what the compiler does not support (yet)
+};
+
+}  // namespace npulab::serve

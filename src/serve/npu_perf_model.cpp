@@ -1,0 +1,64 @@
+#include "serve/npu_perf_model.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "common/error.h"
+
+namespace npulab::serve {
+
+NpuPerfModel::NpuPerfModel(NpuDeployment d, PerfTable t) : d_(std::move(d)), t_(std::move(t)) {}
+
+KvMemory npu_kv_memory(const NpuDeployment& d) {
+  llm::compile::CompileOptions o = d.compile_options(1);
+  o.resident_weights = false;  // placement only
+  const llm::compile::ModelLayout L(d.model, d.chip, o);
+  const uint64_t kv_start = L.slot(L.kcache(0)).offset;
+  const uint64_t kvsz = dtype_size(L.kv_dtype());
+  // The largest step's own HBM tensors: token staging [T, dim] and FP32 logits [T, vocab].
+  const uint64_t T = d.chip.tensor.cols;
+  const uint64_t step_bytes = T * uint64_t(d.model.dim) * kvsz + T * uint64_t(d.model.vocab_size) * 4 +
+                              2 * llm::compile::kHbmAlign;
+  KvMemory m;
+  m.bytes_per_token = int64_t(2 * uint64_t(d.model.n_layers) * uint64_t(d.model.kv_dim()) * kvsz);
+  m.max_context = d.max_context;
+  const uint64_t cap = d.chip.hbm.capacity_bytes;
+  if (kv_start + step_bytes >= cap)
+    fail("model '{}' in {} takes {:.2f} GiB of chip '{}''s {:.2f} GiB HBM before any KV cache", d.model.name,
+         dtype_name(d.weight_dtype), (kv_start + step_bytes) / 1073741824.0, d.chip.name, cap / 1073741824.0);
+  m.capacity_bytes = int64_t(cap - kv_start - step_bytes);
+  return m;
+}
+
+KvMemory NpuPerfModel::memory() const { return npu_kv_memory(d_); }
+
+double NpuPerfModel::step_ns(std::span<const SeqStep> step) {
+  double ns = 0;
+  const int64_t B = d_.max_batch, chunk = t_.prefill_chunk;
+  int64_t nd = 0;
+  double ctx_sum = 0;
+  auto flush_decode = [&] {
+    if (nd) ns += t_.decode_ns(double(nd), ctx_sum / double(nd));
+    nd = 0;
+    ctx_sum = 0;
+  };
+  for (const SeqStep& s : step) {
+    if (s.new_tokens == 1) {
+      ++nd;
+      ctx_sum += double(s.context);
+      if (nd == B) flush_decode();
+      continue;
+    }
+    for (int64_t done = 0; done < s.new_tokens;) {
+      const int64_t n = std::min(chunk, s.new_tokens - done);
+      const bool last = done + n == s.new_tokens;
+      ns += t_.prefill_ns(double(n), double(s.context + done), last && s.samples);
+      done += n;
+    }
+  }
+  flush_decode();
+  return ns;
+}
+
+}  // namespace npulab::serve
