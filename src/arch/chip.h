@@ -32,8 +32,9 @@ struct TensorEngine {
   double fp32_factor = 0;            // FP32 inputs run this many times slower (~4)
   double fp8_factor = 0;             // FP8 inputs: <1 where FP8 runs faster (0.5 on NC-v3);
                                      // the FP8 peak is the BF16 peak / fp8_factor (arch/peaks.cpp)
-  uint32_t load_stationary_cycles = 0;  // LoadStationary of a full 128x128 stationary tile
-  uint32_t load_stationary_fast_cycles = 0;  // fast (background) LoadStationary, ~4x faster
+  uint32_t load_stationary_fast_cycles = 0;  // LoadStationary of a full cols-wide stationary
+                                             // (fast mode); runs in the background behind the
+                                             // previous MultiplyMoving (docs/SIMULATOR.md)
   uint32_t fixed_overhead_cycles = 0;
 };
 

@@ -36,14 +36,9 @@ TensorEngine read_tensor(TomlTableReader r) {
   t.min_issue_cycles = r.u32("min_issue_cycles");
   t.fp32_factor = r.real("fp32_factor");
   t.fp8_factor = r.real("fp8_factor");
-  t.load_stationary_cycles = r.u32("load_stationary_cycles");
   t.load_stationary_fast_cycles = r.u32("load_stationary_fast_cycles");
   t.fixed_overhead_cycles = r.u32("fixed_overhead_cycles");
   r.finish();
-  if (t.load_stationary_fast_cycles > t.load_stationary_cycles)
-    fail("{}: expected <= tensor.load_stationary_cycles ({}), got {}",
-         r.where("load_stationary_fast_cycles"), t.load_stationary_cycles,
-         t.load_stationary_fast_cycles);
   return t;
 }
 

@@ -29,7 +29,6 @@ constexpr std::array kRanges{
     KeyRange{"tensor", "min_issue_cycles", true, 0, kMaxCycles, kCyclesWhy},
     KeyRange{"tensor", "fp32_factor", false, 0.01, 100, "FP32 at 1/100 to 100x the BF16 rate"},
     KeyRange{"tensor", "fp8_factor", false, 0.01, 100, "FP8 at 1/100 to 100x the BF16 rate"},
-    KeyRange{"tensor", "load_stationary_cycles", true, 1, kMaxCycles, kCyclesWhy},
     KeyRange{"tensor", "load_stationary_fast_cycles", true, 1, kMaxCycles, kCyclesWhy},
     KeyRange{"tensor", "fixed_overhead_cycles", true, 0, kMaxCycles, kCyclesWhy},
     KeyRange{kEngines, "clock_ghz", false, 0.01, 100, "10 MHz to 100 GHz"},

@@ -41,7 +41,10 @@ double blocking_cost(const arch::ChipConfig& c, DType in, uint64_t N, uint32_t m
   const auto& te = c.tensor;
   const double f = pe_factor(te, in);
   const double nn = double(std::min<uint64_t>(N, te.max_moving_free));
-  const double pe_cycles = mt * (te.load_stationary_cycles * f + nt * std::max<double>(nn, te.min_issue_cycles) * f);
+  // Each new stationary's LoadStationary runs behind the previous MultiplyMoving (background
+  // LoadStationary, docs/SIMULATOR.md); only an LS longer than that MM shows.
+  const double mm = std::max<double>(nn, te.min_issue_cycles) * f;
+  const double pe_cycles = mt * (std::max(0.0, te.load_stationary_fast_cycles * f - mm) + nt * mm);
   const double pe_ns = pe_cycles / te.clock_ghz;
   const double b_bytes = double(te.rows) * double(nt) * nn * double(dtype_size(in));
   const double dma_ns = b_bytes / (0.5 * c.dma.engines_per_core * c.dma.bytes_per_ns_per_engine);

@@ -30,6 +30,8 @@ struct Cost {
   double busy_ns = 0;          // time the issuing stream is occupied (DMA: the uncontended
                                // DMA-engine service time, descriptors + bytes / engine BW;
                                // the scheduler adds dma_fixed_ns and bandwidth sharing)
+  double ls_ns = 0;            // tensor engine: the LoadStationary part of busy_ns, which the
+                               // scheduler overlaps with the previous MultiplyMoving
   double flops = 0;            // useful FLOPs (matmul: 2*M*N*K)
   uint64_t hbm_read_bytes = 0;
   uint64_t hbm_write_bytes = 0;

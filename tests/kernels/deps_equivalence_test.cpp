@@ -5,7 +5,9 @@
 // that does not also touch the tracker). Re-recorded once on purpose: gemm 257x129x385 KM and
 // rmsnorm lost false waits when a one-partition region stopped counting as overlapping every
 // multi-partition region (region.cpp; tests/kernels/region_test.cpp, race detector on in the
-// kernel tests).
+// kernel tests). Re-recorded: gemm 300x700x500 and 1024x1536x2048 now choose 1 x 512 columns
+// per k-step instead of 2, since a new stationary's LoadStationary hides behind the previous
+// MultiplyMoving (blocking_cost in gemm.cpp; 1024x1536x2048 on trn2 67.8% -> 77.1% of peak).
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -53,8 +55,8 @@ struct Case {
 TEST(DepsEquivalence, ProgramsAreByteIdentical) {
   const Case cases[] = {
       {"gemm 128^3 f32", [] { return gemm_hash(128, 128, 128, DType::F32, DType::F32); }, 0x48b091831638df74ull},
-      {"gemm 300x700x500 bf16", [] { return gemm_hash(300, 700, 500, DType::BF16, DType::F32); }, 0x545a27080b3a6d4eull},
-      {"gemm 1024x1536x2048 bf16", [] { return gemm_hash(1024, 1536, 2048, DType::BF16, DType::BF16); }, 0x42924badd8f5e36ull},
+      {"gemm 300x700x500 bf16", [] { return gemm_hash(300, 700, 500, DType::BF16, DType::F32); }, 0xcbff344f217f1d66ull},
+      {"gemm 1024x1536x2048 bf16", [] { return gemm_hash(1024, 1536, 2048, DType::BF16, DType::BF16); }, 0x9343ab6798200c88ull},
       {"gemm 257x129x385 KM", [] { return gemm_hash(257, 129, 385, DType::BF16, DType::F32, ALayout::KM); }, 0x6e632b6b6b963f67ull},
       {"softmax", [] { return program_hash("sm", [](Builder& b) {
          softmax(b, b.input("X", DType::F32, {300, 1000}), b.output("Y", DType::BF16, {300, 1000})); }); }, 0xdb407af7b67c31d6ull},

@@ -30,10 +30,11 @@ TEST(TimingCosts, MatmulMonotoneInN) {
 
 TEST(TimingCosts, MatmulMatchesFormula) {
   const auto& te = trn2().tensor;
-  // LoadStationary (new stationary) + max(N, min II) cycles at the tensor clock.
-  const double expect = (te.fixed_overhead_cycles + te.load_stationary_cycles + 512.0) / te.clock_ghz;
+  // LoadStationary (new stationary; alone, nothing hides it) + max(N, min II) cycles at the
+  // tensor clock.
+  const double expect = (te.fixed_overhead_cycles + te.load_stationary_fast_cycles + 512.0) / te.clock_ghz;
   EXPECT_NEAR(matmul_time(DType::BF16, 512), expect, 0.01);
-  const double small = (te.fixed_overhead_cycles + te.load_stationary_cycles +
+  const double small = (te.fixed_overhead_cycles + te.load_stationary_fast_cycles +
                         double(te.min_issue_cycles)) / te.clock_ghz;
   EXPECT_NEAR(matmul_time(DType::BF16, 8), small, 0.01);
 }
@@ -54,7 +55,7 @@ TEST(TimingCosts, ReusedStationarySkipsLoadStationary) {
     pe.push_back(matmul(psum(128, 512, uint64_t(i % 4) * 2048), sbuf(DType::BF16, 128, 128),
                         sbuf(DType::BF16, 128, 512, 65536 + uint64_t(i) * 1024)));
   const auto& te = trn2().tensor;
-  const double expect = (te.load_stationary_cycles + 4 * (te.fixed_overhead_cycles + 512.0)) / te.clock_ghz;
+  const double expect = (te.load_stationary_fast_cycles + 4 * (te.fixed_overhead_cycles + 512.0)) / te.clock_ghz;
   EXPECT_NEAR(run(exe).total_ns, expect, 0.01);
 }
 
@@ -74,9 +75,9 @@ TEST(TimingCosts, GemmNeverAbovePeakAndRealisticFraction) {
     const double peak_flops_per_ns = 2.0 * te.rows * te.cols * te.clock_ghz / factor;
     const double achieved = r.flops / r.total_ns;
     EXPECT_LE(achieved, peak_flops_per_ns * (1 + 1e-9)) << dtype_name(dt);
-    // 4 x 512 moving columns per 128-cycle LoadStationary: 2048 / 2176 = 94% of peak.
-    EXPECT_GT(achieved / peak_flops_per_ns, 0.85) << dtype_name(dt);
-    EXPECT_LT(achieved / peak_flops_per_ns, 0.99) << dtype_name(dt);
+    // 4 x 512 moving columns per stationary; each LoadStationary (32 cycles x factor) runs
+    // behind the previous MultiplyMoving, so only the first one shows: 32768 / 32800.
+    EXPECT_GT(achieved / peak_flops_per_ns, 0.995) << dtype_name(dt);
   }
 }
 

@@ -2,14 +2,18 @@
 //
 //   cycles = fixed_overhead_cycles
 //          + LoadStationary  (only if the stationary operand differs from the one the
-//                             array holds: load_stationary_cycles * M / cols * factor)
+//                             array holds: load_stationary_fast_cycles * M / cols * factor)
 //          + max(N, min_issue_cycles) * factor          (MultiplyMoving, one column/cycle)
 //   time   = cycles / tensor.clock_ghz
 //   factor = fp32_factor if any input is 4-byte, fp8_factor if both inputs are 1-byte, else 1
 //
-// Source: reference §1.3 (MultiplyMoving II ~ max(N, 64), FP32 ~4x, LoadStationary). Since
-// N <= cols-wide moving columns pass one per cycle, one matmul does at most
-// 2*rows*cols/factor FLOPs per cycle: the model can never exceed the PE peak.
+// Cost::ls_ns reports the LoadStationary part: the scheduler runs it in the background,
+// behind the previous MultiplyMoving, and charges only what does not fit
+// (sim/scheduler/pe_pipeline.h). Sources: NKI architecture guide (MultiplyMoving II ~
+// max(N, 64), FP32 ~4x, background LoadStationary) and NKI performance guide Opt #7 (fast
+// LoadStationary, LS_II ~ 128/4 = 32 cycles); docs/SIMULATOR.md. Since N <= cols-wide moving
+// columns pass one per cycle, one matmul does at most 2*rows*cols/factor FLOPs per cycle:
+// the model can never exceed the PE peak.
 #include <algorithm>
 
 #include "sim/cost/cost_common.h"
@@ -27,7 +31,7 @@ double dtype_factor(const arch::TensorEngine& te, DType a, DType b) {
 
 // LoadStationary of an M-column stationary tile.
 double load_stationary_cycles(const arch::TensorEngine& te, uint64_t m, double factor) {
-  return double(te.load_stationary_cycles) * double(m) / double(te.cols) * factor;
+  return double(te.load_stationary_fast_cycles) * double(m) / double(te.cols) * factor;
 }
 
 }  // namespace
@@ -49,15 +53,16 @@ Cost cost_matmul(const isa::Instr& in, CostCtx& ctx) {
   const isa::TensorRef& mv = in.t[2];
   const uint64_t k = st.part_count, m = st.free_elems(), n = mv.free_elems();
   const double factor = dtype_factor(te, st.dtype, mv.dtype);
-  double cycles = te.fixed_overhead_cycles;
+  double ls = 0;
   const uint64_t off = operand_offset(st, ctx.regs, "matmul stationary");
   if (!ctx.pe || !same_stationary(*ctx.pe, st, off)) {
-    cycles += load_stationary_cycles(te, m, factor);
+    ls = load_stationary_cycles(te, m, factor);
     if (ctx.pe) *ctx.pe = TensorEngineState{true, st, off};
   }
-  cycles += double(std::max<uint64_t>(n, te.min_issue_cycles)) * factor;
+  const double cycles = te.fixed_overhead_cycles + ls + double(std::max<uint64_t>(n, te.min_issue_cycles)) * factor;
   Cost c;
   c.busy_ns = cycles / te.clock_ghz;
+  c.ls_ns = ls / te.clock_ghz;
   c.flops = 2.0 * double(k) * double(m) * double(n);
   return c;
 }
@@ -69,11 +74,12 @@ Cost cost_transpose(const isa::Instr& in, CostCtx& ctx) {
   const auto& te = ctx.chip->tensor;
   const isa::TensorRef& src = in.t[1];
   const double factor = dtype_factor(te, src.dtype, src.dtype);
-  double cycles = te.fixed_overhead_cycles + load_stationary_cycles(te, src.free_elems(), factor) +
-                  double(std::max<uint64_t>(src.part_count, te.min_issue_cycles)) * factor;
+  const double ls = load_stationary_cycles(te, src.free_elems(), factor);
+  const double cycles = te.fixed_overhead_cycles + ls + double(std::max<uint64_t>(src.part_count, te.min_issue_cycles)) * factor;
   if (ctx.pe) ctx.pe->has_stationary = false;
   Cost c;
   c.busy_ns = cycles / te.clock_ghz;
+  c.ls_ns = ls / te.clock_ghz;
   return c;
 }
 

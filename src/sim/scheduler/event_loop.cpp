@@ -30,6 +30,7 @@
 #include "sim/scheduler/dispatch.h"
 #include "sim/scheduler/event_heap.h"
 #include "sim/scheduler/footprint.h"
+#include "sim/scheduler/pe_pipeline.h"
 #include "sim/scheduler/prepared.h"
 #include "sim/trace/chrome_trace.h"
 
@@ -87,6 +88,8 @@ struct CoreRt {
   std::vector<WaitList> waiters;
   TensorEngineState pe;  // PE streams with register-relative stationaries (pe_dynamic)
   uint32_t held_stationary = PeCost::kNoStationary;  // the others: interned id (prepared.h)
+  PePipeline pe_pipe;    // background LoadStationary (pe_pipeline.h)
+  SemHistory sem_times;  // when the semaphores reached their recent values
 };
 
 // Per DMA engine: its completion event (the earliest finish among its transfers).
@@ -160,6 +163,7 @@ class Runner {
   void process(const Ev& ev);
   void advance(uint32_t g, int64_t now);
   void issue_data(uint32_t g, int64_t now);
+  int64_t pe_duration(const StreamRt& s, const Meta& m, int64_t now);
   void signal(uint32_t g, uint32_t sem, int64_t now);
   [[noreturn]] void deadlock(int64_t now) const;
 
@@ -190,6 +194,7 @@ void Runner::setup(const ChipMemories& mem) {
   for (size_t c = 0; c < exe_.cores.size(); ++c) {
     cores_[c].sems.assign(nsem, 0);
     cores_[c].waiters.resize(nsem);
+    cores_[c].sem_times.reset(nsem);
   }
   const bool functional = mode_ == Mode::Functional;
   streams_.resize(prog_.streams.size());
@@ -254,6 +259,7 @@ void Runner::signal(uint32_t g, uint32_t sem, int64_t now) {
   ++core.sems[sem];
   if (races_) races_->on_signal(s.core, s.stream, sem);
   const int64_t value = core.sems[sem];
+  core.sem_times.reached(sem, value, now);
   CoreRt::WaitList& ws = core.waiters[sem];
   while (ws.head < ws.v.size() && ws.v[ws.head].target <= value) {
     const uint32_t w = ws.v[ws.head++].g;
@@ -439,7 +445,9 @@ void Runner::issue_data(uint32_t g, int64_t now) {
   if (m.kind == Kind::Tensor && m.has_cost) {  // static stationary: compare interned ids
     const PeCost& pc = s.pe[m.cost_index];
     uint32_t& held = cores_[s.core].held_stationary;
-    pe_cost_.busy_ns = held == pc.stationary && held != PeCost::kNoStationary ? pc.busy_hit : pc.busy_miss;
+    const bool hit = held == pc.stationary && held != PeCost::kNoStationary;
+    pe_cost_.busy_ns = hit ? pc.busy_hit : pc.busy_miss;
+    pe_cost_.ls_ns = hit ? 0 : pc.busy_miss - pc.busy_hit;
     pe_cost_.flops = pc.flops;
     held = pc.stationary;
   }
@@ -461,7 +469,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
     end = now + m.dur_ps;
     heap_.push_monotone(Ev{end, seq_++, g, 0, EvKind::DmaStart});
   } else {
-    end = now + (m.kind == Kind::Tensor ? ns_to_ps(pe_cost_.busy_ns) : m.dur_ps);
+    end = now + (m.kind == Kind::Tensor ? pe_duration(s, m, now) : m.dur_ps);
     s.busy_ps += end - now;
     if (trace_) trace_->add({s.core, s.stream, s.pc, now, end - now, 0, cost ? cost->flops : 0});
     s.complete_at = end;
@@ -506,6 +514,22 @@ void Runner::runaway(uint32_t g, uint32_t at, int64_t now) const {
   fail("runaway loop? simulated time passed the budget of {} ms (SimOptions::max_sim_ns, "
        "`--max-sim-ms`) at t = {} ms, at {}",
        double(max_ps_) / 1e9, double(now) / 1e9, where(exe_, s.core, s.stream, pc));
+}
+
+// Duration of the tensor-engine instruction being issued (pe_cost_): its MultiplyMoving
+// plus the part of its LoadStationary the background load could not hide (pe_pipeline.h).
+// The LS may begin once the sequencer reached the instruction (s.seq_at) and its waits held.
+int64_t Runner::pe_duration(const StreamRt& s, const Meta& m, int64_t now) {
+  CoreRt& core = cores_[s.core];
+  const int64_t ls = pe_cost_.ls_ns > 0 ? ns_to_ps(pe_cost_.ls_ns) : 0;
+  const int64_t mm = ns_to_ps(pe_cost_.busy_ns - pe_cost_.ls_ns);
+  int64_t ready = std::min(s.seq_at, now);
+  if (ls > 0) {
+    const isa::SemWait* ws = s.waits + m.wait_begin;
+    for (uint32_t i = 0; i < m.num_waits; ++i)
+      ready = std::max(ready, core.sem_times.when(ws[i].sem, wait_target(s, ws[i]), core.sems[ws[i].sem]));
+  }
+  return core.pe_pipe.issue(now, ready, ls) + mm;
 }
 
 void Runner::deadlock(int64_t now) const {

@@ -115,8 +115,8 @@ void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
 }
 
 // Tensor-engine costs of a PE stream: both variants of every op with a HELD operand (the
-// stationary held or not) straight from its cost function, and stationaries interned by
-// same_stationary equality.
+// stationary held or not: with and without Cost::ls_ns) straight from its cost function,
+// and stationaries interned by same_stationary equality.
 void prepare_pe(const arch::ChipConfig& chip, PreparedStream& ps) {
   ps.pe.clear();
   ps.pe_dynamic = false;
@@ -140,12 +140,10 @@ void prepare_pe(const arch::ChipConfig& chip, PreparedStream& ps) {
     const Cost c = kCostTable[size_t(in.op)](in, miss);
     pc_cost.busy_miss = c.busy_ns;
     pc_cost.flops = c.flops;
-    pc_cost.busy_hit = c.busy_ns;
+    pc_cost.busy_hit = c.busy_ns - c.ls_ns;  // the same without its LoadStationary
     if (const int held_slot = isa::op_info(in.op).held_slot; held_slot >= 0) {
       const isa::TensorRef& st = in.t[held_slot];
       TensorEngineState held{true, st, st.offset};
-      CostCtx hit{&chip, {}, &held, ps.stream};
-      pc_cost.busy_hit = kCostTable[size_t(in.op)](in, hit).busy_ns;
       auto& bucket = by_key[st.offset * 1000003u ^ (uint64_t(st.part_count) << 8) ^ uint64_t(st.dtype)];
       for (uint32_t id : bucket)
         if (same_stationary(interned[id], st, st.offset)) pc_cost.stationary = id;

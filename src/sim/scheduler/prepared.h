@@ -52,9 +52,10 @@ struct Meta {
 static_assert(sizeof(Meta) <= 24);
 
 // Tensor-engine instruction with a static stationary: its cost with and without the
-// LoadStationary, computed by its cost function itself, and the interned id of its
-// stationary (the operand its row marks HELD), so the issue compares ids instead of reading
-// the Instr.
+// LoadStationary, computed by its cost function itself (busy_miss - busy_hit is the
+// LoadStationary, which the scheduler may overlap: pe_pipeline.h), and the interned id of
+// its stationary (the operand its row marks HELD), so the issue compares ids instead of
+// reading the Instr.
 struct PeCost {
   static constexpr uint32_t kNoStationary = UINT32_MAX;
   double busy_hit = 0, busy_miss = 0, flops = 0;
