@@ -4,8 +4,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "arch/chip.h"
 #include "arch/toml_reader.h"
@@ -128,25 +126,10 @@ void check_consistency(const std::string& file, const ChipConfig& c) {
 
 }  // namespace
 
-ChipConfig load_chip(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail("{}: cannot open hardware description file", path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return load_chip_from_string(text.str(), path);
-}
+ChipConfig load_chip(const std::string& path) { return load_chip_from_string(read_hw_file(path), path); }
 
 ChipConfig load_chip_from_string(std::string_view text, const std::string& path) {
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
-    fail("{}: empty hardware description (expected the tables of docs/HARDWARE.md)", path);
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& e) {
-    const auto& b = e.source().begin;
-    fail("{}:{}:{}: TOML syntax error: {}", path, b.line, b.column, e.description());
-  }
-
+  const toml::table root = parse_hw_text(text, path);
   check_top_level(path, root,
                   {"chip", "tensor", "vector", "scalar", "gpsimd", "sbuf", "psum", "dma", "hbm",
                    "link", "published"});

@@ -56,37 +56,47 @@ std::string ChipSearchPath::describe() const {
   return s;
 }
 
-std::vector<std::string> chip_names(const ChipSearchPath& path) {
+std::vector<std::string> hw_names(const ChipSearchPath& path, const std::string& subdir) {
   std::set<std::string> names;
   for (const auto& d : path.dirs) {
     std::error_code ec;
-    for (const auto& e : fs::directory_iterator(d.path, ec))
+    for (const auto& e : fs::directory_iterator(d.path / subdir, ec))
       if (e.path().extension() == ".toml" && e.is_regular_file(ec)) names.insert(e.path().stem().string());
   }
   return {names.begin(), names.end()};
 }
 
-fs::path find_chip_file(const std::string& name, const ChipSearchPath& path) {
+fs::path find_hw_file(const std::string& name, const ChipSearchPath& path, const std::string& subdir) {
   for (const auto& d : path.dirs) {
     std::error_code ec;
-    const fs::path f = d.path / (name + ".toml");
+    const fs::path f = d.path / subdir / (name + ".toml");
     if (fs::is_regular_file(f, ec)) return f;
   }
   return {};
 }
 
-ChipConfig load_chip_by_name(const std::string& name_or_path, const ChipSearchPath& path) {
+std::string resolve_hw_file(const std::string& kind, const std::string& name_or_path, const ChipSearchPath& path,
+                            const std::string& subdir) {
+  const std::string where = subdir.empty() ? path.describe() : fmt::format("{} under {}/", path.describe(), subdir);
   if (name_or_path.empty())
-    fail("empty chip name (available: {}; searched {})", fmt::join(chip_names(path), ", "), path.describe());
-  if (looks_like_path(name_or_path)) return load_chip(name_or_path);
-  const fs::path f = find_chip_file(name_or_path, path);
+    fail("empty {} name (available: {}; searched {})", kind, fmt::join(hw_names(path, subdir), ", "), where);
+  if (looks_like_path(name_or_path)) return name_or_path;
+  const fs::path f = find_hw_file(name_or_path, path, subdir);
   if (f.empty()) {
-    const auto names = chip_names(path);
-    fail("unknown chip '{}' (available: {}; searched {}; set NPULAB_HW_PATH or give a path to a "
-         ".toml file)", name_or_path, names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")),
-         path.describe());
+    const auto names = hw_names(path, subdir);
+    fail("unknown {} '{}' (available: {}; searched {}; set NPULAB_HW_PATH or give a path to a "
+         ".toml file)", kind, name_or_path, names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")),
+         where);
   }
-  return load_chip(f.string());
+  return f.string();
+}
+
+std::vector<std::string> chip_names(const ChipSearchPath& path) { return hw_names(path, ""); }
+
+fs::path find_chip_file(const std::string& name, const ChipSearchPath& path) { return find_hw_file(name, path, ""); }
+
+ChipConfig load_chip_by_name(const std::string& name_or_path, const ChipSearchPath& path) {
+  return load_chip(resolve_hw_file("chip", name_or_path, path, ""));
 }
 
 ChipConfig load_chip_by_name(const std::string& name_or_path) {

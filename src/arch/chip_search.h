@@ -41,4 +41,15 @@ ChipConfig load_chip_by_name(const std::string& name_or_path, const ChipSearchPa
 // The file a name resolves to ("" when no directory holds it).
 std::filesystem::path find_chip_file(const std::string& name, const ChipSearchPath& path);
 
+// Other kinds of hardware file live in subdirectories of the same path's directories
+// (GPUs in <dir>/gpu/, GPU systems in <dir>/systems/, GPU model calibrations in
+// <dir>/gpu/calibration/; arch/gpu.h): the same lookup with `subdir` ("" = chips).
+std::vector<std::string> hw_names(const ChipSearchPath& path, const std::string& subdir);
+std::filesystem::path find_hw_file(const std::string& name, const ChipSearchPath& path, const std::string& subdir);
+// The file to load for `name_or_path`: a path as given, else the first <dir>/<subdir>/<name>.toml.
+// An unknown or empty name throws npulab::Error naming the `kind` ("chip", "GPU", ...), the
+// names found and every directory searched.
+std::string resolve_hw_file(const std::string& kind, const std::string& name_or_path, const ChipSearchPath& path,
+                            const std::string& subdir);
+
 }  // namespace npulab::arch

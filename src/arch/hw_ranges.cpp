@@ -17,6 +17,9 @@ constexpr std::string_view kMemories = "sbuf/psum";
 // Cycle counts of a fixed cost: up to a million cycles (~1 ms at 1 GHz).
 constexpr double kMaxCycles = 1e6;
 constexpr std::string_view kCyclesWhy = "a fixed cost of up to a million cycles";
+// A fitted efficiency is a fraction of a peak: above 1 would beat the hardware.
+constexpr std::string_view kFractionWhy = "a fraction of the peak: never above it";
+constexpr std::string_view kErrorWhy = "absolute error of the fit, percent";
 
 constexpr std::array kRanges{
     KeyRange{"chip", "cores_per_chip", true, 1, 1024, "what-if studies up to 1024 cores"},
@@ -58,6 +61,44 @@ constexpr std::array kRanges{
     KeyRange{"published", "fp32_tflops", false, 0.001, 1e6, "published figure, TFLOPS"},
     KeyRange{"published", "hbm_tbps", false, 0.001, 1e3, "published figure, TB/s"},
     KeyRange{"published", "dma_tbps", false, 0.001, 1e3, "published figure, TB/s"},
+    // GPUs (hw/gpu/*.toml; [hbm] is the chips' row above).
+    KeyRange{"gpu", "sms", true, 1, 4096, "streaming multiprocessors; 30x today's 132-148"},
+    KeyRange{"gpu", "boost_clock_ghz", false, 0.01, 100, "10 MHz to 100 GHz"},
+    KeyRange{"dense_tflops", "bf16", false, 0.001, 1e6, "dense TFLOPS per GPU"},
+    KeyRange{"dense_tflops", "fp16", false, 0.001, 1e6, "dense TFLOPS per GPU"},
+    KeyRange{"dense_tflops", "fp8", false, 0.001, 1e6, "dense TFLOPS per GPU"},
+    KeyRange{"dense_tflops", "tf32", false, 0.001, 1e6, "dense TFLOPS per GPU"},
+    KeyRange{"dense_tflops", "fp32", false, 0.001, 1e6, "TFLOPS per GPU"},
+    KeyRange{"nvlink", "bidirectional_gbps", false, 0.001, 1e6, "1 MB/s to 1 PB/s per GPU"},
+    KeyRange{"nvlink", "links", true, 1, 1024, "NVLink ports per GPU"},
+    KeyRange{"power", "tdp_w", false, 1, 1e5, "1 W to 100 kW per device"},
+    // GPU systems (hw/systems/*.toml).
+    KeyRange{"system", "gpus", true, 1, 1024, "GPUs on one NVSwitch domain (72 in NVL72 racks)"},
+    // GPU operator-model calibrations (hw/gpu/calibration/*.toml; docs/GPU.md).
+    KeyRange{"gemm", "compute_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"gemm", "memory_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"gemm/memory_bound/attention", "launch_us", false, 0, 1e4, "fixed cost of a kernel, up to 10 ms"},
+    KeyRange{"gemm", "tile_m", true, 16, 1024, "output tile rows of one SM"},
+    KeyRange{"gemm", "tile_n", true, 16, 1024, "output tile columns of one SM"},
+    KeyRange{"memory_bound", "block_gbps", false, 0.1, 1e5, "bandwidth one thread block streams, GB/s"},
+    KeyRange{"memory_bound", "norm_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"memory_bound", "add_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"memory_bound", "rope_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"memory_bound", "act_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"memory_bound", "embedding_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"attention", "prefill_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"attention", "decode_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"allreduce", "latency_us", false, 0, 1e4, "fixed cost of a collective, up to 10 ms"},
+    KeyRange{"allreduce", "latency_per_gpu_us", false, 0, 1e3, "added per GPU beyond two, up to 1 ms"},
+    KeyRange{"allreduce", "bus_efficiency", false, 0.01, 1, kFractionWhy},
+    KeyRange{"host", "step_overhead_us", false, 0, 1e6, "host time per engine step, up to 1 s"},
+    KeyRange{"host", "memory_utilization", false, 0.05, 1, "share of device memory the engine may use (vLLM gpu_memory_utilization)"},
+    KeyRange{"fit_error", "gemm_median_pct", false, 0, 1000, kErrorWhy},
+    KeyRange{"fit_error", "gemm_p90_pct", false, 0, 1000, kErrorWhy},
+    KeyRange{"fit_error", "memory_median_pct", false, 0, 1000, kErrorWhy},
+    KeyRange{"fit_error", "memory_p90_pct", false, 0, 1000, kErrorWhy},
+    KeyRange{"fit_error", "allreduce_median_pct", false, 0, 1000, kErrorWhy},
+    KeyRange{"fit_error", "allreduce_p90_pct", false, 0, 1000, kErrorWhy},
 };
 
 bool names_table(std::string_view tables, std::string_view table) {

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 #include <limits>
 
 #include "arch/hw_ranges.h"
@@ -129,6 +131,25 @@ void TomlTableReader::finish() const {
   }
   if (!missing_.empty())
     fail("{}: missing required key (see docs/HARDWARE.md)", where(missing_.front()));
+}
+
+std::string read_hw_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail("{}: cannot open hardware description file", path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+toml::table parse_hw_text(std::string_view text, const std::string& path) {
+  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    fail("{}: empty hardware description (expected the tables of docs/HARDWARE.md)", path);
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    const auto& b = e.source().begin;
+    fail("{}:{}:{}: TOML syntax error: {}", path, b.line, b.column, e.description());
+  }
 }
 
 void check_top_level(const std::string& file, const toml::table& root,

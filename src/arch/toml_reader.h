@@ -38,6 +38,12 @@ class TomlTableReader {
   std::vector<std::string> known_, missing_;
 };
 
+// The text of a hardware file ("<path>: cannot open hardware description file" if unreadable).
+std::string read_hw_file(const std::string& path);
+// Parses a hardware file's text: empty text and TOML syntax errors are errors naming `path`
+// (and line:column).
+toml::table parse_hw_text(std::string_view text, const std::string& path);
+
 // Rejects top-level entries of `root` that are not in `tables` and any of `tables`
 // that is missing or not a table.
 void check_top_level(const std::string& file, const toml::table& root,

@@ -12,17 +12,14 @@
 #include <vector>
 
 #include "arch/chip.h"
+#include "arch/gpu.h"
 #include "common/error.h"
+#include "source_text.h"
 
 namespace npulab::arch {
 namespace {
 
-std::string read_text(const std::string& rel) {
-  std::ifstream f(std::string(NPULAB_SOURCE_DIR) + "/" + rel);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using testing_util::read_text;
 
 std::vector<std::string> tables_of(const KeyRange& r) {
   std::vector<std::string> out;
@@ -60,18 +57,43 @@ TEST(HwRanges, BuiltinChipsLieInside) {
   for (const std::string& name : builtin_chip_names()) EXPECT_NO_THROW(load_chip_by_name(name)) << name;
 }
 
+// The kinds of hardware file and a file of each: a key's values are tried in the first
+// file holding its table.
+struct Kind {
+  const char* file;
+  void (*load)(const std::string& text);
+};
+const Kind kKinds[] = {
+    {"hw/trn2.toml", [](const std::string& t) { load_chip_from_string(t, "gen.toml"); }},
+    {"hw/gpu/h100-sxm.toml", [](const std::string& t) { load_gpu_from_string(t, "gen.toml"); }},
+    {"hw/systems/8xh100.toml",
+     [](const std::string& t) {
+       std::string gpu;
+       load_gpu_system_from_string(t, "gen.toml", &gpu);
+     }},
+    {"hw/gpu/calibration/vidur-h100.toml", [](const std::string& t) { load_gpu_calibration_from_string(t, "gen.toml"); }},
+};
+
+const Kind& kind_of(const std::string& table) {
+  for (const Kind& k : kKinds)
+    if (read_text(k.file).find("\n[" + table + "]\n") != std::string::npos) return k;
+  ADD_FAILURE() << "no hardware file has a [" << table << "] table";
+  return kKinds[0];
+}
+
 TEST(HwRanges, ValuesJustOutsideAreRefusedNamingKeyAndRange) {
-  const std::string base = read_text("hw/trn2.toml");
   int cases = 0;
   for (const KeyRange& r : key_ranges()) {
     std::vector<double> outside{r.integer ? r.hi + 1 : r.hi * 1.5, r.hi * 1e6};
     outside.push_back(r.integer ? r.lo - 1 : (r.lo > 0 ? r.lo / 2 : -1e-3));
     if (!r.integer) outside.push_back(r.lo > 0 ? r.lo * 1e-300 : -1e300);
-    for (const std::string& table : tables_of(r))
+    for (const std::string& table : tables_of(r)) {
+      const Kind& kind = kind_of(table);
+      const std::string base = read_text(kind.file);
       for (double v : outside) {
         const std::string text = with_value(base, table, std::string(r.key), format_value(r, v));
         try {
-          load_chip_from_string(text, "gen.toml");
+          kind.load(text);
           ADD_FAILURE() << table << "." << r.key << " = " << format_value(r, v) << " was accepted";
         } catch (const Error& e) {
           const std::string m = e.what();
@@ -80,8 +102,9 @@ TEST(HwRanges, ValuesJustOutsideAreRefusedNamingKeyAndRange) {
         }
         ++cases;
       }
+    }
   }
-  EXPECT_GT(cases, 150);
+  EXPECT_GT(cases, 250);
 }
 
 // The absurd chip files: each refused at load (so `info`, `run` and `generate`
