@@ -66,6 +66,19 @@ struct Link {
   uint32_t links_per_chip = 0;
 };
 
+// The chip's collective engine: collectives among its cores (all-reduce, all-gather,
+// reduce-scatter, all-to-all) run as steps of DMA transfers through HBM on DMA rings driven
+// by the collective-communication cores (docs/SIMULATOR.md, "Collectives").
+struct Collectives {
+  uint32_t cc_cores = 0;          // collective-communication cores per chip; each drives one
+                                  // DMA ring: a rank's share moves over cc_cores / cores_per_chip
+                                  // of its core's DMA engines (at least one)
+  double start_ns = 0;            // fixed cost of starting a collective (once all ranks issued it)
+  double hop_latency_ns = 0;      // per algorithm step: the ranks' handshake and ring DMA start
+  uint64_t mesh_max_bytes = 0;    // messages up to this size use the one-step mesh algorithm
+  uint64_t rdh_max_bytes = 0;     // then recursive halving/doubling (power-of-two groups); ring above
+};
+
 struct ChipConfig {
   std::string name;                    // "trn2"
   std::string source_file;             // path it was loaded from (for error messages)
@@ -73,12 +86,16 @@ struct ChipConfig {
   uint32_t cores_per_chip = 0;
   uint32_t semaphores_per_core = 0;
   uint32_t registers_per_engine = 0;
+  // Logical NeuronCores: how many physical cores act as one by default (`--lnc`), and the
+  // most the chip supports (LNC sizes 1 .. lnc_max).
+  uint32_t lnc_default = 1, lnc_max = 1;
   TensorEngine tensor;
   StreamEngine vector, scalar, gpsimd;
   Memory2D sbuf, psum;
   Dma dma;
   Hbm hbm;
   Link link;
+  Collectives collectives;
   // Published per-chip figures (for `npulab info` comparison), TFLOPS / TB/s.
   double published_bf16_tflops = 0, published_fp8_tflops = 0, published_fp32_tflops = 0;
   double published_hbm_tbps = 0;

@@ -81,13 +81,33 @@ Link read_link(TomlTableReader r) {
   return l;
 }
 
+Collectives read_collectives(TomlTableReader r) {
+  Collectives c;
+  c.cc_cores = r.u32("cc_cores");
+  c.start_ns = r.real("start_ns");
+  c.hop_latency_ns = r.real("hop_latency_ns");
+  c.mesh_max_bytes = r.u64("mesh_max_bytes");
+  c.rdh_max_bytes = r.u64("rdh_max_bytes");
+  r.finish();
+  if (c.rdh_max_bytes < c.mesh_max_bytes)
+    fail("{}: expected >= collectives.mesh_max_bytes ({}), got {}", r.where("rdh_max_bytes"), c.mesh_max_bytes,
+         c.rdh_max_bytes);
+  return c;
+}
+
 void read_chip(TomlTableReader r, ChipConfig& c) {
   c.name = r.string("name");
   c.description = r.string("description");
   c.cores_per_chip = r.u32("cores_per_chip");
   c.semaphores_per_core = r.u32("semaphores_per_core");
   c.registers_per_engine = r.u32("registers_per_engine");
+  c.lnc_default = r.u32("lnc_default");
+  c.lnc_max = r.u32("lnc_max");
   r.finish();
+  if (c.lnc_max > c.cores_per_chip || c.cores_per_chip % c.lnc_max != 0)
+    fail("{}: expected a divisor of cores_per_chip ({}), got {}", r.where("lnc_max"), c.cores_per_chip, c.lnc_max);
+  if (c.lnc_default > c.lnc_max)
+    fail("{}: expected <= lnc_max ({}), got {}", r.where("lnc_default"), c.lnc_max, c.lnc_default);
 }
 
 void read_published(TomlTableReader r, ChipConfig& c) {
@@ -132,7 +152,7 @@ ChipConfig load_chip_from_string(std::string_view text, const std::string& path)
   const toml::table root = parse_hw_text(text, path);
   check_top_level(path, root,
                   {"chip", "tensor", "vector", "scalar", "gpsimd", "sbuf", "psum", "dma", "hbm",
-                   "link", "published"});
+                   "link", "collectives", "published"});
   ChipConfig c;
   c.source_file = path;
   read_chip({path, root, "chip"}, c);
@@ -145,6 +165,7 @@ ChipConfig load_chip_from_string(std::string_view text, const std::string& path)
   c.dma = read_dma({path, root, "dma"});
   c.hbm = read_hbm({path, root, "hbm"});
   c.link = read_link({path, root, "link"});
+  c.collectives = read_collectives({path, root, "collectives"});
   read_published({path, root, "published"}, c);
   check_consistency(path, c);
   return c;

@@ -11,6 +11,7 @@
 #include "arch/chip.h"
 #include "arch/chip_search.h"
 #include "cli/command.h"
+#include "sim/collective/plan.h"
 
 namespace npulab::cli {
 namespace {
@@ -84,8 +85,14 @@ void print_text(const ChipConfig& c, const Peaks& p) {
   fmt::print("  PSUM        {:.0f} MiB per core ({} partitions x {} KiB, {} banks of {} KiB)\n",
              p.psum_bytes_core / kMiB, c.psum.partitions, c.psum.bytes_per_partition / 1024,
              c.psum.banks, c.psum.bank_bytes() / 1024);
-  fmt::print("  NeuronLink  {:.0f} GB/s per chip over {} links\n\n", c.link.bandwidth_gbps_per_chip,
+  fmt::print("  NeuronLink  {:.0f} GB/s per chip over {} links\n", c.link.bandwidth_gbps_per_chip,
              c.link.links_per_chip);
+  fmt::print("  Collectives {} CC-cores: {} DMA ring(s) per core ({:.0f} GB/s per rank); start {} ns, {} ns per "
+             "step; mesh <= {} B, rdh <= {} B, ring above\n",
+             c.collectives.cc_cores, sim::collective_rings(c),
+             sim::collective_rings(c) * c.dma.bytes_per_ns_per_engine, c.collectives.start_ns,
+             c.collectives.hop_latency_ns, c.collectives.mesh_max_bytes, c.collectives.rdh_max_bytes);
+  fmt::print("  Logical NeuronCores  LNC {} by default (1 .. {} supported)\n\n", c.lnc_default, c.lnc_max);
 
   fmt::print("Engines (per core)\n");
   fmt::print("  tensor  {:>5.2f} GHz  {}x{} PE array; matmul II max(N, {}) cycles x dtype factor "
@@ -146,6 +153,13 @@ ordered_json to_json(const ChipConfig& c, const Peaks& p) {
                {"bytes_per_core", c.psum.total_bytes()}};
   j["link"] = {{"gbps_per_chip", c.link.bandwidth_gbps_per_chip},
                {"links_per_chip", c.link.links_per_chip}};
+  j["collectives"] = {{"cc_cores", c.collectives.cc_cores},
+                      {"rings_per_rank", sim::collective_rings(c)},
+                      {"start_ns", c.collectives.start_ns},
+                      {"hop_latency_ns", c.collectives.hop_latency_ns},
+                      {"mesh_max_bytes", c.collectives.mesh_max_bytes},
+                      {"rdh_max_bytes", c.collectives.rdh_max_bytes}};
+  j["lnc"] = {{"default", c.lnc_default}, {"max", c.lnc_max}};
   j["engines"] = {{"tensor", {{"clock_ghz", c.tensor.clock_ghz},
                               {"rows", c.tensor.rows},
                               {"cols", c.tensor.cols},

@@ -16,6 +16,7 @@
 #include "cli/emit_program.h"
 #include "cli/host_env.h"
 #include "cli/ranges.h"
+#include "cli/kernel_collective.h"
 #include "common/error.h"
 #include "isa/opcode_table.h"
 #include "kernels/gemm.h"
@@ -335,7 +336,9 @@ Run setup_kernel(CLI::App& app) {
     add_common(s, *row_common, "f32");
     rows.emplace_back(k, s);
   }
+  const auto collectives = add_collective_kernels(app);  // all-reduce, ... (kernel_collective.cpp)
   return [=]() {
+    if (const auto rc = collectives()) return *rc;
     if (gs->parsed()) {
       auto& [m, n, k, layout, go] = *g;
       if (m == 0 || n == 0 || k == 0) fail("gemm: --m, --n and --k must be > 0");
@@ -353,7 +356,9 @@ Run setup_kernel(CLI::App& app) {
   };
 }
 
-Registrar reg{"kernel", "Build, simulate and verify a kernel (gemm, softmax, rmsnorm, layernorm, transpose, act)",
+Registrar reg{"kernel",
+              "Build, simulate and verify a kernel (gemm, softmax, rmsnorm, layernorm, transpose, act; all-reduce, "
+              "all-gather, reduce-scatter, all-to-all among a chip's cores)",
               setup_kernel};
 
 }  // namespace

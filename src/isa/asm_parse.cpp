@@ -484,7 +484,12 @@ class Parser {
       }
       if (key == "signal") {
         if (in.signal >= 0) error(toks[i].col, "duplicate signal=");
-        sc.expect('s', "(semaphore sN)");
+        if (sc.accept('c')) {  // another core's semaphore: signal=c3.s7
+          in.signal_core = sc.integer<int8_t>("signal core");
+          if (in.signal_core < 0) error(toks[i].col, "signal core must be >= 0");
+          sc.expect('.', "between the core and the semaphore (signal=cN.sM)");
+        }
+        sc.expect('s', "(semaphore sN, or cN.sM for core N's)");
         in.signal = sc.integer<int16_t>("signal semaphore");
         if (in.signal < 0) error(toks[i].col, "signal semaphore must be >= 0");
         sc.expect_end("the signal");

@@ -121,7 +121,8 @@ static void append_instr(std::string& s, const Instr& in) {
     s += " wait=";
     append_wait(s, in.waits[i]);
   }
-  if (in.signal >= 0) put(s, " signal=s{}", in.signal);
+  if (in.signal >= 0 && in.signal_core >= 0) put(s, " signal=c{}.s{}", in.signal_core, in.signal);
+  else if (in.signal >= 0) put(s, " signal=s{}", in.signal);
 }
 
 std::string to_text(const Instr& in) {

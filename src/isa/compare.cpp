@@ -1,6 +1,8 @@
 // Exact equality for the round-trip guarantees; see compare.h for what is compared.
 #include "isa/compare.h"
 
+#include <algorithm>
+
 #include "isa/opcode_table.h"
 
 #include <bit>
@@ -30,6 +32,7 @@ bool operator==(const TensorRef& a, const TensorRef& b) {
 
 bool operator==(const Instr& a, const Instr& b) {
   if (a.op != b.op || a.num_waits != b.num_waits || a.signal != b.signal) return false;
+  if (a.signal >= 0 && std::max<int>(a.signal_core, -1) != std::max<int>(b.signal_core, -1)) return false;
   for (int i = 0; i < a.num_waits && i < int(kMaxWaits); ++i)
     if (!(a.waits[i] == b.waits[i])) return false;
   const OpInfo& info = op_info(a.op);

@@ -3,6 +3,10 @@
 //   META (name, chip), TENS (tensor declarations), CNST (constants), CORE (one per core:
 //   streams of instructions). Instructions are encoded from the opcode schema: opcode,
 //   waits, signal, then only the operands and fields that opcode lists.
+// Versions: 1 = the original format; 2 adds cross-core signals (bit 7 of the num_waits
+// byte: a u8 signal core follows the signal). The encoder writes the lowest version that
+// holds the program (1 unless some instruction signals another core), so every older
+// program keeps its bytes; the decoder reads both.
 // The decoder trusts nothing: each read is bounds-checked, each enum range-checked and each
 // count compared with the bytes left before anything is allocated; errors name the byte
 // offset and the field.
@@ -30,6 +34,7 @@ constexpr uint32_t tag(const char (&s)[5]) {
 }
 constexpr uint32_t kMeta = tag("META"), kTens = tag("TENS"), kCnst = tag("CNST"), kCore = tag("CORE");
 constexpr size_t kMinInstrBytes = 4;   // opcode, num_waits, signal
+constexpr uint8_t kRemoteSignalBit = 0x80;  // (version 2) in num_waits: a signal core follows
 constexpr size_t kMinTensorBytes = 18; // name length, kind, dtype, rank, hbm offset
 constexpr size_t kMinConstBytes = 16;  // offset, size
 
@@ -83,9 +88,11 @@ void encode_tensor(Writer& w, const TensorRef& t) {
 void encode_instr(Writer& w, const Instr& in) {
   const OpInfo& info = op_info(in.op);
   uint8_t nw = in.num_waits > kMaxWaits ? uint8_t(kMaxWaits) : in.num_waits;
+  const bool remote = in.signal >= 0 && in.signal_core >= 0;
   w.put(uint8_t(in.op));
-  w.put(nw);
+  w.put(uint8_t(nw | (remote ? kRemoteSignalBit : 0)));
   w.put(in.signal < 0 ? int16_t(-1) : in.signal);
+  if (remote) w.put(uint8_t(in.signal_core));
   for (int i = 0; i < nw; ++i) {
     const SemWait& s = in.waits[i];
     w.put(s.sem);
@@ -126,6 +133,7 @@ class Reader {
 
   // Where we are, for messages: "core 1, stream dma2, instr 7" (set by the decoder).
   int64_t core = -1, stream = -1, instr = -1;
+  uint32_t version = 0;  // of the container being read
 
   [[noreturn]] void error(size_t at, FieldName field, const std::string& msg) const {
     std::string where;
@@ -221,10 +229,19 @@ Instr decode_instr(Reader& r) {
   const OpInfo& info = op_info(in.op);
   size_t at = r.pos();
   in.num_waits = r.get<uint8_t>("num_waits");
+  const bool remote = r.version >= 2 && (in.num_waits & kRemoteSignalBit);
+  if (remote) in.num_waits &= uint8_t(~kRemoteSignalBit);
   if (in.num_waits > kMaxWaits) r.error(at, "num_waits", fmt::format("value {} exceeds {}", in.num_waits, kMaxWaits));
   at = r.pos();
   in.signal = r.get<int16_t>("signal");
   if (in.signal < -1) r.error(at, "signal", fmt::format("value {} out of range [-1, 32767]", in.signal));
+  if (remote) {
+    at = r.pos();
+    const uint8_t c = r.get<uint8_t>("signal core");
+    if (in.signal < 0) r.error(at, "signal core", "a signal core without a signal");
+    if (c > 127) r.error(at, "signal core", fmt::format("value {} out of range [0, 127]", c));
+    in.signal_core = int8_t(c);
+  }
   for (int i = 0; i < in.num_waits; ++i) {
     SemWait& w = in.waits[i];
     w.sem = r.get<uint16_t>("wait sem");
@@ -281,10 +298,18 @@ void decode_core(Reader& r, CoreProgram& core) {
 
 }  // namespace
 
+uint32_t min_version(const Executable& exe) {
+  for (const auto& core : exe.cores)
+    for (const auto& s : core.streams)
+      for (const auto& in : s)
+        if (in.signal >= 0 && in.signal_core >= 0) return 2;
+  return 1;
+}
+
 std::vector<uint8_t> encode_executable(const Executable& exe) {
   Writer w;
   w.out.insert(w.out.end(), std::begin(kMagic), std::end(kMagic));
-  w.put(Executable::kVersion);
+  w.put(min_version(exe));
   w.put(uint32_t(3 + exe.cores.size()));
   size_t at = w.begin_section(kMeta);
   w.put_str(exe.name);
@@ -330,8 +355,9 @@ Executable decode_executable(const uint8_t* data, size_t size, std::string_view 
   for (size_t i = 0; i < sizeof(kMagic); ++i) r.get<uint8_t>("magic");
   size_t at = r.pos();
   uint32_t version = r.get<uint32_t>("version");
-  if (version != Executable::kVersion)
-    r.error(at, "version", fmt::format("unsupported version {} (this build reads {})", version, Executable::kVersion));
+  if (version < 1 || version > Executable::kVersion)
+    r.error(at, "version", fmt::format("unsupported version {} (this build reads 1 to {})", version, Executable::kVersion));
+  r.version = version;
   uint64_t nsec = r.get_count("section_count", 12);
   Executable exe;
   bool seen_meta = false, seen_tens = false, seen_cnst = false;

@@ -12,6 +12,8 @@
 namespace npulab::isa {
 
 std::vector<uint8_t> encode_executable(const Executable& exe);
+// The container version encode_executable writes for `exe`: the lowest that holds it.
+uint32_t min_version(const Executable& exe);
 Executable decode_executable(const uint8_t* data, size_t size, std::string_view source_name = "<input>");
 
 void write_executable_file(const Executable& exe, const std::string& path);

@@ -128,8 +128,11 @@ constexpr int64_t kMaxWaitValue = (int64_t(1) << 62) - 1, kMaxWaitRegScale = int
 
 // ---------------------------------------------------------------- synchronisation
 // Semaphores are per-core monotone counters. An instruction waits until every
-// sem[w.sem] >= w.value (+ regs[w.reg] * w.reg_scale if reg >= 0), then runs, and on
-// completion adds 1 to sem[signal] if signal >= 0.
+// sem[w.sem] >= w.value (+ regs[w.reg] * w.reg_scale if reg >= 0) of its own core, then
+// runs, and on completion adds 1 to sem[signal] if signal >= 0 -- of its own core, or of
+// core `signal_core` when that is >= 0 (cross-core synchronisation: as on the hardware,
+// the remote engine writes the semaphore of the core that waits; waits only ever read the
+// waiting core's semaphores). docs/ISA.md "Cross-core synchronisation".
 struct SemWait {
   uint16_t sem = 0;
   int8_t reg = -1;
@@ -143,6 +146,7 @@ struct Instr {
   Opcode op = Opcode::nop;
   uint8_t num_waits = 0;
   int16_t signal = -1;
+  int8_t signal_core = -1;        // core whose semaphore `signal` names; -1 = the issuing core
   std::array<SemWait, kMaxWaits> waits{};
   std::array<TensorRef, 4> t{};   // operand slots, roles per opcodes.def
   AluOp alu0 = AluOp::bypass, alu1 = AluOp::bypass;
@@ -190,7 +194,10 @@ struct Constant {
 
 // The executable container (serialised by isa/container.h, versioned).
 struct Executable {
-  static constexpr uint32_t kVersion = 1;
+  // Container versions (isa/container.h): 1 = single-core semaphores; 2 adds cross-core
+  // signals (Instr::signal_core). The encoder writes the lowest version that holds the
+  // program, so programs without cross-core signals keep their version-1 bytes.
+  static constexpr uint32_t kVersion = 2;
   std::string name;
   std::string chip;                      // chip it was built for, e.g. "trn2" (informational)
   std::vector<CoreProgram> cores;        // one program per NeuronCore used

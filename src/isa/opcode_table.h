@@ -22,9 +22,12 @@ enum class OpKind : uint8_t {
   Compute,  // the stream's engine datapath (or, reg_load, its sequencer reading a word)
   Tensor,   // the tensor engine: cost depends on the stationary it holds
   Dma,      // a DMA queue: fixed latency, then a bandwidth-shared transfer
+  Collective,  // the chip's collective engine: a rendezvous of the group's cores, then
+               // steps of bandwidth-shared DMA transfers (sim/collective)
 };
 inline constexpr OpKind K_CONTROL = OpKind::Control, K_COMPUTE = OpKind::Compute,
-                        K_TENSOR = OpKind::Tensor, K_DMA = OpKind::Dma;
+                        K_TENSOR = OpKind::Tensor, K_DMA = OpKind::Dma,
+                        K_COLLECTIVE = OpKind::Collective;
 
 // Properties of an op (opcodes.def, column `traits`).
 enum OpTraits : uint32_t {

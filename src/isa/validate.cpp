@@ -200,6 +200,9 @@ void check_sync(const Ctx& c) {
   if (in.signal < -1) c.error(fmt::format("signal {} is invalid", in.signal));
   if (in.signal >= 0 && uint32_t(in.signal) >= c.chip.semaphores_per_core)
     c.error(fmt::format("signal of semaphore s{} but the core has {} semaphores", in.signal, c.chip.semaphores_per_core), true);
+  if (in.signal >= 0 && in.signal_core >= 0 && uint32_t(in.signal_core) >= c.chip.cores_per_chip)
+    c.error(fmt::format("signal of a semaphore of core {} but the chip has {} cores", in.signal_core, c.chip.cores_per_chip), true);
+  if (in.signal_core < -1) c.error(fmt::format("signal core {} is invalid", in.signal_core));
 }
 
 void validate_at(const Instr& in, uint32_t stream, const arch::ChipConfig& chip, int64_t core, int64_t index) {

@@ -18,7 +18,6 @@ using isa::Stream;
 using isa::TensorRef;
 
 namespace {
-constexpr uint64_t kHbmAlign = 4096;
 
 // Loop bookkeeping: control ops that change a register or the pc (a nop only carries waits).
 bool is_loop_control(Opcode op) {
@@ -88,7 +87,7 @@ Builder::Builder(const arch::ChipConfig& chip, std::string name, BuilderOptions 
       sbuf_alloc_(std::make_shared<TileAllocator>(Space::Sbuf, chip.sbuf.partitions, chip.sbuf.bytes_per_partition, 0)),
       psum_alloc_(std::make_shared<TileAllocator>(Space::Psum, chip.psum.partitions, chip.psum.bytes_per_partition,
                                                   chip.psum.bank_bytes())),
-      deps_(1, 1, 1, 1) {
+      deps_(1, 1, 1, 1), hbm_(std::make_shared<HbmAllocator>(chip.hbm.capacity_bytes)) {
   if (chip.dma.engines_per_core == 0 || chip.dma.queues_per_engine == 0)
     fail("chip '{}': no DMA engines/queues described", chip.name);
   uint32_t sets = std::clamp<uint32_t>(opts_.dma_queue_sets, 1, chip.dma.queues_per_engine);
@@ -109,24 +108,16 @@ Builder::Builder(const arch::ChipConfig& chip, std::string name, BuilderOptions 
 Builder::~Builder() = default;
 
 
-HbmTensor Builder::declare(const std::string& name, DType t, std::vector<uint64_t> shape,
+HbmTensor Builder::declare(const std::string& base, DType t, std::vector<uint64_t> shape,
                            isa::TensorDecl::Kind k) {
+  const std::string name = in_chip_ ? fmt::format("{}[{}]", base, core_) : base;
   for (auto& d : exe_.tensors)
     if (d.name == name) fail("kernel '{}': HBM tensor '{}' declared twice", exe_.name, name);
-  if (shape.empty()) fail("HBM tensor '{}': empty shape", name);
-  for (auto d : shape)
-    if (d == 0) fail("HBM tensor '{}': zero-sized dimension", name);
-  isa::TensorDecl d;
-  d.name = name;
-  d.dtype = t;
-  d.shape = std::move(shape);
-  d.kind = k;
-  d.hbm_offset = hbm_next_;
-  const uint64_t bytes = d.bytes();
-  if (hbm_next_ + bytes > chip_.hbm.capacity_bytes)
-    fail("HBM full: tensor '{}' needs {} bytes at {}, capacity {}", name, bytes, hbm_next_, chip_.hbm.capacity_bytes);
-  hbm_next_ = (hbm_next_ + bytes + kHbmAlign - 1) / kHbmAlign * kHbmAlign;
-  deps_.add_hbm_range(d.hbm_offset, bytes);
+  return add_tensor(hbm_->place(name, t, std::move(shape), k));
+}
+
+HbmTensor Builder::add_tensor(const isa::TensorDecl& d) {
+  deps_.add_hbm_range(d.hbm_offset, d.bytes());
   exe_.tensors.push_back(d);
   return HbmTensor(d);
 }

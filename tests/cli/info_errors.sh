@@ -30,7 +30,7 @@ expect_fail 1 zero_size.toml sbuf.bytes_per_partition "an integer in [64, 167772
 expect_fail 1 unknown_key.toml tensor.rowz "unknown key" -- info tests/arch/bad/unknown_key.toml
 expect_fail 1 missing_key.toml scalar.lanes missing -- info tests/arch/bad/missing_key.toml
 expect_fail 1 wrong_type_string.toml chip.cores_per_chip integer -- info tests/arch/bad/wrong_type_string.toml
-expect_fail 1 "syntax_error.toml:23:" "TOML syntax error" -- info tests/arch/bad/syntax_error.toml --json
+expect_fail 1 "syntax_error.toml:25:" "TOML syntax error" -- info tests/arch/bad/syntax_error.toml --json
 expect_fail 1 /nonexistent/x.toml "cannot open" -- info /nonexistent/x.toml
 # Command-line misuse is rejected by the parser (non-zero, usage message).
 expect_fail nonzero "--bogus" -- info trn2 --bogus

@@ -103,8 +103,12 @@ TEST(Container, HeaderErrorsNameOffsetAndField) {
   b[0] = 'X';
   EXPECT_NE(error_of(b).find("byte 0: magic"), std::string::npos) << error_of(b);
   b = good;
-  b[8] = 2;
-  EXPECT_NE(error_of(b).find("byte 8: version: unsupported version 2"), std::string::npos) << error_of(b);
+  b[8] = uint8_t(Executable::kVersion + 1);
+  EXPECT_NE(error_of(b).find(fmt::format("byte 8: version: unsupported version {}", Executable::kVersion + 1)),
+            std::string::npos)
+      << error_of(b);
+  b[8] = 0;
+  EXPECT_NE(error_of(b).find("byte 8: version: unsupported version 0"), std::string::npos) << error_of(b);
   b = good;
   b[15] = 0x7f;
   EXPECT_NE(error_of(b).find("byte 12: section_count: count"), std::string::npos) << error_of(b);

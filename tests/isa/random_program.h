@@ -73,6 +73,7 @@ class RandomProgram {
       }
     }
     in.signal = coin() ? int16_t(-1) : int16_t(below(32768));
+    if (in.signal >= 0 && below(4) == 0) in.signal_core = int8_t(below(128));  // cross-core
     return in;
   }
 

@@ -91,6 +91,11 @@ TEST(Schema, KindsTraitsAndHooksAgree) {
             << "compute ops run on the streaming engines (or, sequencer reads, anywhere)";
         EXPECT_GT(info.num_operands, 0);
         break;
+      case OpKind::Collective:  // the SP queue hands it to the chip's collective engine; HBM only
+        EXPECT_EQ(info.engines, uint32_t(E_SP));
+        for (int k = 0; k < info.num_operands; ++k) EXPECT_EQ(info.operands[k].spaces, uint32_t(S_HBM));
+        EXPECT_TRUE(info.lists(Field::iimm0)) << "the group";
+        break;
     }
     if (info.held_slot >= 0) {
       EXPECT_EQ(info.kind, OpKind::Tensor) << "only the tensor engine holds an operand";

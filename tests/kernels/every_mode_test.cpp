@@ -3,9 +3,11 @@
 // run must agree on.
 //   functional_1core   values against the case's independent reference, race detector on;
 //   timing_only_1core  the same program without values: exactly the functional run's simulated
-//                      time and instruction count.
-// A whole-chip column (issue 8: the case spread over N cores) is one more row of modes(): its
-// run() builds and runs the N-core program, and it checks values and/or equal time the same way.
+//                      time and instruction count;
+//   functional_3core   the case SPMD on 3 cores of the chip (kernels::ChipBuilder), each rank
+//                      with its own inputs: every rank's values (collectives span the ranks:
+//                      OpCase::chip_reference), race detector on across the cores;
+//   timing_only_3core  exactly functional_3core's time and instruction count.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -21,17 +23,18 @@ namespace {
 
 struct ModeRun {
   sim::SimResult result;
-  std::vector<float> out;  // empty in timing-only runs
+  std::vector<float> out;  // empty in timing-only runs; on a chip every rank's, rank after rank
 };
 
 struct ModeColumn {
   const char* name;
   ModeRun (*run)(const OpCase&);
-  bool values;            // check "out" against the reference
-  bool same_time_as_ref;  // total_ns and instrs equal the functional one-core run's
+  Expected (*expected)(const OpCase&);  // what "out" must hold; null: values not checked
+  int same_time_as = -1;                // total_ns and instrs equal those of this mode's run
 };
 
 constexpr uint64_t kSeed = 7;
+constexpr uint32_t kChipCores = 3;  // odd: no power-of-two accident in collective chunks
 
 ModeRun run_functional_1core(const OpCase& c) {
   const isa::Executable exe = build_case(c, trn2());
@@ -41,10 +44,32 @@ ModeRun run_functional_1core(const OpCase& c) {
 
 ModeRun run_timing_only_1core(const OpCase& c) { return {run_timing(build_case(c, trn2())), {}}; }
 
+ModeRun run_functional_chip(const OpCase& c) {
+  const isa::Executable exe = build_case_chip(c, trn2(), kChipCores);
+  const std::vector<Values> ranks = chip_inputs(c, kSeed, kChipCores);
+  std::map<std::string, std::vector<float>> in;
+  for (uint32_t r = 0; r < kChipCores; ++r)
+    for (const auto& [name, v] : ranks[r]) in[name + "[" + std::to_string(r) + "]"] = v;
+  RunOut out = run(exe, in);
+  ModeRun m{out.result, {}};
+  for (uint32_t r = 0; r < kChipCores; ++r) {
+    const auto& o = out.outputs.at("out[" + std::to_string(r) + "]");
+    m.out.insert(m.out.end(), o.begin(), o.end());
+  }
+  return m;
+}
+
+ModeRun run_timing_only_chip(const OpCase& c) { return {run_timing(build_case_chip(c, trn2(), kChipCores)), {}}; }
+
+Expected expected_1core(const OpCase& c) { return c.reference(case_inputs(c, kSeed)); }
+Expected expected_chip(const OpCase& c) { return chip_expected(c, chip_inputs(c, kSeed, kChipCores)); }
+
 const std::vector<ModeColumn>& modes() {
   static const std::vector<ModeColumn> m = {
-      {"functional_1core", run_functional_1core, true, false},
-      {"timing_only_1core", run_timing_only_1core, false, true},
+      {"functional_1core", run_functional_1core, expected_1core, -1},
+      {"timing_only_1core", run_timing_only_1core, nullptr, 0},
+      {"functional_3core", run_functional_chip, expected_chip, -1},
+      {"timing_only_3core", run_timing_only_chip, nullptr, 2},
   };
   return m;
 }
@@ -73,8 +98,8 @@ TEST_P(EveryMode, Run) {
   const ModeRun r = mode.run(c);
   EXPECT_GT(r.result.total_ns, 0);
   EXPECT_TRUE(r.result.races.empty()) << r.result.races.front().message;
-  if (mode.values) {
-    const Expected e = c.reference(case_inputs(c, kSeed));
+  if (mode.expected) {
+    const Expected e = mode.expected(c);
     ASSERT_EQ(r.out.size(), e.want.size());
     size_t bad = 0;
     for (size_t i = 0; i < e.want.size(); ++i) {
@@ -86,8 +111,8 @@ TEST_P(EveryMode, Run) {
     }
     EXPECT_EQ(bad, 0u) << "of " << e.want.size() << " elements";
   }
-  if (mode.same_time_as_ref) {
-    const ModeRun ref = modes().front().run(c);
+  if (mode.same_time_as >= 0) {
+    const ModeRun ref = modes()[size_t(mode.same_time_as)].run(c);
     EXPECT_EQ(r.result.total_ns, ref.result.total_ns);
     EXPECT_EQ(r.result.instrs, ref.result.instrs);
   }

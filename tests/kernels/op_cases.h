@@ -43,6 +43,12 @@ struct OpCase {
   // Emits the program: inputs and output are declared already, in `tensors` by name.
   std::function<void(Builder&, const std::map<std::string, HbmTensor>&)> build;
   std::function<Expected(const Values& inputs)> reference;
+  // On a chip (every_mode_test's N-core columns) every rank runs `build` on its own copy of
+  // the tensors with its own inputs. Collectives span the ranks: then out's shape on n cores
+  // and what rank r's out holds come from these two (unset: out.shape, and reference() of
+  // rank r's inputs, as for an op every rank computes alone).
+  std::function<std::vector<uint64_t>(uint32_t cores)> chip_out_shape;
+  std::function<Expected(const std::vector<Values>& ranks, uint32_t rank)> chip_reference;
 
   std::string name() const;  // gtest-safe: what_variant_dtype_shape
 };
@@ -56,7 +62,14 @@ std::vector<OpCase> kernel_cases();
 // Builds a case's program for one NeuronCore, with its tensors declared in a fixed order
 // (inputs, then "out").
 isa::Executable build_case(const OpCase& c, const arch::ChipConfig& chip);
+// The same SPMD on `cores` cores (kernels::ChipBuilder): rank r's tensors are private, named
+// "<name>[r]" (its out: "out[r]").
+isa::Executable build_case_chip(const OpCase& c, const arch::ChipConfig& chip, uint32_t cores);
 // The case's inputs for `seed`, rounded to their dtypes.
 Values case_inputs(const OpCase& c, uint64_t seed);
+// Rank r's inputs on a chip: case_inputs with seed + r.
+std::vector<Values> chip_inputs(const OpCase& c, uint64_t seed, uint32_t cores);
+// What every rank's out holds on `cores` cores, rank after rank.
+Expected chip_expected(const OpCase& c, const std::vector<Values>& ranks);
 
 }  // namespace npulab::kernels::test

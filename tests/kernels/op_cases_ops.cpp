@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "isa/opcode_table.h"
 #include "kernels/host_io.h"
 #include "kernels/reference.h"
 #include "op_cases.h"
@@ -392,6 +393,48 @@ void add_act_and_pool(std::vector<OpCase>& cs) {
                 }});
 }
 
+// ---- collectives ------------------------------------------------------------------------
+// One core: the group is that core alone, so out = x. On a chip every rank issues it with the
+// group of every core (ChipBuilder's default): out = kernels::ref::collective of the ranks'
+// x, reductions in FP32 in ascending rank order with one rounding (exact: tolerance 0).
+void add_collectives(std::vector<OpCase>& cs) {
+  struct Co { isa::Opcode op; const char* variant; AluOp alu; DType dt; uint64_t rows, cols; };
+  for (const Co c : {Co{isa::Opcode::all_reduce, "add", AluOp::add, DType::BF16, 5, 37},
+                     Co{isa::Opcode::all_reduce, "max", AluOp::max, DType::F32, 3, 19},
+                     Co{isa::Opcode::all_gather, "", AluOp::bypass, DType::F32, 5, 7},
+                     Co{isa::Opcode::reduce_scatter, "add", AluOp::add, DType::F32, 6, 11},
+                     Co{isa::Opcode::all_to_all, "", AluOp::bypass, DType::I32, 6, 5}}) {
+    auto out_shape = [c](uint32_t n) -> std::vector<uint64_t> {
+      if (c.op == isa::Opcode::all_gather) return {c.rows * n, c.cols};
+      if (c.op == isa::Opcode::reduce_scatter) return {c.rows / n, c.cols};
+      return {c.rows, c.cols};
+    };
+    OpCase oc{std::string(isa::op_info(c.op).name), c.variant, {c.rows, c.cols}, c.dt, 0, 0,
+              {spec("x", c.dt, {c.rows, c.cols})}, spec("out", c.dt, out_shape(1)),
+              [c](Builder& b, const Tensors& t) {
+                const HbmTensor &x = t.at("x"), &o = t.at("out");
+                const auto dst = o.view(0, rows(o), 0, cols(o)), src = x.view(0, rows(x), 0, cols(x));
+                switch (c.op) {
+                  case isa::Opcode::all_reduce: b.all_reduce(dst, src, c.alu); break;
+                  case isa::Opcode::all_gather: b.all_gather(dst, src); break;
+                  case isa::Opcode::reduce_scatter: b.reduce_scatter(dst, src, c.alu); break;
+                  default: b.all_to_all(dst, src); break;
+                }
+              },
+              [](const Values& v) { return elementwise(v.at("x"), [](double x, size_t) { return x; }); }};
+    oc.chip_out_shape = out_shape;
+    oc.chip_reference = [c](const std::vector<Values>& ranks, uint32_t rank) {
+      std::vector<std::vector<float>> x;
+      for (const Values& v : ranks) x.push_back(v.at("x"));
+      const std::vector<float> got = ref::collective(c.op, c.alu, c.dt, x, rank);
+      Expected e;
+      e.want.assign(got.begin(), got.end());
+      return e;
+    };
+    cs.push_back(std::move(oc));
+  }
+}
+
 }  // namespace
 
 std::vector<OpCase> single_op_cases() {
@@ -400,6 +443,7 @@ std::vector<OpCase> single_op_cases() {
   add_elementwise(cs);
   add_masks(cs);
   add_act_and_pool(cs);
+  add_collectives(cs);
   return cs;
 }
 

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/error.h"
 #include "kernels/host_io.h"
 
 namespace npulab::kernels::test {
@@ -24,6 +25,15 @@ RunOut run(const isa::Executable& exe, const std::map<std::string, std::vector<f
   for (auto& t : exe.tensors)
     if (t.kind == isa::TensorDecl::Kind::Output) out.outputs[t.name] = read_tensor(sim.hbm(), t);
   return out;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 sim::SimResult run_timing(const isa::Executable& exe, const arch::ChipConfig& chip) {

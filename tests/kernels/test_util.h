@@ -3,6 +3,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,6 +27,9 @@ sim::SimResult run_timing(const isa::Executable& exe, const arch::ChipConfig& ch
 
 // Fixture: whitespace-separated floats after a header line "shape d0 d1 ...".
 std::vector<float> load_fixture(const std::string& name, std::vector<uint64_t>* shape = nullptr);
+
+// The message of the npulab::Error that f throws ("" if it throws none).
+std::string error_of(const std::function<void()>& f);
 
 // max |a-b| <= atol + rtol*|b| elementwise, reporting the worst element.
 ::testing::AssertionResult all_close(const std::vector<float>& got, const std::vector<float>& want, double atol,

@@ -8,7 +8,8 @@
 //  - kind: control semantics run without any memory (every mode); data semantics refuse
 //    to run without it (they need values), and their hook (if the row names one) runs
 //    without memory and defines the registers the op writes;
-//  - cost: DMA kinds move bytes through a DMA engine with a fixed latency, nothing else does;
+//  - cost: DMA kinds move bytes through a DMA engine with a fixed latency, nothing else does
+//    (collectives move theirs on the collective engine's rings, timed by it);
 //  - verifier: an op whose row names one has instances the verifier rejects.
 // A new row needs no change here; an op the search cannot instantiate fails, naming it.
 #include <gtest/gtest.h>
@@ -167,6 +168,7 @@ Search find_instance(Opcode op) {
       if (info.lists(isa::Field::iimm0)) base.iimm0 = 1000;
       if (info.lists(isa::Field::iimm1)) base.iimm1 = 3;
     }
+    if (info.kind == OpKind::Collective) base.iimm0 = 1;  // group: the harness's core 0 alone
     int slots[4], n = 0;
     for (int k = 0; k < info.num_operands; ++k)
       if (isa::operand_presence(op, k, base.flags) == isa::OperandPresence::Required) slots[n++] = k;
@@ -258,6 +260,8 @@ TEST_P(OpTable, RowAgreesWithSemanticsHookAndCost) {
   if (info.kind == OpKind::Dma) {
     EXPECT_GT(c.dma_bytes, 0u);
     EXPECT_GT(c.dma_fixed_ns, 0.0);
+  } else if (info.kind == OpKind::Collective) {  // its DMA rings' start is collectives.start_ns
+    EXPECT_EQ(c.dma_fixed_ns, 0.0);
   } else {
     EXPECT_EQ(c.dma_bytes, 0u);
     EXPECT_EQ(c.dma_fixed_ns, 0.0);

@@ -119,6 +119,7 @@ TEST(SemFixtures, AluTensorTensorTensorScalar) { run_fixture("sem_alu.json"); }
 TEST(SemFixtures, Reductions) { run_fixture("sem_reduce.json"); }
 TEST(SemFixtures, MasksIndexShuffle) { run_fixture("sem_masks.json"); }
 TEST(SemFixtures, Activation) { run_fixture("sem_act.json"); }
+TEST(SemFixtures, OneRankCollectives) { run_fixture("sem_collective.json"); }
 
 // Every data opcode (one that writes a tensor operand) has cases in the python reference
 // fixtures, so a new instruction without an independent reference fails here.

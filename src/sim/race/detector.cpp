@@ -16,19 +16,23 @@ namespace npulab::sim::race {
 RaceDetector::RaceDetector(const isa::Executable& exe, const arch::ChipConfig& chip)
     : exe_(exe), chip_(chip) {
   flat_.resize(exe.cores.size() * 2);
-  cores_.resize(exe.cores.size());
+  gidx_.resize(exe.cores.size());
+  sems_.resize(exe.cores.size());
   for (size_t c = 0; c < exe.cores.size(); ++c) {
-    const uint32_t n = uint32_t(exe.cores[c].streams.size());
-    CoreClocks& cc = cores_[c];
-    cc.n = n;
-    cc.vc.assign(size_t(n) * n, 0);
-    cc.sigclk.assign(size_t(n) * n, 0);
-    gbase_.push_back(uint32_t(gstream_.size()));
-    for (uint32_t s = 0; s < n; ++s) gstream_.emplace_back(uint32_t(c), s);
+    const auto& streams = exe.cores[c].streams;
+    gidx_[c].assign(streams.size(), UINT32_MAX);
+    for (uint32_t s = 0; s < streams.size(); ++s)
+      if (!streams[s].empty()) {
+        gidx_[c][s] = uint32_t(gstream_.size());
+        gstream_.emplace_back(uint32_t(c), s);
+      }
   }
   if (gstream_.size() >= 0xFFFF)  // records hold a 16-bit stream id (0xFFFF = none)
     fail("race detector: the program has {} streams, more than the detector's 65534 (run without race "
          "checking: --no-race-check)", gstream_.size());
+  n_ = uint32_t(gstream_.size());
+  vc_.assign(size_t(n_) * n_, 0);
+  sigclk_.assign(size_t(n_) * n_, 0);
 }
 
 RaceDetector::~RaceDetector() {
@@ -66,14 +70,6 @@ RaceDetector::Cell* RaceDetector::cell(isa::Space space, uint32_t core, uint32_t
   return last_page_ + ((addr >> 6) & (kCellsPerPage - 1));
 }
 
-bool RaceDetector::ordered(const Access& a, uint32_t core, uint32_t stream) const {
-  const auto [acore, astream] = gstream_[a.gstream];
-  if (acore != core) return false;
-  if (astream == stream) return true;
-  const CoreClocks& cc = cores_[core];
-  return cc.vc[size_t(stream) * cc.n + astream] >= a.epoch;
-}
-
 std::string RaceDetector::describe(const Access& a) const {
   const auto [core, stream] = gstream_[a.gstream];
   return fmt::format("core{}.{}[{}] `{}`", core, isa::stream_name(stream), a.pc,
@@ -102,7 +98,7 @@ void RaceDetector::report(const Access& prev, bool prev_write, const Access& me,
                                   describe(me), me_write ? "write" : "read")});
 }
 
-void RaceDetector::insert(Access (&slots)[2], const Access& me, uint32_t core, uint32_t stream) {
+void RaceDetector::insert(Access (&slots)[2], const Access& me, uint32_t g) {
   // Records keep only bytes disjoint from `me` (a write removed its bytes from all of
   // them). Prefer a free slot: merging loses which instruction touched which bytes.
   for (Access& a : slots)
@@ -114,7 +110,7 @@ void RaceDetector::insert(Access (&slots)[2], const Access& me, uint32_t core, u
   // record is unordered with `me` (no race is lost); an access ordered after the old
   // record but not after `me` may be reported for the old record's bytes (conservative).
   for (Access& a : slots)
-    if (a.gstream == me.gstream || ordered(a, core, stream)) {
+    if (ordered(a, g)) {
       const uint64_t m = a.mask | me.mask;
       a = me;
       a.mask = m;
@@ -124,32 +120,35 @@ void RaceDetector::insert(Access (&slots)[2], const Access& me, uint32_t core, u
   slots[slots[0].epoch <= slots[1].epoch ? 0 : 1] = me;
 }
 
-void RaceDetector::access_block(Cell& c, bool write, const Access& me, uint32_t core,
-                                uint32_t stream, isa::Space space, uint32_t partition,
-                                uint64_t block) {
+void RaceDetector::access_block(Cell& c, bool write, const Access& me, uint32_t g, isa::Space space,
+                                uint32_t core, uint32_t partition, uint64_t block) {
   for (Access& w : c.w)
-    if ((w.mask & me.mask) && w.gstream != me.gstream && !ordered(w, core, stream))
-      report(w, true, me, write, space, core, partition, block);
+    if ((w.mask & me.mask) && !ordered(w, g)) report(w, true, me, write, space, core, partition, block);
   if (!write) {
-    insert(c.r, me, core, stream);
+    insert(c.r, me, g);
     return;
   }
   for (Access& r : c.r)
-    if ((r.mask & me.mask) && r.gstream != me.gstream && !ordered(r, core, stream))
-      report(r, false, me, true, space, core, partition, block);
+    if ((r.mask & me.mask) && !ordered(r, g)) report(r, false, me, true, space, core, partition, block);
   // The bytes written now no longer need the older records.
   for (Access& a : c.r) a.mask &= ~me.mask;
   for (Access& a : c.w) a.mask &= ~me.mask;
-  insert(c.w, me, core, stream);
+  insert(c.w, me, g);
 }
 
 void RaceDetector::on_issue(uint32_t core, uint32_t stream, uint32_t pc, const isa::Instr& in,
                             const uint64_t* offsets) {
-  CoreClocks& cc = cores_[core];
-  uint32_t* my = cc.vc.data() + size_t(stream) * cc.n;
-  const uint32_t epoch = ++my[stream];
-  if (in.signal >= 0) std::copy(my, my + cc.n, cc.sigclk.data() + size_t(stream) * cc.n);
-  const Access me{0, epoch, pc, uint16_t(gbase_[core] + stream)};
+  const uint32_t g = gidx(core, stream);
+  uint32_t* my = clock(g);
+  const uint32_t epoch = ++my[g];
+  if (in.signal >= 0) std::copy(my, my + n_, sigclk_.data() + size_t(g) * n_);
+  accesses(g, epoch, pc, in, offsets);
+}
+
+void RaceDetector::accesses(uint32_t g, uint32_t epoch, uint32_t pc, const isa::Instr& in,
+                            const uint64_t* offsets) {
+  const uint32_t core = gstream_[g].first;
+  const Access me{0, epoch, pc, uint16_t(g)};
   const isa::OpInfo& info = isa::op_info(in.op);
   for (uint32_t i = 0; i < info.num_operands; ++i) {
     const isa::TensorRef& r = in.t[i];
@@ -164,25 +163,47 @@ void RaceDetector::on_issue(uint32_t core, uint32_t stream, uint32_t pc, const i
         const uint64_t from = std::max(lo, b0) - b0, to = std::min(hi, b0 + kBlockBytes) - b0;
         Access acc = me;
         acc.mask = (to - from == 64 ? ~0ull : ((1ull << (to - from)) - 1)) << from;
-        access_block(*cell(r.space, mcore, p, b0), write, acc, core, stream, r.space, p, b);
+        access_block(*cell(r.space, mcore, p, b0), write, acc, g, r.space, core, p, b);
       }
     });
   }
 }
 
-void RaceDetector::on_wait(uint32_t core, uint32_t stream, uint32_t sem, int64_t value) {
-  CoreClocks& cc = cores_[core];
-  if (value <= 0 || sem >= cc.sems.size()) return;
-  const SemHistory& h = cc.sems[sem];
-  const size_t v = std::min<size_t>(size_t(value), h.count());
-  if (v == 0) return;
-  join_into(cc.vc.data() + size_t(stream) * cc.n, h.upto(v), cc.n);
+void RaceDetector::on_collective(const std::vector<Member>& members) {
+  // Each participant's issue is an event of its stream; then all of them know the join of
+  // their clocks (the collective engine read every source after every participant issued),
+  // and the collective's accesses are checked and recorded with that knowledge: accesses
+  // of two participants of the same collective are ordered (one engine performs them).
+  std::vector<uint32_t> epochs(members.size()), joined(n_, 0);
+  for (size_t i = 0; i < members.size(); ++i) {
+    const uint32_t g = gidx(members[i].core, members[i].stream);
+    uint32_t* my = clock(g);
+    epochs[i] = ++my[g];
+    join_into(joined.data(), my, n_);
+  }
+  for (size_t i = 0; i < members.size(); ++i) {
+    const uint32_t g = gidx(members[i].core, members[i].stream);
+    std::copy(joined.begin(), joined.end(), clock(g));
+    if (members[i].in->signal >= 0) std::copy(joined.begin(), joined.end(), sigclk_.data() + size_t(g) * n_);
+  }
+  for (size_t i = 0; i < members.size(); ++i)
+    accesses(gidx(members[i].core, members[i].stream), epochs[i], members[i].pc, *members[i].in,
+             members[i].offsets);
 }
 
-void RaceDetector::on_signal(uint32_t core, uint32_t stream, uint32_t sem) {
-  CoreClocks& cc = cores_[core];
-  if (sem >= cc.sems.size()) cc.sems.resize(sem + 1, SemHistory(cc.n));
-  cc.sems[sem].add(cc.sigclk.data() + size_t(stream) * cc.n);
+void RaceDetector::on_wait(uint32_t core, uint32_t stream, uint32_t sem, int64_t value) {
+  const auto& sems = sems_[core];
+  if (value <= 0 || sem >= sems.size()) return;
+  const SemHistory& h = sems[sem];
+  const size_t v = std::min<size_t>(size_t(value), h.count());
+  if (v == 0) return;
+  h.join_upto(clock(gidx(core, stream)), v);
+}
+
+void RaceDetector::on_signal(uint32_t core, uint32_t stream, uint32_t target, uint32_t sem) {
+  auto& sems = sems_[target];
+  if (sem >= sems.size()) sems.resize(sem + 1, SemHistory(n_));
+  sems[sem].add(sigclk_.data() + size_t(gidx(core, stream)) * n_);
 }
 
 std::vector<RaceReport> RaceDetector::reports() const {

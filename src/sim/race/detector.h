@@ -1,9 +1,13 @@
-// Happens-before race detector over the streams of each core (SimOptions::check_races).
+// Happens-before race detector over the streams of a chip (SimOptions::check_races).
 //
 // Ordering: program order within a stream; a semaphore increment carries the clock of
-// the signalling instruction (taken at its issue, it completes before the increment); a
-// satisfied wait `sem >= v` joins the clocks of increments 1..v. Streams of different
-// cores are never ordered (there is no cross-core synchronisation in the ISA).
+// the signalling instruction (taken at its issue, it completes before the increment), also
+// when it increments another core's semaphore (cross-core signal); a satisfied wait
+// `sem >= v` joins the clocks of increments 1..v of that semaphore of the waiting core. A
+// collective orders its participants: once all have issued, each knows what any of them
+// knew, and the collective's own reads and writes (on behalf of every participant) are
+// ordered after all of that. Clocks span every non-empty stream of every core, so an
+// unordered pair on two cores (shared HBM) is reported like one within a core.
 //
 // Accesses are tracked per 64-byte block (per partition for SBUF/PSUM, flat for HBM) with
 // a byte mask: each block remembers up to two writers and two readers (FastTrack-style
@@ -40,10 +44,19 @@ class RaceDetector {
   // offset of operand t[i] (registers applied).
   void on_issue(uint32_t core, uint32_t stream, uint32_t pc, const isa::Instr& in,
                 const uint64_t* offsets);
-  // A wait of the stream's next instruction was satisfied: sem >= value.
+  // A wait of the stream's next instruction was satisfied: sem >= value (of its core).
   void on_wait(uint32_t core, uint32_t stream, uint32_t sem, int64_t value);
-  // The in-flight instruction of `stream` completed and incremented `sem`.
-  void on_signal(uint32_t core, uint32_t stream, uint32_t sem);
+  // The in-flight instruction of `stream` of `core` completed and incremented semaphore
+  // `sem` of core `target` (its own core or, for a cross-core signal, another one).
+  void on_signal(uint32_t core, uint32_t stream, uint32_t target, uint32_t sem);
+  // Every participant of one collective has issued it (sim/collective): one call with all
+  // of them (each one's instruction and effective operand offsets).
+  struct Member {
+    uint32_t core = 0, stream = 0, pc = 0;
+    const isa::Instr* in = nullptr;
+    const uint64_t* offsets = nullptr;
+  };
+  void on_collective(const std::vector<Member>& members);
 
   std::vector<RaceReport> reports() const;
 
@@ -61,26 +74,29 @@ class RaceDetector {
   };
   static constexpr uint32_t kCellsPerPage = 1024;  // 64 KiB of address space per page
 
-  struct CoreClocks {
-    uint32_t n = 0;
-    std::vector<uint32_t> vc;      // n x n: vc[s*n + t] = what stream s knows of stream t
-    std::vector<uint32_t> sigclk;  // n x n: clock of each stream's in-flight signaller
-    std::vector<SemHistory> sems;
-  };
-
   Cell* cell(isa::Space space, uint32_t core, uint32_t partition, uint64_t addr);
-  bool ordered(const Access& a, uint32_t core, uint32_t stream) const;
-  void access_block(Cell& c, bool write, const Access& me, uint32_t core, uint32_t stream,
-                    isa::Space space, uint32_t partition, uint64_t block);
+  uint32_t gidx(uint32_t core, uint32_t stream) const { return gidx_[core][stream]; }
+  uint32_t* clock(uint32_t g) { return vc_.data() + size_t(g) * n_; }
+  // Whether access `a` happens before the current instruction of global stream g.
+  bool ordered(const Access& a, uint32_t g) const {
+    return a.gstream == g || vc_[size_t(g) * n_ + a.gstream] >= a.epoch;
+  }
+  // The operands' accesses of instruction `in` issued by global stream g at `epoch`.
+  void accesses(uint32_t g, uint32_t epoch, uint32_t pc, const isa::Instr& in, const uint64_t* offsets);
+  void access_block(Cell& c, bool write, const Access& me, uint32_t g, isa::Space space, uint32_t core,
+                    uint32_t partition, uint64_t block);
   // Put `me` into a two-slot record set after its bytes were removed from the others.
-  void insert(Access (&slots)[2], const Access& me, uint32_t core, uint32_t stream);
+  void insert(Access (&slots)[2], const Access& me, uint32_t g);
   void report(const Access& prev, bool prev_write, const Access& me, bool me_write,
               isa::Space space, uint32_t core, uint32_t partition, uint64_t block);
   std::string describe(const Access& a) const;
 
   const isa::Executable& exe_;
-  std::vector<CoreClocks> cores_;
-  std::vector<uint32_t> gbase_;                 // first global stream index of each core
+  uint32_t n_ = 0;                              // global streams: the non-empty ones
+  std::vector<uint32_t> vc_;                    // n x n: vc_[s*n + t] = what s knows of t
+  std::vector<uint32_t> sigclk_;                // n x n: clock of each stream's in-flight signaller
+  std::vector<std::vector<SemHistory>> sems_;   // [core][semaphore]
+  std::vector<std::vector<uint32_t>> gidx_;     // [core][stream] -> global stream
   std::vector<std::pair<uint32_t, uint32_t>> gstream_;  // global -> (core, stream)
   // SBUF/PSUM shadow: per core and space one zero-filled (calloc: the OS backs only the
   // pages touched) array [partitions][bytes_per_partition / 64]; all-zero = no record.

@@ -25,6 +25,8 @@
 #include "common/checked.h"
 #include "common/error.h"
 #include "isa/asm.h"
+#include "sim/collective/engine.h"
+#include "sim/collective/semantics.h"
 #include "sim/race/detector.h"
 #include "sim/scheduler/bandwidth.h"
 #include "sim/scheduler/dispatch.h"
@@ -53,6 +55,7 @@ struct StreamRt {
   int64_t seq_at = 0;          // ps: the sequencer is free from here on
   int64_t complete_at = 0;     // ps: completion of the in-flight instruction
   int32_t pending_signal = -1;
+  uint32_t pending_core = 0;   // core whose semaphore pending_signal is
   bool in_flight = false, blocked = false, done = false;
   int64_t issue_at = 0;        // ps: issue of the in-flight DMA (for stats and trace)
   uint32_t dma_pc = 0;         // pc of the in-flight DMA
@@ -101,11 +104,11 @@ struct EngineRt {
   uint64_t due_seq = 0;
 };
 
-enum class EvKind : uint8_t { Stream, DmaStart, DmaEngine };
+enum class EvKind : uint8_t { Stream, DmaStart, DmaEngine, CollectiveStep };
 struct Ev {
   int64_t t;
   uint64_t seq;
-  uint32_t id;   // stream (Stream, DmaStart) or DMA engine (DmaEngine)
+  uint32_t id;   // stream (Stream, DmaStart), DMA engine (DmaEngine) or collective (CollectiveStep)
   uint32_t gen;  // DmaEngine: must equal the engine's gen to be live
   EvKind kind;
 };
@@ -164,7 +167,19 @@ class Runner {
   void advance(uint32_t g, int64_t now);
   void issue_data(uint32_t g, int64_t now);
   int64_t pe_duration(const StreamRt& s, const Meta& m, int64_t now);
-  void signal(uint32_t g, uint32_t sem, int64_t now);
+  // Collectives (sim/collective/engine.h): a participant issues; all have: data, races, first
+  // step; a step's transfers finished; the last step finished: every participant completes.
+  void issue_collective(uint32_t g, int64_t now);
+  void collective_ready(uint32_t id, int64_t now);
+  void collective_transfer_done(uint32_t xfer, int64_t now);
+  void collective_done(uint32_t id, int64_t now);
+  // Start time of a DMA transfer (a stream's DMA or a collective's piece), for its finish.
+  int64_t transfer_start_ps(uint32_t id) const {
+    return id < streams_.size() ? streams_[id].issue_at : coll_->xfer_started_ps(id);
+  }
+  // Stream g's completed instruction increments semaphore `sem` of core `core` (its own
+  // core, or another one: cross-core signals) and wakes the waiters it satisfies.
+  void signal(uint32_t g, uint32_t core, uint32_t sem, int64_t now);
   [[noreturn]] void deadlock(int64_t now) const;
 
   const arch::ChipConfig& chip_;
@@ -186,6 +201,7 @@ class Runner {
   Cost pe_cost_;  // cost of the tensor-engine instruction being issued
   std::optional<race::RaceDetector> races_;
   std::optional<trace::ChromeTrace> trace_;
+  std::optional<CollectiveEngine> coll_;
 };
 
 void Runner::setup(const ChipMemories& mem) {
@@ -225,7 +241,8 @@ void Runner::setup(const ChipMemories& mem) {
     s.ectx = ExecCtx{&chip_, cm, regs, s.core, s.stream, s.regs, mem.helper, &s.pc, s.size};
   }
   const uint32_t num_engines = uint32_t(exe_.cores.size()) * chip_.dma.engines_per_core;
-  dma_ = DmaFluid(num_engines, uint32_t(streams_.size()), chip_.hbm.bandwidth_gbps / 1000.0);
+  coll_.emplace(chip_, exe_, uint32_t(streams_.size()));
+  dma_ = DmaFluid(num_engines, uint32_t(streams_.size()) + coll_->transfer_ids(), chip_.hbm.bandwidth_gbps / 1000.0);
   engines_.assign(num_engines, EngineRt{});
   if (opts_.check_races) races_.emplace(exe_, chip_);
   if (!opts_.trace_path.empty()) {
@@ -253,11 +270,11 @@ void Runner::exec_control(StreamRt& s, const Instr& in) {
   }
 }
 
-void Runner::signal(uint32_t g, uint32_t sem, int64_t now) {
+void Runner::signal(uint32_t g, uint32_t target, uint32_t sem, int64_t now) {
   StreamRt& s = streams_[g];
-  CoreRt& core = cores_[s.core];
+  CoreRt& core = cores_[target];
   ++core.sems[sem];
-  if (races_) races_->on_signal(s.core, s.stream, sem);
+  if (races_) races_->on_signal(s.core, s.stream, target, sem);
   const int64_t value = core.sems[sem];
   core.sem_times.reached(sem, value, now);
   CoreRt::WaitList& ws = core.waiters[sem];
@@ -291,7 +308,7 @@ void Runner::apply_dma_changes() {
     }
     // Saturated at kMaxTimePs (never converting an out-of-range double); a finish that
     // far out then trips the time budget.
-    const int64_t due = std::max(streams_[id].issue_at + 1,
+    const int64_t due = std::max(transfer_start_ps(id) + 1,
                                  std::min(saturating_round<int64_t>(std::ceil(dma_.next_finish_ps(e))), kMaxTimePs));
     if (en.ev_live && due == en.due) continue;
     en.due = due;
@@ -316,9 +333,15 @@ void Runner::engine_event(const Ev& ev) {
     return;
   }
   en.ev_live = false;
-  check_time(dma_.next_id(e), streams_[dma_.next_id(e)].dma_pc, now);
+  if (const uint32_t next = dma_.next_id(e); coll_->owns(next)) {
+    const CollectiveEngine::Arrival& a = coll_->xfer_member(next);
+    check_time(a.g, a.pc, now);
+  } else {
+    check_time(next, streams_[next].dma_pc, now);
+  }
   const uint32_t g = dma_.finish_next(e, double(now));
   apply_dma_changes();
+  if (coll_->owns(g)) return collective_transfer_done(g, now);
   StreamRt& s = streams_[g];
   s.complete_at = now;
   s.busy_ps += now - s.issue_at;
@@ -334,7 +357,7 @@ void Runner::complete(uint32_t g, int64_t now) {
   if (s.pending_signal >= 0) {
     const int32_t sem = s.pending_signal;
     s.pending_signal = -1;
-    signal(g, uint32_t(sem), now);
+    signal(g, s.pending_core, uint32_t(sem), now);
   }
 }
 
@@ -343,6 +366,10 @@ void Runner::process(const Ev& ev) {
   const int64_t now = ev.t;
   switch (ev.kind) {
     case EvKind::DmaEngine: engine_event(ev); return;
+    case EvKind::CollectiveStep:
+      coll_->start_step(ev.id, now, dma_);
+      apply_dma_changes();
+      return;
     case EvKind::DmaStart: {
       check_time(g, streams_[g].dma_pc, now);
       StreamRt& s = streams_[g];
@@ -382,6 +409,10 @@ void Runner::advance(uint32_t g, int64_t now) {
       return;
     }
     joins(s, in);
+    if (m.kind == Kind::Collective) {
+      issue_collective(g, now);
+      return;
+    }
     if (m.kind != Kind::Control) {
       issue_data(g, now);
       return;
@@ -398,6 +429,7 @@ void Runner::advance(uint32_t g, int64_t now) {
       s.in_flight = true;
       s.complete_at = s.seq_at;
       s.pending_signal = m.signal;
+      s.pending_core = m.signal_core >= 0 ? uint32_t(m.signal_core) : s.core;
       push(s.complete_at, g);
       return;
     }
@@ -459,6 +491,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
   }
   s.in_flight = true;
   s.pending_signal = m.signal;
+  s.pending_core = m.signal_core >= 0 ? uint32_t(m.signal_core) : s.core;
   int64_t end;
   if (m.kind == Kind::Dma) {
     // Transfer starts after the fixed latency; its end comes from the bandwidth model.
@@ -532,6 +565,84 @@ int64_t Runner::pe_duration(const StreamRt& s, const Meta& m, int64_t now) {
   return core.pe_pipe.issue(now, ready, ls) + mm;
 }
 
+void Runner::issue_collective(uint32_t g, int64_t now) {
+  StreamRt& s = streams_[g];
+  const Meta& m = s.meta[s.pc];
+  const Instr& in = s.code[s.pc];
+  count_instr(g);
+  CollectiveEngine::Arrival a{g, s.core, s.stream, s.pc, &in, {}, now};
+  try {
+    for (int i = 0; i < 2; ++i) {
+      const isa::TensorRef& t = in.t[i];
+      a.offsets[i] = t.offset;
+      if (t.offset_reg >= 0) {
+        a.offsets[i] = operand_offset(t, s.ectx.regs, "operand");
+        check_operand_bounds(t, a.offsets[i], chip_, i == 0 ? "operand dst" : "operand src");
+      }
+    }
+  } catch (const Error& e) {
+    fail("{} at t = {} ns: {}", where(exe_, s.core, s.stream, s.pc), double(now) / 1000.0, e.what());
+  }
+  const Cost& cost = s.costs[m.cost_index];  // this rank's share (statistics)
+  hbm_read_ += double(cost.hbm_read_bytes);
+  hbm_write_ += double(cost.hbm_write_bytes);
+  s.in_flight = true;
+  s.pending_signal = m.signal;
+  s.pending_core = m.signal_core >= 0 ? uint32_t(m.signal_core) : s.core;
+  s.issue_at = now;
+  s.dma_pc = s.pc;
+  s.complete_at = INT64_MAX;  // the collective engine completes it
+  ++s.pc;
+  s.seq_at = now;
+  if (const int64_t id = coll_->arrive(a); id >= 0) collective_ready(uint32_t(id), now);
+}
+
+void Runner::collective_ready(uint32_t id, int64_t now) {
+  const auto& ms = coll_->members(id);
+  if (mode_ == Mode::Functional || races_) {
+    try {
+      if (mode_ == Mode::Functional) {
+        std::vector<CollectiveMember> cm;
+        for (const auto& a : ms) cm.push_back({a.in, &streams_[a.g].ectx});
+        run_collective(cm);
+      }
+      if (races_) {
+        std::vector<race::RaceDetector::Member> rm;
+        for (const auto& a : ms) rm.push_back({a.core, a.stream, a.pc, a.in, a.offsets});
+        races_->on_collective(rm);
+      }
+    } catch (const Error& e) {
+      const auto& a = ms.front();
+      fail("{} (collective of {} cores) at t = {} ns: {}", where(exe_, a.core, a.stream, a.pc), ms.size(),
+           double(now) / 1000.0, e.what());
+    }
+  }
+  heap_.push(Ev{coll_->first_step_at(id), seq_++, id, 0, EvKind::CollectiveStep});
+}
+
+void Runner::collective_transfer_done(uint32_t xfer, int64_t now) {
+  const int64_t id = coll_->transfer_done(xfer);
+  if (id < 0) return;  // the step's other transfers are still running
+  const int64_t next = coll_->next_step_at(uint32_t(id), now);
+  if (next >= 0) heap_.push(Ev{next, seq_++, uint32_t(id), 0, EvKind::CollectiveStep});
+  else collective_done(uint32_t(id), now);
+}
+
+void Runner::collective_done(uint32_t id, int64_t now) {
+  // (advance may issue the next collective, which may grow the engine's storage.)
+  const uint64_t bytes = coll_->plan(id).bytes_per_rank();
+  std::vector<uint32_t> gs;
+  for (const auto& a : coll_->members(id)) gs.push_back(a.g);
+  for (const uint32_t g : gs) {  // rank order
+    StreamRt& s = streams_[g];
+    s.complete_at = now;
+    s.busy_ps += now - s.issue_at;
+    if (trace_) trace_->add({s.core, s.stream, s.dma_pc, s.issue_at, now - s.issue_at, bytes, 0});
+    complete(g, now);
+    advance(g, now);
+  }
+}
+
 void Runner::deadlock(int64_t now) const {
   std::string msg = fmt::format(
       "deadlock at t = {} ns: no instruction in flight and these streams wait forever:",
@@ -545,6 +656,8 @@ void Runner::deadlock(int64_t now) const {
                        where(exe_, s.core, s.stream, s.pc), sw.sem, wait_target(s, sw), sw.sem,
                        cores_[s.core].sems[sw.sem]);
   }
+  for (const auto& [a, what] : coll_->waiting())
+    msg += fmt::format("\n  {} waits in {}", where(exe_, a->core, a->stream, a->pc), what);
   throw Error(msg);
 }
 

@@ -32,6 +32,9 @@ void check_indices(const arch::ChipConfig& chip, const PreparedStream& ps, uint3
   }
   if (in.signal >= int(nsem)) bad("signal of a semaphore the core does not have");
   if (isa::op_info(in.op).lists(isa::Field::reg0) && in.reg0 >= nreg) bad("register does not exist");
+  if (in.signal >= 0 && in.signal_core >= 0 && uint32_t(in.signal_core) >= ps.exe_cores)
+    fail("core{}.{}[{}] `{}`: signals a semaphore of core {} but the executable has {} cores", ps.core,
+         isa::stream_name(ps.stream), pc, isa::to_text(in), in.signal_core, ps.exe_cores);
   for (const auto& t : in.t)
     if (t.used() && t.offset_reg >= int(nreg)) bad("offset register does not exist");
 }
@@ -88,10 +91,12 @@ void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
   m.op = in.op;
   m.num_waits = in.num_waits;
   m.signal = in.signal;
+  m.signal_core = in.signal >= 0 && in.signal_core >= 0 && uint32_t(in.signal_core) != ps.core ? in.signal_core : -1;
   m.reg_relative = false;
   for (const auto& t : in.t) m.reg_relative |= t.used() && t.offset_reg >= 0;
-  m.reads_instr = m.reg_relative || kTimingHookTable[size_t(in.op)];
   m.kind = isa::op_info(in.op).kind;
+  // (collectives: the engine reads the instruction when the group meets)
+  m.reads_instr = m.reg_relative || kTimingHookTable[size_t(in.op)] || m.kind == Kind::Collective;
   if (m.kind == Kind::Tensor) {  // prepare_pe: the cost depends on the held stationary
     m.has_cost = false;
     return;
@@ -99,7 +104,7 @@ void fill_meta(const arch::ChipConfig& chip, PreparedStream& ps, uint32_t pc) {
   CostCtx cctx{&chip, {}, nullptr, ps.stream};
   const Cost c = kCostTable[size_t(in.op)](in, cctx);
   m.dur_ps = ns_to_ps(m.kind == Kind::Dma ? c.dma_fixed_ns : c.busy_ns);
-  const bool keep = m.kind == Kind::Dma || c.flops != 0 || c.hbm_read_bytes || c.hbm_write_bytes;
+  const bool keep = m.kind == Kind::Dma || m.kind == Kind::Collective || c.flops != 0 || c.hbm_read_bytes || c.hbm_write_bytes;
   if (keep && !had_slot) {  // (a refreshed instruction may need a slot it had no use for)
     m.cost_index = uint32_t(ps.costs.size());
     ps.costs.push_back(c);
@@ -184,6 +189,7 @@ void prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe
       PreparedStream& ps = p.streams[n++];  // reused: its vectors keep their capacity
       ps.core = uint32_t(c);
       ps.stream = uint32_t(s);
+      ps.exe_cores = uint32_t(exe.cores.size());
       ps.dma_engine = s >= isa::kNumFixedStreams
                           ? uint32_t(c) * chip.dma.engines_per_core +
                                 uint32_t(s - isa::kNumFixedStreams) % chip.dma.engines_per_core

@@ -34,10 +34,11 @@ inline int64_t ns_to_ps(double ns) {
 using Kind = isa::OpKind;
 
 struct Meta {
-  int64_t dur_ps = 0;         // Control/Compute: duration; Dma: the fixed latency; Tensor: unused
+  int64_t dur_ps = 0;         // Control/Compute: duration; Dma: the fixed latency; Tensor, Collective: unused
   uint32_t wait_begin = 0;    // this instruction's waits: PreparedStream::waits[wait_begin ..]
   uint32_t cost_index = 0;    // has_cost: PreparedStream::costs[cost_index]
   int16_t signal = -1;
+  int8_t signal_core = -1;    // core whose semaphore `signal` is (-1: the issuing core)
   uint8_t num_waits = 0;
   Kind kind = Kind::Control;
   bool reg_relative : 1 = false;  // some operand has offset_reg >= 0: checked at run time
@@ -77,6 +78,7 @@ inline bool reg_range_ok(const RegRange& r, const int64_t* regs) {
 
 struct PreparedStream {
   uint32_t core = 0, stream = 0;
+  uint32_t exe_cores = 0;   // cores of the executable (cross-core signals must name one)
   uint32_t dma_engine = 0;  // chip-wide DMA engine index (DMA queues only)
   const isa::Instr* code = nullptr;
   uint32_t size = 0;

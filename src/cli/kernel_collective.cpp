@@ -1,0 +1,205 @@
+// The collective subcommands of `npulab kernel` (see kernel_collective.h).
+#include "cli/kernel_collective.h"
+
+#include <fmt/format.h>
+
+#include <cctype>
+#include <tuple>
+#include <memory>
+
+#include "arch/chip.h"
+#include "cli/emit_program.h"
+#include "cli/host_env.h"
+#include "common/error.h"
+#include "isa/opcode_table.h"
+#include "kernels/chip_builder.h"
+#include "kernels/host_io.h"
+#include "kernels/reference.h"
+#include "sim/collective/plan.h"
+#include "sim/simulator.h"
+
+namespace npulab::cli {
+namespace {
+
+struct CollArgs {
+  std::string hw = "trn2", dtype = "f32", op = "add", bytes, minbytes, maxbytes;
+  uint32_t cores = 0;  // 0 = every core of the chip
+  double stepfactor = 2;
+  bool timing_only = false;
+  uint64_t seed = 1;
+  EmitArgs emit{"", ""};  // --emit asm|npx: print the built program (one --bytes size) instead
+};
+
+// "4096", "64K", "1M", "1gb" (binary multiples, as nccom-test's --minbytes 1kb).
+uint64_t parse_bytes(const std::string& s, const char* opt) {
+  size_t i = 0;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
+  std::string unit = s.substr(i);
+  for (char& c : unit) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (!unit.empty() && unit.back() == 'b') unit.pop_back();
+  uint64_t mul = 1;
+  if (unit == "k") mul = 1ull << 10;
+  else if (unit == "m") mul = 1ull << 20;
+  else if (unit == "g") mul = 1ull << 30;
+  else if (!unit.empty()) i = 0;
+  if (i == 0 || i > 12) fail("--{}: expected a size like 4096, 64K, 1M or 1G, got '{}'", opt, s);
+  return std::stoull(s.substr(0, i)) * mul;
+}
+
+struct Kind {
+  const char* name;
+  isa::Opcode op;
+  sim::CollectiveKind kind;
+};
+constexpr Kind kKinds[] = {
+    {"all-reduce", isa::Opcode::all_reduce, sim::CollectiveKind::AllReduce},
+    {"all-gather", isa::Opcode::all_gather, sim::CollectiveKind::AllGather},
+    {"reduce-scatter", isa::Opcode::reduce_scatter, sim::CollectiveKind::ReduceScatter},
+    {"all-to-all", isa::Opcode::all_to_all, sim::CollectiveKind::AllToAll},
+};
+
+// Elements of each rank's source and destination for a message of `elems` elements
+// (plan.h: the destination of all-gather, else the source), rounded to the ranks.
+std::pair<uint64_t, uint64_t> sizes(isa::Opcode op, uint64_t elems, uint32_t n) {
+  const uint64_t per = std::max<uint64_t>(1, elems / n);
+  switch (op) {
+    case isa::Opcode::all_gather: return {per, per * n};
+    case isa::Opcode::reduce_scatter: return {per * n, per};
+    case isa::Opcode::all_to_all: return {per * n, per * n};
+    default: return {std::max<uint64_t>(1, elems), std::max<uint64_t>(1, elems)};
+  }
+}
+
+// The program of one message size: every rank's private source x[r] and destination y[r].
+struct Program {
+  isa::Executable exe;
+  std::vector<kernels::HbmTensor> x, y;
+  uint64_t src_n = 0, dst_n = 0;
+};
+Program build(const Kind& k, const arch::ChipConfig& chip, uint32_t n, DType t, isa::AluOp alu, uint64_t bytes) {
+  Program p;
+  std::tie(p.src_n, p.dst_n) = sizes(k.op, bytes / dtype_size(t), n);
+  kernels::ChipBuilder cb(chip, k.name, n);
+  p.x = cb.private_input("x", t, {1, p.src_n});
+  p.y = cb.private_output("y", t, {1, p.dst_n});
+  std::vector<isa::TensorRef> dst, src;
+  for (uint32_t r = 0; r < n; ++r) {
+    dst.push_back(p.y[r].view(0, 1, 0, uint32_t(p.dst_n)));
+    src.push_back(p.x[r].view(0, 1, 0, uint32_t(p.src_n)));
+  }
+  switch (k.kind) {
+    case sim::CollectiveKind::AllReduce: cb.all_reduce(dst, src, alu); break;
+    case sim::CollectiveKind::AllGather: cb.all_gather(dst, src); break;
+    case sim::CollectiveKind::ReduceScatter: cb.reduce_scatter(dst, src, alu); break;
+    case sim::CollectiveKind::AllToAll: cb.all_to_all(dst, src); break;
+  }
+  p.exe = cb.finish();
+  return p;
+}
+
+// One message size: build, simulate, verify. Returns false when verification failed.
+bool run_size(const CollArgs& a, const Kind& k, const arch::ChipConfig& chip, uint32_t n, DType t, isa::AluOp alu,
+              uint64_t bytes) {
+  const Program p = build(k, chip, n, t, alu, bytes);
+  const isa::Executable& exe = p.exe;
+  const uint64_t src_n = p.src_n, dst_n = p.dst_n;
+  const auto& X = p.x;
+  const auto& Y = p.y;
+  const sim::Mode mode = a.timing_only ? sim::Mode::TimingOnly : sim::Mode::Functional;
+  sim::Chip sim(chip, mode, chip_options_from_env());
+  std::vector<std::vector<float>> x;
+  if (!a.timing_only)
+    for (uint32_t r = 0; r < n; ++r) {
+      x.push_back(kernels::rounded(t, kernels::random_values(src_n, a.seed * 1000 + r)));
+      kernels::write_tensor(sim.hbm(), X[r].decl(), x.back());
+    }
+  sim::SimOptions opt;
+  opt.mode = mode;
+  opt.check_races = !a.timing_only;
+  const sim::SimResult r = sim.run(exe, opt);
+  const uint64_t msg = (k.op == isa::Opcode::all_gather ? dst_n : src_n) * dtype_size(t);
+  const auto plan = sim::plan_collective(chip, k.kind, n, msg, uint32_t(dtype_size(t)));
+  const double algbw = double(msg) / r.total_ns;  // bytes per ns = GB/s
+  std::string check = "-";
+  bool ok = r.races.empty();
+  if (!a.timing_only) {
+    uint64_t bad = 0;
+    for (uint32_t rank = 0; rank < n; ++rank) {
+      const auto want = kernels::ref::collective(k.op, alu, t, x, rank);
+      const auto got = kernels::read_tensor(sim.hbm(), Y[rank].decl());
+      for (size_t i = 0; i < want.size(); ++i) bad += got[i] != want[i];
+    }
+    ok = ok && bad == 0;
+    check = bad ? fmt::format("FAIL ({} elements)", bad) : r.races.empty() ? "exact" : "RACES";
+  }
+  fmt::print("{:>14} {:>12.2f} {:>12.2f} {:>12.2f}   {:<9} {:>5} {}\n", msg, r.total_ns / 1e3, algbw,
+             algbw * sim::bus_factor(k.kind, n), sim::collective_algo_name(plan.algo), plan.steps.size(), check);
+  return ok;
+}
+
+int run(const CollArgs& a, const Kind& k) {
+  const arch::ChipConfig chip = arch::load_chip_by_name(a.hw);
+  const uint32_t n = a.cores ? a.cores : chip.cores_per_chip;
+  if (n > chip.cores_per_chip)
+    fail("--cores {}: chip '{}' has {} NeuronCores (hw cores_per_chip)", n, chip.name, chip.cores_per_chip);
+  const auto dt = parse_dtype(a.dtype);
+  if (!dt) fail("--dtype: unknown dtype '{}' (try f32, bf16, f16, f8e4m3, f8e5m2, i32, i8, u8)", a.dtype);
+  const auto alu = isa::parse_alu(a.op);
+  if (!alu || (*alu != isa::AluOp::add && *alu != isa::AluOp::max && *alu != isa::AluOp::min))
+    fail("--op: expected add, max or min, got '{}'", a.op);
+  uint64_t lo, hi;
+  if (!a.bytes.empty()) {
+    lo = hi = parse_bytes(a.bytes, "bytes");
+  } else {
+    lo = parse_bytes(a.minbytes.empty() ? "1K" : a.minbytes, "minbytes");
+    hi = parse_bytes(a.maxbytes.empty() ? "64M" : a.maxbytes, "maxbytes");
+  }
+  if (lo == 0 || hi < lo) fail("message sizes must be > 0 with --minbytes <= --maxbytes (got {} .. {})", lo, hi);
+  if (!(a.stepfactor > 1)) fail("--stepfactor must be > 1, got {}", a.stepfactor);
+  if (!a.emit.format.empty()) {
+    if (lo != hi) fail("--emit prints one program: give one size with --bytes");
+    return emit_program(build(k, chip, n, *dt, *alu, lo).exe, a.emit);
+  }
+  const bool reduces = k.op == isa::Opcode::all_reduce || k.op == isa::Opcode::reduce_scatter;
+  fmt::print("collective:    {} among {} of the {} NeuronCores of one {} chip, {}{}; {} DMA ring(s) per rank\n",
+             k.name, n, chip.cores_per_chip, chip.name, dtype_name(*dt), reduces ? fmt::format(", op {}", a.op) : "",
+             sim::collective_rings(chip));
+  fmt::print("{:>14} {:>12} {:>12} {:>12}   {:<9} {:>5} {}\n", "size(B)", "time(us)", "algbw(GB/s)", "busbw(GB/s)",
+             "algorithm", "steps", a.timing_only ? "(timing only)" : "check");
+  bool ok = true;
+  for (double b = double(lo); b <= double(hi) * (1 + 1e-12); b *= a.stepfactor) {
+    ok = run_size(a, k, chip, n, *dt, *alu, uint64_t(b)) && ok;
+    if (lo == hi) break;
+  }
+  return ok ? 0 : 1;
+}
+
+}  // namespace
+
+std::function<std::optional<int>()> add_collective_kernels(CLI::App& kernel) {
+  std::vector<std::pair<CLI::App*, std::shared_ptr<CollArgs>>> subs;
+  for (const Kind& k : kKinds) {
+    auto a = std::make_shared<CollArgs>();
+    CLI::App* s = kernel.add_subcommand(k.name, fmt::format("{} among the NeuronCores of one chip (nccom-test style)", k.name));
+    s->add_option("--cores", a->cores, "ranks: cores of the chip taking part (default: all)");
+    s->add_option("--bytes", a->bytes, "one message size (4096, 64K, 1M, 1G)");
+    s->add_option("--minbytes,-b", a->minbytes, "smallest message of a sweep (default 1K)");
+    s->add_option("--maxbytes,-e", a->maxbytes, "largest message of a sweep (default 64M)");
+    s->add_option("--stepfactor,-f", a->stepfactor, "sweep factor between sizes")->capture_default_str();
+    s->add_option("--hw", a->hw, "chip name (hw/<name>.toml) or path")->capture_default_str();
+    s->add_option("--dtype,-d", a->dtype, "element dtype")->capture_default_str();
+    if (k.op == isa::Opcode::all_reduce || k.op == isa::Opcode::reduce_scatter)
+      s->add_option("--op", a->op, "reduction: add, max or min")->capture_default_str();
+    s->add_flag("--timing-only", a->timing_only, "simulate timing only: no values, no verification");
+    s->add_option("--seed", a->seed, "seed of the random inputs")->capture_default_str();
+    add_emit_options(*s, a->emit);
+    subs.emplace_back(s, a);
+  }
+  return [subs]() -> std::optional<int> {
+    for (size_t i = 0; i < subs.size(); ++i)
+      if (subs[i].first->parsed()) return run(*subs[i].second, kKinds[i]);
+    return std::nullopt;
+  };
+}
+
+}  // namespace npulab::cli
