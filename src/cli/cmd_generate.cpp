@@ -8,13 +8,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
 #include <numeric>
 #include <optional>
 
 #include "arch/chip.h"
 #include "cli/command.h"
 #include "cli/host_env.h"
+#include "cli/model_tokenizer.h"
 #include "cli/ranges.h"
 #include "cli/token_ids.h"
 #include "common/error.h"
@@ -24,7 +24,6 @@
 #include "llm/runtime/generation.h"
 #include "llm/runtime/roofline.h"
 #include "llm/tokenizer/tokenizer.h"
-#include "llm/tokenizer/tokenizer_from_gguf.h"
 
 namespace npulab::cli {
 namespace {
@@ -134,32 +133,7 @@ int run(const Args& a) {
   // Context: what the run needs (the KV cache is sized to it), capped by the model.
   const int64_t want_prompt = a.timing_only ? (a.prompt_len > 0 ? a.prompt_len : 128) : 0;
 
-  std::unique_ptr<Tokenizer> tok;
-  if (!a.tokenizer.empty()) {
-    tok = load_tokenizer(a.tokenizer);
-  } else if (model && std::filesystem::is_directory(a.model)) {
-    // A Hugging Face directory may carry its tokenizer; use it when a registered format
-    // reads it, else fall back to token ids (said on stderr).
-    for (const char* name : {"tokenizer.model", "tokenizer.json"}) {
-      const std::string path = (std::filesystem::path(a.model) / name).string();
-      if (!std::filesystem::exists(path)) continue;
-      try {
-        tok = load_tokenizer(path);
-        break;
-      } catch (const Error& e) {
-        fmt::print(stderr, "npulab generate: tokenizer {} not usable ({}); printing token ids\n", path, e.what());
-      }
-    }
-  }
-  if (!tok && model && model->tokenizer) {
-    // A GGUF checkpoint carries its tokenizer in its metadata (tokenizer.ggml.*).
-    try {
-      tok = tokenizer_from_gguf(*model->tokenizer, a.model);
-    } catch (const Error& e) {
-      fmt::print(stderr, "npulab generate: embedded tokenizer of {} not usable ({}); printing token ids\n", a.model,
-                 e.what());
-    }
-  }
+  std::unique_ptr<Tokenizer> tok = model_tokenizer(a.model, model ? &*model : nullptr, a.tokenizer, "generate");
   if (tok && int64_t(tok->vocab_size()) != cfg.vocab_size)
     fail("tokenizer has {} tokens but model '{}' has a vocabulary of {}: they do not belong together",
          tok->vocab_size(), cfg.name, cfg.vocab_size);

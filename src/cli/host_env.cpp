@@ -12,4 +12,11 @@ sim::ChipOptions chip_options_from_env() {
   return o;
 }
 
+std::string cache_dir_from_env() {
+  if (const char* e = std::getenv("NPULAB_CACHE_DIR"); e && *e) return e;
+  if (const char* e = std::getenv("XDG_CACHE_HOME"); e && *e) return std::string(e) + "/npulab";
+  if (const char* e = std::getenv("HOME"); e && *e) return std::string(e) + "/.cache/npulab";
+  return "";
+}
+
 }  // namespace npulab::cli

@@ -138,7 +138,14 @@ std::vector<float> ModelRunner::execute(compile::StepProgram& prog, StepRecord r
   return logits;
 }
 
-std::vector<float> ModelRunner::prefill(const std::vector<int64_t>& tokens, int64_t slot) {
+void ModelRunner::rewind(int64_t slot, int64_t pos) {
+  if (slot < 0 || slot >= int64_t(pos_.size()) || pos < 0 || pos > pos_[size_t(slot)])
+    fail("rewind: slot {} to position {} (it holds {})", slot, pos,
+         slot >= 0 && slot < int64_t(pos_.size()) ? pos_[size_t(slot)] : -1);
+  pos_[size_t(slot)] = pos;
+}
+
+std::vector<float> ModelRunner::prefill(const std::vector<int64_t>& tokens, int64_t slot, bool logits_wanted) {
   if (tokens.empty()) fail("prefill: empty prompt");
   if (slot < 0 || slot >= int64_t(pos_.size())) fail("prefill: KV slot {} outside batch {}", slot, pos_.size());
   const int64_t start = pos_[size_t(slot)];
@@ -153,7 +160,7 @@ std::vector<float> ModelRunner::prefill(const std::vector<int64_t>& tokens, int6
     s.tokens.assign(tokens.begin() + long(i), tokens.begin() + long(i + n));
     s.pos0 = start + int64_t(i);
     s.slot = slot;
-    s.logits = i + n >= tokens.size();
+    s.logits = logits_wanted && i + n >= tokens.size();
     try {
       logits = run_prefill(s);
     } catch (const kernels::OnChipMemoryFull& e) {

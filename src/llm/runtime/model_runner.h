@@ -53,9 +53,9 @@ class ModelRunner {
   bool functional() const { return opt_.mode == sim::Mode::Functional; }
 
   // Feeds `tokens` to KV slot `slot` from its current position, in chunks of <= 128; returns
-  // the logits of the last token (empty in timing-only mode). Throws npulab::Error if the
-  // context would overflow.
-  std::vector<float> prefill(const std::vector<int64_t>& tokens, int64_t slot = 0);
+  // the logits of the last token (empty in timing-only mode, or when `logits` is false: a
+  // chunk in the middle of a prompt). Throws npulab::Error if the context would overflow.
+  std::vector<float> prefill(const std::vector<int64_t>& tokens, int64_t slot = 0, bool logits = true);
   // One decode step: tokens[b] goes to slot b; all slots must be at the same position.
   // Returns logits [batch * vocab] (empty in timing-only mode).
   std::vector<float> decode(const std::vector<int64_t>& tokens);
@@ -63,6 +63,10 @@ class ModelRunner {
   // matter to timing), so decode at a long context needs no simulated prefill.
   void set_position(int64_t slot, int64_t pos);
   int64_t position(int64_t slot = 0) const { return pos_[size_t(slot)]; }
+  // Forget slot `slot`'s positions from `pos` on (a sequence recomputed after preemption, or
+  // the slot handed to another sequence): the next prefill writes its K/V from `pos`, and
+  // no program attends to keys past its own positions, so the stale rows are never read.
+  void rewind(int64_t slot, int64_t pos);
   void reset();
 
   const std::vector<StepRecord>& steps() const { return steps_; }

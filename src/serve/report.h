@@ -1,0 +1,40 @@
+// What `npulab bench` writes about a run: the JSON record (npulab's schema plus the keys
+// vLLM's `bench serve` writes, so tools that read vLLM results read these), per-request CSV
+// rows, the terminal summary in the layout of vLLM's benchmark, and a one-line-per-run
+// sweep table.
+#pragma once
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "serve/engine.h"
+#include "serve/metrics.h"
+
+namespace npulab::serve {
+
+struct RunInfo {
+  std::string system, model, dtype, mode;  // mode: "timing-only" or "functional"
+  int64_t tp = 1;
+  std::string workload;                    // how requests were made (lengths, source)
+  double request_rate = 0;                 // 0 = all at once ("inf")
+  double burstiness = 1;
+  int64_t max_concurrency = 0;             // 0 = none
+  Slo slo;
+  std::string label;                       // this run of a sweep ("qps=4", "concurrency=32")
+};
+
+struct BenchRun {
+  RunInfo info;
+  EngineRun run;
+  Summary summary;
+};
+
+nlohmann::json run_json(const BenchRun& r);
+void write_request_csv_header(std::ostream& out);
+void write_request_csv(std::ostream& out, const BenchRun& r);
+std::string summary_text(const BenchRun& r);
+std::string sweep_table(const std::vector<BenchRun>& runs);
+
+}  // namespace npulab::serve
