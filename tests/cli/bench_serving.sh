@@ -56,6 +56,16 @@ grep -q "performance table from the cache" "$tmp/te2.txt" || fail "second run di
 cmp -s <(grep -v "^npulab" "$tmp/t1.txt") <(grep -v "^npulab" "$tmp/t2.txt") || fail "cached table gives other results"
 grep -q "Successful requests: *20" "$tmp/t1.txt" || fail "timing bench: not 20 successful"
 
+# A trace keeps its own arrival times; a dataset's prompts are tokenized with the model's
+# tokenizer (models/austen carries tokenizer.model).
+"$NPULAB" bench --model "$model" --trace tests/serve/fixtures/npulab_trace.csv --no-cache > "$tmp/tr.txt" 2>&1 ||
+  fail "trace replay: $(cat "$tmp/tr.txt")"
+grep -q "Successful requests: *3" "$tmp/tr.txt" && grep -q "(npulab layout)" "$tmp/tr.txt" ||
+  fail "trace replay: $(cat "$tmp/tr.txt")"
+"$NPULAB" bench --model models/austen --functional --dataset tests/serve/fixtures/sharegpt_sample.jsonl \
+  --output-len 4 --concurrency 2 > "$tmp/ds.txt" 2>&1 || fail "dataset: $(cat "$tmp/ds.txt")"
+grep -q "Successful requests: *4" "$tmp/ds.txt" || fail "dataset: $(cat "$tmp/ds.txt")"
+
 # Bad input.
 expect_fail() {
   local needle=$1; shift
