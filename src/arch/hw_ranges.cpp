@@ -81,6 +81,12 @@ constexpr std::array kRanges{
     KeyRange{"power", "tdp_w", false, 1, 1e5, "1 W to 100 kW per device"},
     // GPU systems (hw/systems/*.toml).
     KeyRange{"system", "gpus", true, 1, 1024, "GPUs on one NVSwitch domain (72 in NVL72 racks)"},
+    // Instances: prices and power (hw/instances/*.toml; docs/COST.md).
+    KeyRange{"instance", "devices", true, 1, 100000, "chips or GPUs billed together (an UltraServer holds 144)"},
+    KeyRange{"device_power", "busy_w", false, 1, 1e5, "1 W to 100 kW per device"},
+    KeyRange{"device_power", "idle_w", false, 0, 1e5, "up to 100 kW per device"},
+    KeyRange{"on_demand/capacity_block/reserved/tco", "usd_per_hour", false, 0.001, 1e6,
+             "USD per instance-hour: 0.1 cent to a million"},
     // GPU operator-model calibrations (hw/gpu/calibration/*.toml; docs/GPU.md).
     KeyRange{"gemm", "compute_efficiency", false, 0.01, 1, kFractionWhy},
     KeyRange{"gemm", "memory_efficiency", false, 0.01, 1, kFractionWhy},

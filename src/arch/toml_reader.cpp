@@ -110,6 +110,14 @@ std::string TomlTableReader::string(const std::string& key) {
   return *v;
 }
 
+bool TomlTableReader::boolean(const std::string& key) {
+  const toml::node* np = find(key);
+  if (!np) return false;
+  auto v = np->value_exact<bool>();
+  if (!v) fail("{}: expected true or false, got {}", where(key), type_name(*np));
+  return *v;
+}
+
 uint32_t TomlTableReader::u32(const std::string& key) {
   if (key_range(name_, key).hi > std::numeric_limits<uint32_t>::max())
     fail("internal error: {} has a range beyond 32 bits but is read as a 32-bit field", where(key));
@@ -154,11 +162,17 @@ toml::table parse_hw_text(std::string_view text, const std::string& path) {
 
 void check_top_level(const std::string& file, const toml::table& root,
                      const std::vector<std::string>& tables) {
+  check_top_level(file, root, tables, {});
+}
+
+void check_top_level(const std::string& file, const toml::table& root, const std::vector<std::string>& tables,
+                     const std::vector<std::string>& optional) {
+  std::vector<std::string> known = tables;
+  known.insert(known.end(), optional.begin(), optional.end());
   for (const auto& [k, node] : root) {
     std::string key(k.str());
-    if (std::find(tables.begin(), tables.end(), key) == tables.end())
-      fail("{}: {}: unknown table or top-level key (expected tables: {})", file, key,
-           join(tables));
+    if (std::find(known.begin(), known.end(), key) == known.end())
+      fail("{}: {}: unknown table or top-level key (expected tables: {})", file, key, join(known));
     if (!node.is_table())
       fail("{}: {}: expected a table [{}], got {}", file, key, key, type_name(node));
   }

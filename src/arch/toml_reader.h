@@ -23,6 +23,7 @@ class TomlTableReader {
   uint32_t u32(const std::string& key);   // an integer key whose range fits 32 bits
   uint64_t u64(const std::string& key);   // an integer key
   double real(const std::string& key);    // a real key (integers accepted: 2 means 2.0)
+  bool boolean(const std::string& key);   // true or false
 
   void finish() const;  // throws on unknown keys (first) and missing keys
 
@@ -48,5 +49,9 @@ toml::table parse_hw_text(std::string_view text, const std::string& path);
 // that is missing or not a table.
 void check_top_level(const std::string& file, const toml::table& root,
                      const std::vector<std::string>& tables);
+// The same with `optional` tables that may be absent (e.g. the price bases an instance
+// file lists only where a price is published).
+void check_top_level(const std::string& file, const toml::table& root, const std::vector<std::string>& tables,
+                     const std::vector<std::string>& optional);
 
 }  // namespace npulab::arch

@@ -66,6 +66,10 @@ Summary summarize(const EngineRun& run, const Slo& slo) {
       const bool good = (slo.ttft_ms <= 0 || m.ttft_ms <= slo.ttft_ms) && (slo.tpot_ms <= 0 || m.tpot_ms <= slo.tpot_ms) &&
                         (slo.e2e_ms <= 0 || m.e2e_ms <= slo.e2e_ms);
       out.good += good;
+      if (good) {
+        out.good_input_tokens += s.prompt_len();
+        out.good_output_tokens += s.num_output;
+      }
     }
   }
   out.duration_s = run.end_s;

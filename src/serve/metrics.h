@@ -35,6 +35,7 @@ struct Summary {
   bool has_goodput = false;
   double goodput_req_s = 0;
   int64_t good = 0;
+  int64_t good_input_tokens = 0, good_output_tokens = 0;  // of the requests meeting every SLO
   // Engine side.
   int64_t steps = 0, preemptions = 0;
   double prefix_hit_rate = 0;

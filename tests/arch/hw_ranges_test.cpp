@@ -13,6 +13,7 @@
 
 #include "arch/chip.h"
 #include "arch/gpu.h"
+#include "arch/instance.h"
 #include "common/error.h"
 #include "source_text.h"
 
@@ -72,6 +73,7 @@ const Kind kKinds[] = {
        load_gpu_system_from_string(t, "gen.toml", &gpu);
      }},
     {"hw/gpu/calibration/vidur-h100.toml", [](const std::string& t) { load_gpu_calibration_from_string(t, "gen.toml"); }},
+    {"hw/instances/p5.48xlarge.toml", [](const std::string& t) { load_instance_from_string(t, "gen.toml"); }},
 };
 
 const Kind& kind_of(const std::string& table) {
