@@ -15,6 +15,7 @@
 #include "arch/chip.h"
 #include "cli/bench_setup.h"
 #include "cli/command.h"
+#include "cli/cost_options.h"
 #include "cli/host_env.h"
 #include "cli/progress.h"
 #include "cli/ranges.h"
@@ -128,9 +129,11 @@ void write_outputs(const BenchArgs& a, const std::vector<BenchRun>& runs) {
   }
 }
 
-int run(BenchArgs& a) {
+int run(BenchArgs& a, const CostOptions& cost) {
   a.validate();
   const BenchModel bm = load_bench_model(a);
+  // The run uses one chip (docs/COST.md, "A run's share").
+  const serve::RunCostData cost_data = resolve_run_cost({bm.chip.name, 1}, cost, arch::ChipSearchPath::standard());
   BenchWorkload w = make_workload(a, bm);
   Backends b = make_backends(a, bm, w.max_context);
   const KvMemory mem = b.memory();
@@ -167,6 +170,7 @@ int run(BenchArgs& a) {
     r.info.slo = a.slo;
     r.info.label = p.label;
     r.summary = summarize(r.run, a.slo);
+    r.cost = serve::price_run(r.summary, r.run, cost_data);
     fmt::print("{}", summary_text(r));
     runs.push_back(std::move(r));
   }
@@ -177,8 +181,10 @@ int run(BenchArgs& a) {
 
 Run setup(CLI::App& app) {
   auto a = std::make_shared<BenchArgs>();
+  auto cost = std::make_shared<CostOptions>();
   add_bench_options(app, *a);
-  return [a]() { return run(*a); };
+  add_cost_options(app, *cost);
+  return [a, cost]() { return run(*a, *cost); };
 }
 
 Registrar reg{"bench", "Serving benchmark on the simulated chip (continuous batching, vLLM-style metrics)", setup};

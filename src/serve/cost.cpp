@@ -115,4 +115,21 @@ RunCostData find_run_cost(const std::string& device, int64_t devices, arch::Pric
   return out;
 }
 
+PricedRun price_run(const Summary& s, const EngineRun& run, const RunCostData& data) {
+  PricedRun p;
+  p.power_label = data.power ? data.power->label : "not published (no energy figures)";
+  if (!data.price) {
+    p.missing = data.why_no_price;
+    return p;
+  }
+  p.basis = data.price->basis;
+  p.price_label = data.price->label;
+  if (s.output_tokens <= 0 || s.duration_s <= 0) {
+    p.missing = "the run produced no output tokens";
+    return p;
+  }
+  p.report = compute_cost(cost_inputs(s, run), *data.price, data.power);
+  return p;
+}
+
 }  // namespace npulab::serve

@@ -78,4 +78,13 @@ struct RunCostData {
 RunCostData find_run_cost(const std::string& device, int64_t devices, arch::PriceBasis basis,
                           const arch::ChipSearchPath& path);
 
+// A run priced for reports (`npulab bench`): the figures when a price was found, and the
+// labels either way.
+struct PricedRun {
+  std::optional<CostReport> report;
+  std::string basis, price_label, power_label;
+  std::string missing;  // why there is no report
+};
+PricedRun price_run(const Summary& s, const EngineRun& run, const RunCostData& data);
+
 }  // namespace npulab::serve

@@ -1,5 +1,7 @@
 #include "serve/report.h"
 
+#include "serve/cost_report.h"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -69,6 +71,7 @@ nlohmann::json run_json(const BenchRun& r) {
                  {"kv_cache_usage_max", s.kv_usage_max},
                  {"batch_size_mean", s.batch_mean},
                  {"batch_size_max", s.batch_max}};
+  add_cost_json(j, r.cost);
   nlohmann::json errors = nlohmann::json::array();
   std::vector<int64_t> in_lens, out_lens;
   std::vector<double> ttfts;
@@ -173,6 +176,7 @@ std::string summary_text(const BenchRun& r) {
                                                    100 * s.kv_usage_max, r.run.kv_blocks, r.run.block_size));
   line("Preemptions:", fmt::format("{}", s.preemptions));
   line("Prefix cache hit rate:", fmt::format("{:.1f}%", 100 * s.prefix_hit_rate));
+  o += cost_text(r.cost);
   o += std::string(60, '=') + "\n";
   for (const Sequence& q : r.run.seqs)
     if (!q.error.empty()) {
@@ -186,15 +190,18 @@ std::string summary_text(const BenchRun& r) {
 }
 
 std::string sweep_table(const std::vector<BenchRun>& runs) {
-  std::string o = fmt::format("{:<18} {:>6} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "run", "done",
-                              "req/s", "out tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "E2E p50");
+  std::string o = fmt::format("{:<18} {:>6} {:>9} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n", "run", "done",
+                              "req/s", "out tok/s", "TTFT p50", "TTFT p99", "TPOT p50", "TPOT p99", "E2E p50", "$/1M out");
   for (const BenchRun& r : runs) {
     const Summary& s = r.summary;
-    o += fmt::format("{:<18} {:>6} {:>9.3f} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.2f} {:>10.2f} {:>10.1f}\n",
+    const std::string usd = r.cost.report ? fmt::format("{:.4f}", r.cost.report->usd_per_1m_output_tokens) : "-";
+    o += fmt::format("{:<18} {:>6} {:>9.3f} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.2f} {:>10.2f} {:>10.1f} {:>10}\n",
                      r.info.label, s.completed, s.request_s, s.output_tok_s, s.ttft.p50, s.ttft.p99, s.tpot.p50,
-                     s.tpot.p99, s.e2e.p50);
+                     s.tpot.p99, s.e2e.p50, usd);
   }
-  o += "(latencies in ms of simulated time)\n";
+  o += "(latencies in ms of simulated time; $/1M out: output tokens";
+  if (!runs.empty() && runs.front().cost.report) o += ", " + runs.front().cost.basis + " price";
+  o += ")\n";
   return o;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "serve/cost.h"
 #include "serve/engine.h"
 #include "serve/metrics.h"
 
@@ -29,6 +30,7 @@ struct BenchRun {
   RunInfo info;
   EngineRun run;
   Summary summary;
+  PricedRun cost;  // docs/COST.md
 };
 
 nlohmann::json run_json(const BenchRun& r);
