@@ -3,7 +3,8 @@
 //    simulated NeuronCore (which also simulates timing), against the plain single-threaded
 //    C++ reference forward pass of the same checkpoint in the same run;
 //  - host time of one Llama-3.1-8B decode step in timing-only mode at batch 1 and 64 (context
-//    2048), with the simulated TPOT and the HBM roofline bound as counters;
+//    2048), on one core and tensor-parallel on the chip's 8, with the simulated TPOT, the
+//    collectives' time and the HBM roofline bound as counters;
 //  - the simulated TTFT of a 2048-token prompt (16 chunks of 128).
 #include <benchmark/benchmark.h>
 
@@ -63,9 +64,10 @@ BENCHMARK(BM_StoriesNpuGreedy)->Arg(0)->Arg(128)->Unit(benchmark::kMillisecond);
 
 // One Llama-3.1-8B decode step (bf16, trn2, context 2048) in timing-only mode. Arg 0: the
 // batch; arg 1: the decode bucket (0 = a program built per step; 128 = the first step of a
-// bucket builds it, the following steps, as timed here after the first iteration, patch it).
+// bucket builds it, the following steps, as timed here after the first iteration, patch it);
+// arg 2 (default 1): tensor parallelism over that many NeuronCores (LNC=1).
 void BM_Llama8BDecodeStepTimingOnly(benchmark::State& st) {
-  const int64_t batch = st.range(0), bucket = st.range(1), ctx = 2048;
+  const int64_t batch = st.range(0), bucket = st.range(1), ctx = 2048, tp = st.range(2);
   auto cfg = *builtin_config("llama-3.1-8b");
   runtime::RunnerOptions o;
   o.mode = sim::Mode::TimingOnly;
@@ -74,13 +76,14 @@ void BM_Llama8BDecodeStepTimingOnly(benchmark::State& st) {
   o.compile.batch = batch;
   o.compile.max_context = ctx + 64;
   o.decode_key_bucket = bucket;
+  o.compile.tp = tp;
   runtime::ModelRunner r(cfg, nullptr, arch::load_chip_by_name("trn2"), o);
   const std::vector<int64_t> toks(size_t(batch), 1);
   for (int64_t b = 0; b < batch; ++b) r.set_position(b, ctx);
   r.decode(toks);  // builds the bucket's program (not timed)
   for (auto _ : st) r.decode(toks);
   const auto& s = r.steps().back();
-  const auto bound = runtime::decode_bound(r.layout(), ctx, batch);
+  const auto bound = runtime::decode_bound(r.tp_layout(), ctx, batch);
   st.counters["sim_tpot_ms"] = s.sim_ns / 1e6;
   st.counters["bound_core_dma_ms"] = bound.core_dma_ns / 1e6;
   st.counters["bound_chip_hbm_ms"] = bound.chip_hbm_ns / 1e6;
@@ -88,12 +91,16 @@ void BM_Llama8BDecodeStepTimingOnly(benchmark::State& st) {
   st.counters["simulate_ms"] = s.sim_host_s * 1e3;
   st.counters["instrs"] = double(s.instrs);
   st.counters["program_instrs"] = double(s.program_instrs);
+  st.counters["comm_ms"] = s.comm_ns / 1e6;
+  st.counters["comm_overlap_ms"] = s.comm_overlap_ns / 1e6;
 }
 BENCHMARK(BM_Llama8BDecodeStepTimingOnly)
-    ->Args({1, 0})
-    ->Args({1, 128})
-    ->Args({64, 0})
-    ->Args({64, 128})
+    ->Args({1, 0, 1})
+    ->Args({1, 128, 1})
+    ->Args({64, 0, 1})
+    ->Args({64, 128, 1})
+    ->Args({1, 128, 8})
+    ->Args({64, 128, 8})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(2);
 
@@ -114,7 +121,7 @@ void BM_Llama8BPrefill2048TimingOnly(benchmark::State& st) {
     ttft = 0;
     for (size_t i = first; i < r.steps().size(); ++i) ttft += r.steps()[i].sim_ns;
   }
-  const auto bound = runtime::prefill_bound(r.layout(), 2048);
+  const auto bound = runtime::prefill_bound(r.tp_layout(), 2048);
   st.counters["sim_ttft_ms"] = ttft / 1e6;
   st.counters["bound_core_ms"] = bound.core_ns / 1e6;
 }

@@ -13,6 +13,7 @@
 #include "cli/emit_program.h"
 #include "cli/ranges.h"
 #include "cli/token_ids.h"
+#include "cli/tp_args.h"
 #include "common/error.h"
 #include "llm/builtin_configs.h"
 #include "llm/compile/model_layout.h"
@@ -29,6 +30,7 @@ struct CompileArgs {
   std::string model, step = "decode", hw = "trn2", dtype = "fp32", tokens;
   int64_t pos = 0, prompt_len = 0, batch = 1, context = 0, decode_bucket = 0;
   bool unroll_layers = false, no_resident_weights = false, ignore_capacity = false;
+  TpArgs tp;
   EmitArgs emit;
 };
 
@@ -65,7 +67,9 @@ int run_compile(const CompileArgs& a) {
   // The KV cache: --context, else just what the step reaches (the runner sizes it to the run).
   const int64_t reach = a.pos + (decode ? 1 : int64_t(s.tokens.size()));
   co.max_context = a.context > 0 ? a.context : std::min<int64_t>(cfg.max_seq_len, std::max<int64_t>(reach, 1));
-  const compile::ModelLayout layout(cfg, chip, co);
+  const std::string tp_note = resolve_tp(a.tp, cfg, chip, co);
+  if (!tp_note.empty()) fmt::print(stderr, "npulab compile: {}\n", tp_note);
+  const compile::TpLayout layout(cfg, chip, co);
   if (a.step == "preload") {
     if (!layout.resident_weights()) fail("model '{}': weights are not resident in SBUF, so there is no preload program", cfg.name);
     return emit_program(compile::compile_preload(layout), a.emit);
@@ -90,6 +94,7 @@ Run setup_compile(CLI::App& app) {
   app.add_flag("--unroll-layers", a->unroll_layers, "every layer as straight-line code (no register loop)");
   app.add_flag("--no-resident-weights", a->no_resident_weights, "stream every weight from HBM");
   app.add_flag("--ignore-capacity", a->ignore_capacity, "layers share HBM addresses (models larger than HBM)");
+  add_tp_options(app, a->tp);
   add_emit_options(app, a->emit);
   return [a] { return run_compile(*a); };
 }

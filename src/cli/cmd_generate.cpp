@@ -2,7 +2,8 @@
 // them on the simulated chip — functionally (real weights, real tokens, simulated time per
 // step) or timing-only (same programs, no values; built-in configs need no weights).
 // Prints the generated tokens as they come, then TTFT, TPOT, simulated and host tokens/s,
-// with the roofline bounds beside them. One NeuronCore runs the model; the others idle.
+// with the roofline bounds beside them. `--tp N` runs the model tensor-parallel over N
+// logical NeuronCores of the chip (`--lnc` physical cores each; cli/tp_args.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "cli/model_tokenizer.h"
 #include "cli/ranges.h"
 #include "cli/token_ids.h"
+#include "cli/tp_args.h"
 #include "common/error.h"
 #include "llm/builtin_configs.h"
 #include "llm/compile/resident_weights.h"
@@ -38,6 +40,7 @@ struct Args {
   uint64_t seed = 0;
   bool print_ids = false, print_steps = false, timing_only = false, ignore_capacity = false, check_races = false,
        unroll_layers = false, no_resident_weights = false;
+  TpArgs tp;
 };
 
 double ms(double ns) { return ns / 1e6; }
@@ -58,17 +61,19 @@ void print_decode_stats(const std::vector<double>& tpot, int64_t batch, double h
 
 void print_bounds(const runtime::ModelRunner& r, int64_t prompt_len, double ttft_ns, int64_t ctx_first,
                   int64_t ctx_last, int64_t batch) {
-  const auto& L = r.layout();
+  const auto& L = r.tp_layout();
   const auto pb = runtime::prefill_bound(L, prompt_len);
-  fmt::print("bound:  prefill {:.3f} GFLOP: >= {:.3f} ms at one core's {} peak ({:.3f} ms at the chip's); simulated "
+  const std::string used = pb.cores == 1 ? "one core's" : fmt::format("{} cores'", pb.cores);
+  fmt::print("bound:  prefill {:.3f} GFLOP: >= {:.3f} ms at {} {} peak ({:.3f} ms at the chip's); simulated "
              "TTFT {:.3f} ms\n",
-             pb.flops / 1e9, ms(pb.core_ns), dtype_name(L.mm_dtype()), ms(pb.chip_ns), ms(ttft_ns));
+             pb.flops / 1e9, ms(pb.core_ns), used, dtype_name(L.rank(0).mm_dtype()), ms(pb.chip_ns), ms(ttft_ns));
   const auto d0 = runtime::decode_bound(L, ctx_first, batch), d1 = runtime::decode_bound(L, ctx_last, batch);
-  fmt::print("        decode step moves >= {:.1f} MB ({}KV cache at context {}..{}): >= {:.3f}..{:.3f} ms at one "
-             "core's DMA bandwidth ({:.0f} GB/s), >= {:.3f}..{:.3f} ms at the chip's HBM bandwidth ({:.0f} GB/s)\n",
-             d0.bytes / 1e6, L.resident_weights() ? "weights resident; " : "weights + ", ctx_first, ctx_last, ms(d0.core_dma_ns), ms(d1.core_dma_ns),
-             L.chip().dma.engines_per_core * L.chip().dma.bytes_per_ns_per_engine, ms(d0.chip_hbm_ns),
-             ms(d1.chip_hbm_ns), L.chip().hbm.bandwidth_gbps);
+  fmt::print("        decode step moves >= {:.1f} MB ({}KV cache at context {}..{}): >= {:.3f}..{:.3f} ms at {} "
+             "DMA bandwidth ({:.0f} GB/s), >= {:.3f}..{:.3f} ms at the chip's HBM bandwidth ({:.0f} GB/s)\n",
+             d0.bytes / 1e6, L.resident_weights() ? "weights resident; " : "weights + ", ctx_first, ctx_last,
+             ms(d0.core_dma_ns), ms(d1.core_dma_ns), used,
+             double(d0.cores) * L.chip().dma.engines_per_core * L.chip().dma.bytes_per_ns_per_engine,
+             ms(d0.chip_hbm_ns), ms(d1.chip_hbm_ns), L.chip().hbm.bandwidth_gbps);
 }
 
 // Where the weights live: resident in SBUF (loaded once by the preload program, a one-time
@@ -94,14 +99,41 @@ void print_weights(const runtime::ModelRunner& r) {
   fmt::print("weights: streamed from HBM by every step program ({})\n", why);
 }
 
+// Tensor-parallel runs: the time the cores spent in collectives (all-reduces) per step and
+// how much of it overlapped their other work (compute engines, DMA queues), mean over the cores.
+void print_comm(const runtime::ModelRunner& r) {
+  if (r.tp_layout().ranks() == 1) return;
+  double comm[2] = {0, 0}, overlap[2] = {0, 0}, sim[2] = {0, 0};
+  int64_t n[2] = {0, 0};
+  for (const auto& s : r.steps()) {
+    const int d = s.kind == compile::StepSpec::Kind::Decode;
+    comm[d] += s.comm_ns;
+    overlap[d] += s.comm_overlap_ns;
+    sim[d] += s.sim_ns;
+    ++n[d];
+  }
+  auto part = [&](int d, const char* what, const char* of) {
+    if (!n[d]) return std::string();
+    return fmt::format("{} {:.3f} ms{} ({:.1f}% of {}), {:.0f}% of it overlapping other work", what,
+                       ms(comm[d] / double(d ? n[d] : 1)), d ? " per step" : "", 100.0 * comm[d] / sim[d], of,
+                       comm[d] > 0 ? 100.0 * overlap[d] / comm[d] : 0.0);
+  };
+  const std::string pre = part(0, "prefill", "TTFT"), dec = part(1, "decode", "TPOT");
+  fmt::print("communication: all-reduces on {} cores: {}{}{}\n", r.tp_layout().ranks(), pre,
+             !pre.empty() && !dec.empty() ? "; " : "", dec);
+}
+
 void print_steps(const runtime::ModelRunner& r) {
   for (const auto& s : r.steps())
     fmt::print(stderr,
                "step {:<7} pos {:>6} tokens {:>4}: simulated {:>10.3f} ms, {:>9} instructions executed ({} in the "
-               "program{}), HBM {:>9.1f} MB, host compile {:.3f} s + simulate {:.3f} s\n",
+               "program{}), HBM {:>9.1f} MB{}, host compile {:.3f} s + simulate {:.3f} s\n",
                s.kind == compile::StepSpec::Kind::Prefill ? "prefill" : "decode", s.pos0, s.tokens, ms(s.sim_ns),
-               s.instrs, s.program_instrs, s.patched ? ", patched" : "", s.hbm_bytes / 1e6, s.compile_host_s,
-               s.sim_host_s);
+               s.instrs, s.program_instrs, s.patched ? ", patched" : "", s.hbm_bytes / 1e6,
+               s.comm_ns > 0 ? fmt::format(", collectives {:.3f} ms ({:.3f} ms overlapped)", ms(s.comm_ns),
+                                           ms(s.comm_overlap_ns))
+                             : std::string(),
+               s.compile_host_s, s.sim_host_s);
 }
 
 int run(const Args& a) {
@@ -123,6 +155,8 @@ int run(const Args& a) {
   ro.compile.ignore_capacity = a.ignore_capacity;
   ro.compile.unroll_layers = a.unroll_layers;
   ro.compile.resident_weights = !a.no_resident_weights;
+  const std::string tp_note = resolve_tp(a.tp, cfg, chip, ro.compile);
+  if (!tp_note.empty()) fmt::print(stderr, "npulab generate: {}\n", tp_note);
   ro.mode = a.timing_only ? sim::Mode::TimingOnly : sim::Mode::Functional;
   ro.chip = chip_options_from_env();
   ro.check_races = a.check_races;
@@ -158,11 +192,12 @@ int run(const Args& a) {
   runtime::ModelRunner runner(cfg, model ? model->weights.get() : nullptr, chip, ro);
   const auto& L = runner.layout();
   fmt::print(stderr, "npulab generate: {} ({} layers, dim {}, {} heads / {} kv heads) on {}: dtype {} (KV cache {}), "
-                     "context {}, batch {}; one NeuronCore used, the other {} idle{}{}\n",
+                     "context {}, batch {}; {}{}{}\n",
              cfg.name, cfg.n_layers, cfg.dim, cfg.n_heads, cfg.n_kv_heads, chip.name, dtype_name(L.mm_dtype()),
-             dtype_name(L.kv_dtype()), L.max_context(), a.batch, chip.cores_per_chip - 1,
-             a.timing_only ? "; timing-only (no values)" : "",
-             L.aliased() ? "; --ignore-capacity: every layer uses layer 0's HBM weights (timing only)" : "");
+             dtype_name(L.kv_dtype()), L.max_context(), a.batch,
+             cores_used_text(ro.compile.tp, ro.compile.lnc, chip), a.timing_only ? "; timing-only (no values)" : "",
+             runner.tp_layout().aliased() ? "; --ignore-capacity: every layer uses layer 0's HBM weights (timing only)"
+                                          : "");
 
   if (a.timing_only) {
     runtime::TimingRunOptions to;
@@ -179,6 +214,7 @@ int run(const Args& a) {
                  "(--decode-samples 0 simulates all)\n",
                  t.decode_steps_simulated, t.tpot_ns.size());
     print_weights(runner);
+    print_comm(runner);
     print_bounds(runner, to.prompt_len, t.ttft_ns, to.prompt_len, to.prompt_len + a.max_tokens - 2, a.batch);
     if (a.print_steps) print_steps(runner);
     return 0;
@@ -208,6 +244,7 @@ int run(const Args& a) {
              "in {:.2f} s)\n",
              g.tokens.size(), wall, double(g.tokens.size()) / wall, runner.weight_write_host_s());
   print_weights(runner);
+  print_comm(runner);
   print_bounds(runner, int64_t(prompt.size()), g.ttft_ns, int64_t(prompt.size()),
                int64_t(prompt.size() + g.tokens.size()) - 1, 1);
   if (a.print_steps) print_steps(runner);
@@ -245,6 +282,7 @@ Run setup(CLI::App& app) {
                  "reuse one decode program per N positions (keys after the current one masked; 0 = exact per step)");
   app.add_flag("--print-steps", a->print_steps, "print every simulated step (time, instructions, host time) to stderr");
   app.add_flag("--check-races", a->check_races, "run the simulator's race detector on every step program");
+  add_tp_options(app, a->tp);
   return [a]() { return run(*a); };
 }
 

@@ -58,6 +58,11 @@ struct SimResult {
   double hbm_bytes_read = 0, hbm_bytes_written = 0;
   std::vector<StreamStats> streams;
   std::vector<RaceReport> races;
+  // Programs with collectives, per core (empty otherwise; sim/scheduler/comm_overlap.h): the
+  // time a collective of the core was in flight, and the part of it during which the core
+  // also had other work in flight (an engine or DMA queue busy) — communication hidden
+  // behind computation.
+  std::vector<double> comm_ns, comm_overlap_ns;
   double achieved_tflops() const { return total_ns > 0 ? flops / total_ns / 1e3 : 0; }
   double hbm_gbps() const { return total_ns > 0 ? (hbm_bytes_read + hbm_bytes_written) / total_ns : 0; }
 };

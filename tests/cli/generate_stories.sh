@@ -16,9 +16,11 @@ fi
 for needle in "TTFT" "TPOT" "tokens/s" "bound:" "DMA bandwidth"; do
   [[ $out == *"$needle"* ]] || { echo "FAIL: output lacks '$needle':"; echo "$out"; fails=$((fails + 1)); }
 done
-# stderr says only one core runs the model.
+# stderr names the cores used: trn2's default logical core is two physical cores (LNC=2).
 err=$("$NPULAB" generate "$MODEL" --max-tokens 2 2>&1 >/dev/null)
-[[ $err == *"one NeuronCore used"* ]] || { echo "FAIL: stderr lacks the single-core note: $err"; fails=$((fails + 1)); }
+[[ $err == *"NeuronCores 0-1 of 8 (the other 6 idle; --tp 1 logical core x --lnc 2)"* ]] || { echo "FAIL: stderr lacks the cores used: $err"; fails=$((fails + 1)); }
+err=$("$NPULAB" generate "$MODEL" --max-tokens 2 --lnc 1 2>&1 >/dev/null)
+[[ $err == *"NeuronCore 0 of 8 (the other 7 idle"* ]] || { echo "FAIL: stderr lacks the single-core note: $err"; fails=$((fails + 1)); }
 
 # Resident weights (the default for a model this small) and --no-resident-weights: the same
 # tokens, and the weights line says which.

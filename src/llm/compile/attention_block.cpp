@@ -2,6 +2,7 @@
 
 #include "llm/compile/decode_attention.h"
 #include "llm/compile/patch_sites.h"
+#include "llm/compile/tp_reduce.h"
 
 #include <algorithm>
 #include <cmath>
@@ -174,7 +175,8 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
     }
   }
   project(k, a.attnT, hd, qd, H[size_t(ws.wo)], 0, 0, dim,
-          [&](uint64_t c0, uint32_t n, const Tile& acc) { add_into_residual(k, t.x, c0, n, acc); });
+          [&](uint64_t c0, uint32_t n, const Tile& acc) { residual_add(k, t.x, c0, n, acc); });
+  residual_reduce(k, t.x);
 }
 
 }  // namespace npulab::llm::compile

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "llm/compile/tp_reduce.h"
+
 namespace npulab::llm::compile {
 
 using isa::ActFunc;
@@ -31,7 +33,8 @@ void emit_dense_ffn(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTen
     transpose_to_chunks(k, t.gT.slice(0, n0 / P, (g + P - 1) / P), t.h1.cols(0, g), P);
   }
   project(k, t.gT, P, hid, H[size_t(ws.w2)], 0, 0, dim,
-          [&](uint64_t c0, uint32_t n, const Tile& acc) { add_into_residual(k, t.x, c0, n, acc); });
+          [&](uint64_t c0, uint32_t n, const Tile& acc) { residual_add(k, t.x, c0, n, acc); });
+  residual_reduce(k, t.x);
 }
 
 }  // namespace npulab::llm::compile

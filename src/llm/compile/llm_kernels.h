@@ -18,6 +18,7 @@ using kernels::HbmTensor;
 using kernels::Tile;
 struct DynamicWeight;  // below
 class ResidentWeights;  // resident_weights.h
+struct TpReduce;        // tp_reduce.h
 
 // Streamed weights go through a ring of this many SBUF staging buffers (loads run ahead of
 // the PE), each kWeightTileBytes per partition (half that for wide models: step_compiler.cpp).
@@ -47,6 +48,9 @@ class KernelCtx {
   // Weights with an SBUF home (null: every weight streams from HBM): project() and
   // rmsnorm_T() read those from their homes instead of loading them.
   const ResidentWeights* resident = nullptr;
+  // A tensor-parallel rank (null: one core): row-parallel projections add into its partial
+  // sum, all-reduced once per block (residual_add / residual_reduce, tp_reduce.h).
+  const TpReduce* tp = nullptr;
   // The round-robin positions (PSUM bank, evacuation engine, weight buffer, attention
   // buffers): a register loop body restores them so every iteration emits the same code.
   struct Rotation {

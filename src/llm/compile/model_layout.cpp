@@ -25,7 +25,20 @@ uint64_t HbmSlot::bytes() const {
 }
 
 ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const CompileOptions& opt)
-    : cfg_(cfg), chip_(chip), opt_(opt) {
+    : model_(cfg), cfg_(cfg), chip_(chip), opt_(opt) {
+  shard_.vocab_n = cfg.vocab_size;
+  init(chip.hbm.capacity_bytes);
+}
+
+ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const CompileOptions& opt,
+                         const TpShard& shard, uint64_t base, uint64_t capacity, const std::vector<HbmSlot>& shared)
+    : model_(cfg), cfg_(tp_shard_config(cfg, shard.ranks)), chip_(chip), opt_(opt), shard_(shard), base_(base),
+      shared_(shared) {
+  init(capacity);
+}
+
+void ModelLayout::init(uint64_t cap) {
+  const arch::ChipConfig& chip = chip_;
   cfg_.validate(cfg_.name.empty() ? "model config" : cfg_.name);
   if (cfg_.is_moe() && cfg_.n_experts_per_tok > 8)
     fail("model '{}': {} experts per token; the MoE router (max8) supports at most 8", cfg_.name,
@@ -47,16 +60,21 @@ ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, c
     fail("context {} exceeds the model's maximum sequence length {} ({})", max_ctx_, cfg_.max_seq_len, cfg_.name);
 
   plan(cfg_.n_layers, cfg_.n_layers);
-  const uint64_t cap = chip.hbm.capacity_bytes;
   if (end_ <= cap) {
     if (opt_.resident_weights) plan_residency();
     return;
   }
-  const std::string need = fmt::format(
-      "model '{}' needs {:.2f} GiB of HBM ({:.2f} GiB weights in {}, {:.2f} GiB KV cache for batch {} x {} "
-      "positions) but chip '{}' has {:.2f} GiB",
-      cfg_.name, end_ / 1073741824.0, weight_bytes_ / 1073741824.0, dtype_name(w), kv_bytes_ / 1073741824.0,
-      opt_.batch, max_ctx_, chip.name, cap / 1073741824.0);
+  const std::string need =
+      shard_.split()
+          ? fmt::format("model '{}' rank {} of {} needs {:.2f} GiB of HBM ({:.2f} GiB weights in {}, {:.2f} GiB KV "
+                        "cache for batch {} x {} positions) but its share of chip '{}' is {:.2f} GiB",
+                        cfg_.name, shard_.rank, shard_.ranks, (end_ - base_) / 1073741824.0,
+                        weight_bytes_ / 1073741824.0, dtype_name(w), kv_bytes_ / 1073741824.0, opt_.batch, max_ctx_,
+                        chip.name, (cap - base_) / 1073741824.0)
+          : fmt::format("model '{}' needs {:.2f} GiB of HBM ({:.2f} GiB weights in {}, {:.2f} GiB KV cache for batch "
+                        "{} x {} positions) but chip '{}' has {:.2f} GiB",
+                        cfg_.name, end_ / 1073741824.0, weight_bytes_ / 1073741824.0, dtype_name(w),
+                        kv_bytes_ / 1073741824.0, opt_.batch, max_ctx_, chip.name, cap / 1073741824.0);
   if (!opt_.ignore_capacity)
     fail("{}; use a smaller dtype, context or batch, or --ignore-capacity with --timing-only", need);
   // Alias until it fits (timing-only): all weights on layer 0's, then the KV cache too.
@@ -76,6 +94,16 @@ void ModelLayout::plan_residency() {
   if (bytes <= resident_budget_per_partition()) resident_bytes_ = bytes;
 }
 
+int ModelLayout::add_shared(const std::string& name) {
+  for (const HbmSlot& s : shared_)
+    if (s.name == name) {
+      slots_.push_back(s);
+      slots_.back().shared = true;
+      return int(slots_.size() - 1);
+    }
+  fail("internal: tensor-parallel layout without the shared slot '{}'", name);
+}
+
 int ModelLayout::add(std::string name, DType t, std::vector<uint64_t> shape) {
   HbmSlot s{std::move(name), t, std::move(shape), end_};
   end_ = (end_ + s.bytes() + kHbmAlign - 1) / kHbmAlign * kHbmAlign;
@@ -88,14 +116,16 @@ void ModelLayout::plan(int64_t weight_layers, int64_t kv_layers) {
   layers_.clear();
   kcache_.clear();
   vcache_.clear();
-  end_ = 0;
+  end_ = base_;
   const ModelConfig& c = cfg_;
   const DType w = opt_.weight_dtype, kv = kv_dtype();
   const uint64_t dim = c.dim, qd = c.q_dim(), kvd = c.kv_dim(), hid = c.hidden_dim, voc = c.vocab_size;
   const uint64_t qkv = qd + 2 * kvd, hd = c.head_dim, ctx = max_ctx_, B = opt_.batch;
+  const uint64_t vcols = uint64_t(shard_.vocab_n);  // the classifier's columns (all of them on one core)
+  const bool split = shard_.split();
   uint64_t wbytes = 0;
-  embed = add("embed", kv, {voc, dim});
-  wbytes += slots_.back().bytes();
+  embed = split ? add_shared("embed") : add("embed", kv, {voc, dim});
+  if (!split) wbytes += slots_.back().bytes();
   for (int64_t l = 0; l < weight_layers; ++l) {
     LayerSlots ls;
     const std::string p = fmt::format("L{}.", l);
@@ -122,10 +152,10 @@ void ModelLayout::plan(int64_t weight_layers, int64_t kv_layers) {
                              (c.qkv_bias ? qkv * 4 : 0);
   wbytes += per_layer * uint64_t(c.n_layers);
   final_norm = add("final_norm", DType::F32, {dim});
-  classifier = add("classifier", w, {dim, voc});
-  wbytes += dim * 4 + dim * voc * dtype_size(w);
-  rope_cos = add("rope_cos", DType::F32, {ctx, hd / 2});
-  rope_sin = add("rope_sin", DType::F32, {ctx, hd / 2});
+  classifier = add("classifier", w, {dim, vcols});
+  wbytes += dim * 4 + dim * vcols * dtype_size(w);
+  rope_cos = split ? add_shared("rope_cos") : add("rope_cos", DType::F32, {ctx, hd / 2});
+  rope_sin = split ? add_shared("rope_sin") : add("rope_sin", DType::F32, {ctx, hd / 2});
   for (int64_t l = 0; l < kv_layers; ++l) {
     kcache_.push_back(add(fmt::format("K{}", l), kv, {B, uint64_t(c.n_kv_heads), hd, ctx}));
     vcache_.push_back(add(fmt::format("V{}", l), kv, {B, uint64_t(c.n_kv_heads), uint64_t(v_rows()), hd}));
@@ -189,10 +219,18 @@ std::vector<kernels::LoopRange> ModelLayout::layer_ranges() const {
   return {{wlo, whi - wlo, wst}, {klo, khi - klo, kst}};
 }
 
-std::vector<kernels::HbmTensor> ModelLayout::declare(kernels::Builder& b) const {
+std::vector<kernels::HbmTensor> ModelLayout::declare(kernels::Builder& b,
+                                                     const std::vector<kernels::HbmTensor>& shared) const {
   std::vector<kernels::HbmTensor> out;
   out.reserve(slots_.size());
   for (const HbmSlot& s : slots_) {
+    if (s.shared) {
+      auto it = std::find_if(shared.begin(), shared.end(), [&](const kernels::HbmTensor& t) { return t.name() == s.name; });
+      if (it == shared.end() || it->offset() != s.offset)
+        fail("internal: shared HBM tensor '{}' of the tensor-parallel layout is not declared at {}", s.name, s.offset);
+      out.push_back(*it);
+      continue;
+    }
     out.push_back(b.input(s.name, s.dtype, s.shape));
     if (out.back().offset() != s.offset)
       fail("internal: HBM tensor '{}' placed at {} but the model layout planned {} (builder alignment changed?)",

@@ -1,6 +1,9 @@
 // Where a model lives in simulated HBM for one NeuronCore: every weight (laid out for the
 // tensor engine), the RoPE tables and the KV cache, at fixed offsets shared by every step
-// program. Step programs declare these tensors first, in the same order, so the kernel
+// program. Under tensor parallelism (tp_layout.h) one ModelLayout per rank holds that
+// rank's share (tp_plan.h): config() is the model as the rank computes it (its heads, its
+// FFN columns), the classifier its vocabulary columns, and the embedding and RoPE tables
+// are slots shared by every rank. Step programs declare these tensors first, in the same order, so the kernel
 // builder places them at the same addresses in each program (checked in declare()).
 //
 // Layout (docs/LLM.md, "HBM layout"):
@@ -14,7 +17,7 @@
 //   L<i>.w2          [hidden, dim]           matmul dtype (down)
 //   (MoE: L<i>.router [dim, experts], L<i>.w1e/w3e [experts, dim, hidden], L<i>.w2e [experts, hidden, dim])
 //   final_norm       [dim]                   f32
-//   classifier       [dim, vocab]            matmul dtype (the embedding again when tied)
+//   classifier       [dim, vocab]            matmul dtype (the embedding again when tied; a rank: its vocab columns)
 //   rope_cos/sin     [max_context, hd/2]     f32, cos/sin(pos * inv_freq[i])
 //   K<i>             [batch, kv_heads, head_dim, max_context]  kv dtype (K^T per kv head)
 //   V<i>             [batch, kv_heads, max_context, head_dim]  kv dtype
@@ -25,6 +28,7 @@
 
 #include "arch/chip.h"
 #include "kernels/builder.h"
+#include "llm/compile/tp_plan.h"
 #include "llm/model_config.h"
 #include "numerics/dtype.h"
 
@@ -47,6 +51,10 @@ struct CompileOptions {
   // preload program loads them once, step programs read them there instead of from HBM.
   // Off: weights stream from HBM in every step. Never applies to MoE or aliased layouts.
   bool resident_weights = true;
+  // Tensor parallelism (tp_plan.h, tp_layout.h): `tp` logical NeuronCores of `lnc` physical
+  // cores each; tp x lnc ranks. 1 x 1 = the single-core programs.
+  int64_t tp = 1;
+  int64_t lnc = 1;
 };
 
 // Activations fed to the tensor engine must share the weights' dtype; the KV cache and the
@@ -59,6 +67,7 @@ struct HbmSlot {
   DType dtype = DType::F32;
   std::vector<uint64_t> shape;
   uint64_t offset = 0;
+  bool shared = false;  // a tensor-parallel layout's slot every rank reads (declared once: tp_layout.h)
   uint64_t bytes() const;
 };
 
@@ -72,8 +81,15 @@ struct LayerSlots {
 class ModelLayout {
  public:
   ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const CompileOptions& opt);
+  // Rank `shard.rank` of a tensor-parallel layout (tp_layout.h): `cfg` is the whole model;
+  // its own slots start at HBM offset `base` and must end by `capacity`; `shared` are the
+  // slots every rank reads (embed, rope_cos, rope_sin), already placed.
+  ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const CompileOptions& opt, const TpShard& shard,
+              uint64_t base, uint64_t capacity, const std::vector<HbmSlot>& shared);
 
-  const ModelConfig& config() const { return cfg_; }
+  const ModelConfig& config() const { return cfg_; }        // as this rank computes it
+  const ModelConfig& model_config() const { return model_; }  // the whole model
+  const TpShard& shard() const { return shard_; }
   const arch::ChipConfig& chip() const { return chip_; }
   const CompileOptions& options() const { return opt_; }
   DType mm_dtype() const { return opt_.weight_dtype; }
@@ -110,15 +126,23 @@ class ModelLayout {
   // the layers are not uniformly strided (then step programs are unrolled over layers).
   std::vector<kernels::LoopRange> layer_ranges() const;
 
-  // Declare every slot on `b`, in order, and check each lands at its planned offset.
-  std::vector<kernels::HbmTensor> declare(kernels::Builder& b) const;
+  // Declare every slot on `b`, in order, and check each lands at its planned offset. A
+  // tensor-parallel rank declares its own slots only and takes the shared ones from
+  // `shared` (by name; declared once for every rank).
+  std::vector<kernels::HbmTensor> declare(kernels::Builder& b,
+                                          const std::vector<kernels::HbmTensor>& shared = {}) const;
 
  private:
+  void init(uint64_t capacity);  // plan, check the capacity, alias or plan residency
   int add(std::string name, DType t, std::vector<uint64_t> shape);
+  int add_shared(const std::string& name);
   int64_t vpart() const { return int64_t(chip_.tensor.rows); }
   void plan(int64_t weight_layers, int64_t kv_layers);
   void plan_residency();  // sets resident_bytes_ when the homes fit the budget
-  ModelConfig cfg_;
+  ModelConfig model_, cfg_;
+  TpShard shard_;
+  uint64_t base_ = 0;
+  std::vector<HbmSlot> shared_;
   arch::ChipConfig chip_;
   CompileOptions opt_;
   int64_t max_ctx_ = 0;

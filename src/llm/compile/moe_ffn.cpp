@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "llm/compile/tp_reduce.h"
 
 namespace npulab::llm::compile {
 
@@ -19,8 +20,10 @@ constexpr uint32_t kMlpGroup = 2048;  // hidden columns per SwiGLU group (as ffn
 // scales h before W2 (rows with gate 0 add exactly 0). Accumulating straight into the
 // residual (no [T, dim] MoE buffer) keeps 128-token prefill chunks within SBUF; the
 // reference adds the expert sum to x at once, which differs only by FP32 rounding.
+// `first`: the block's first expert pass (a tensor-parallel rank copies its partial sum
+// instead of adding to it: tp_reduce.h).
 void expert_pass(KernelCtx& k, const ModelLayout& L, const HbmTensor& w1, const HbmTensor& w3, const HbmTensor& w2,
-                 uint64_t e_static, const LayerTiles& t, const Tile& gate) {
+                 uint64_t e_static, const LayerTiles& t, const Tile& gate, bool first) {
   Builder& b = k.b;
   const ModelConfig& c = L.config();
   const uint32_t dim = uint32_t(c.dim), hid = uint32_t(c.hidden_dim), P = b.chip().tensor.rows;
@@ -37,7 +40,7 @@ void expert_pass(KernelCtx& k, const ModelLayout& L, const HbmTensor& w1, const 
     transpose_to_chunks(k, t.gT.slice(0, n0 / P, (g + P - 1) / P), t.h1.cols(0, g), P);
   }
   project(k, t.gT, P, hid, w2, e_static * hid, 0, dim, [&](uint64_t c0, uint32_t n, const Tile& acc) {
-    add_into_residual(k, t.x, c0, n, acc);
+    residual_add(k, t.x, c0, n, acc, first);
   });
 }
 
@@ -95,7 +98,7 @@ void emit_moe_ffn(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTenso
         // Epoch = layer: idx is rewritten once per layer, so queues reload per layer only.
         const DynamicWeight d{index, int64_t(dim) * hid * esz, kExpertRegister, uint64_t(layer) + 1};
         k.dynamic_weight = &d;
-        expert_pass(k, L, w1, w3, w2, 0, t, gate);
+        expert_pass(k, L, w1, w3, w2, 0, t, gate, tok == 0 && j == 0);
         k.dynamic_weight = nullptr;
       }
   } else {
@@ -105,9 +108,10 @@ void emit_moe_ffn(KernelCtx& k, const ModelLayout& L, const std::vector<HbmTenso
       b.tensor_scalar(eq, idx.cols(0, K), AluOp::is_equal, float(e));
       b.tensor_tensor(eq, eq, gates, AluOp::multiply);
       b.tensor_reduce(gate, eq, AluOp::add);
-      expert_pass(k, L, w1, w3, w2, e, t, gate);
+      expert_pass(k, L, w1, w3, w2, e, t, gate, e == 0);
     }
   }
+  residual_reduce(k, t.x);
 }
 
 }  // namespace npulab::llm::compile

@@ -113,14 +113,29 @@ void ResidentWeights::load_all(Builder& b) const {
   }
 }
 
-isa::Executable compile_preload(const ModelLayout& L) {
+namespace {
+kernels::BuilderOptions preload_options() {
   kernels::BuilderOptions bo;
   bo.validate = false;  // sim::Chip::run validates every executable it runs
-  kernels::Builder b(L.chip(), fmt::format("{}_weight_preload", L.config().name), bo);
+  return bo;
+}
+}  // namespace
+
+isa::Executable compile_preload(const ModelLayout& L) {
+  kernels::Builder b(L.chip(), fmt::format("{}_weight_preload", L.config().name), preload_options());
   const std::vector<HbmTensor> H = L.declare(b);
   const ResidentWeights homes(b, L, H);
   homes.load_all(b);
   return b.finish();
+}
+
+isa::Executable compile_preload(const TpLayout& L) {
+  if (L.ranks() == 1) return compile_preload(L.rank(0));
+  kernels::ChipBuilder cb(L.chip(), fmt::format("{}_weight_preload", L.config().name), uint32_t(L.ranks()),
+                          preload_options());
+  const auto H = L.declare(cb);
+  cb.spmd([&](Builder& b, uint32_t r) { ResidentWeights(b, L.rank(r), H[r]).load_all(b); });
+  return cb.finish();
 }
 
 }  // namespace npulab::llm::compile

@@ -21,6 +21,7 @@
 
 #include "llm/compile/llm_kernels.h"
 #include "llm/compile/model_layout.h"
+#include "llm/compile/tp_layout.h"
 
 namespace npulab::llm::compile {
 
@@ -62,5 +63,7 @@ class ResidentWeights {
 
 // The weight preload program: declares the HBM layout, allocates the homes, loads them.
 isa::Executable compile_preload(const ModelLayout& L);
+// Of a tensor-parallel layout: every rank loads its own slices into its core's SBUF.
+isa::Executable compile_preload(const TpLayout& L);
 
 }  // namespace npulab::llm::compile

@@ -23,6 +23,7 @@
 #include "llm/compile/moe_ffn.h"
 #include "llm/compile/patch_sites.h"
 #include "llm/compile/resident_weights.h"
+#include "llm/compile/tp_reduce.h"
 
 namespace npulab::llm::compile {
 
@@ -36,9 +37,8 @@ constexpr uint32_t kRopeHeads = 16;   // heads per RoPE pass (bounds the SBUF fo
 constexpr uint32_t kLogitsCols = 1024;  // logits staged in SBUF per store
 
 uint32_t cdiv(uint64_t a, uint64_t b) { return uint32_t((a + b - 1) / b); }
-}  // namespace
 
-StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
+void check_spec(const ModelLayout& L, const StepSpec& spec) {
   const ModelConfig& c = L.config();
   const arch::ChipConfig& chip = L.chip();
   const bool decode = spec.kind == StepSpec::Kind::Decode;
@@ -54,12 +54,40 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     fail("position {} is beyond the context length {} of model '{}'", last_pos, ctx, c.name);
   for (int64_t t : spec.tokens)
     if (t < 0 || t >= c.vocab_size) fail("token {} outside the vocabulary of {} ({})", t, c.vocab_size, c.name);
+}
 
+kernels::BuilderOptions builder_options(const ModelLayout& L) {
   kernels::BuilderOptions bo;
   bo.validate = false;  // sim::Chip::run validates every executable it runs
   bo.unroll_loops = L.options().unroll_layers;
-  kernels::Builder b(chip, fmt::format("{}_{}_pos{}_T{}", c.name, decode ? "decode" : "prefill", spec.pos0, T), bo);
-  const std::vector<HbmTensor> H = L.declare(b);
+  return bo;
+}
+
+std::string step_name(const ModelLayout& L, const StepSpec& spec) {
+  return fmt::format("{}_{}_pos{}_T{}", L.config().name, spec.kind == StepSpec::Kind::Decode ? "decode" : "prefill",
+                     spec.pos0, spec.tokens.size());
+}
+
+uint32_t logits_rows_of(const StepSpec& spec) {
+  return spec.logits ? (spec.kind == StepSpec::Kind::Decode ? uint32_t(spec.tokens.size()) : 1) : 0;
+}
+
+// What one core's step program tells the runner (StepProgram).
+struct EmittedStep {
+  uint64_t stage_offset = 0, logits_offset = 0;
+  int64_t bucket_end = 0;
+};
+
+// The step program of one core: the whole model, or a tensor-parallel rank's share
+// (`ranks` > 1: its logits columns go to `shared_logits`, its row-parallel outputs are
+// all-reduced, tp_reduce.h). H: the tensors L.declare() declared on b.
+EmittedStep emit_step(Builder& b, const ModelLayout& L, const std::vector<HbmTensor>& H, const StepSpec& spec,
+                      uint32_t ranks, const HbmTensor* shared_logits) {
+  const ModelConfig& c = L.config();
+  const arch::ChipConfig& chip = L.chip();
+  const bool decode = spec.kind == StepSpec::Kind::Decode;
+  const uint32_t T = uint32_t(spec.tokens.size());
+  const int64_t ctx = L.max_context();
   // Resident weights: their SBUF homes first, at the offsets the preload filled.
   std::optional<ResidentWeights> resident;
   if (L.resident_weights()) resident.emplace(b, L, H);
@@ -69,7 +97,7 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
                  hid = uint32_t(c.hidden_dim), half = hd / 2, P = chip.tensor.rows;
   const uint32_t qkvd = qd + 2 * kvd;
   const float eps = float(c.rms_eps);
-  const uint32_t rows_out = spec.logits ? (decode ? T : 1) : 0;
+  const uint32_t rows_out = logits_rows_of(spec);
 
   HbmTensor stage = b.scratch("embed_stage", kv, {T, dim});
   int64_t bucket_end = spec.pos0 + 1;
@@ -78,7 +106,9 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     bucket_end = std::min<int64_t>(ctx, (spec.pos0 / spec.key_bucket + 1) * spec.key_bucket);
   }
   HbmTensor logits;
-  if (rows_out) logits = b.output("logits", DType::F32, {rows_out, uint64_t(c.vocab_size)});
+  if (rows_out) logits = shared_logits ? *shared_logits : b.output("logits", DType::F32, {rows_out, uint64_t(c.vocab_size)});
+  std::optional<TpReduce> tp;  // a rank: its row-parallel outputs are all-reduced
+  if (ranks > 1) tp = make_tp_reduce(b, ranks, T, dim, kv);
 
   // Weight staging: 3 x 16 KiB per partition (24 KiB tiles or a 4th buffer simulated no faster).
   // Wide models (dim > 8192: Llama-3.1-405B) hold a 64 KiB FP32 residual row per partition,
@@ -88,6 +118,7 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   const bool wide = dim > kWideDim;
   KernelCtx k(b, mm, kv, resident ? 0 : wide ? kWeightTileBytes / 2 : kWeightTileBytes);
   if (resident) k.resident = &*resident;
+  if (tp) k.tp = &*tp;
   Tile x = b.sbuf("x", DType::F32, T, {dim});
   // Normalised activations: the whole row when dim <= the slice, else column slices.
   const uint32_t slice = wide ? kNormSlice / 2 : kNormSlice;
@@ -180,13 +211,15 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
     });
   }
 
-  StepProgram out;
+  EmittedStep out;
   if (rows_out) {
     rmsnorm_T(k, xT, xn, xn2, x, H[L.final_norm], eps);
     // Prefill: only the last token's logits (its column of xT is the stationary operand).
+    // A rank computes its vocabulary columns [vocab0, vocab0 + vocab_n) (tp_plan.h).
     const Tile sel = decode ? xT : xT.slice(1, T - 1, 1);
+    const uint64_t v0 = uint64_t(L.shard().vocab0);
     uint32_t flip = 0;
-    project(k, sel, P, dim, H[L.classifier], 0, 0, uint64_t(c.vocab_size),
+    project(k, sel, P, dim, H[L.classifier], 0, 0, uint64_t(L.shard().vocab_n),
             [&](uint64_t c0, uint32_t n, const Tile& acc) {
               for (uint32_t j = 0; j < n; j += kLogitsCols) {
                 const uint32_t m = std::min(kLogitsCols, n - j);
@@ -194,19 +227,55 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
                               .parts(0, rows_out)
                               .cols(0, m);
                 b.tensor_copy(lg, acc.cols(j, m), k.evac_engine());
-                b.store(logits.view(0, rows_out, c0 + j, m), lg);
+                b.store(logits.view(0, rows_out, v0 + c0 + j, m), lg);
               }
             });
   }
   out.stage_offset = stage.offset();  // every step: patch_step_tokens() needs it
   out.bucket_end = bucket_end;
-  if (rows_out) {
-    out.logits_offset = logits.offset();
-    out.logits_rows = rows_out;
-  }
+  if (rows_out) out.logits_offset = logits.offset();
+  return out;
+}
+
+StepProgram step_program(const EmittedStep& e, const StepSpec& spec) {
+  StepProgram out;
+  out.bucket_end = e.bucket_end;
+  out.logits_rows = logits_rows_of(spec);
+  if (out.logits_rows) out.logits_offset = e.logits_offset;
+  return out;
+}
+
+}  // namespace
+
+StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
+  check_spec(L, spec);
+  kernels::Builder b(L.chip(), step_name(L, spec), builder_options(L));
+  const std::vector<HbmTensor> H = L.declare(b);
+  const EmittedStep e = emit_step(b, L, H, spec, 1, nullptr);
+  StepProgram out = step_program(e, spec);
   out.layer_loop = b.stats().loops > 0;
   out.exe = b.finish();
-  out.patch_sites = b.tagged();
+  out.ranks.push_back({e.stage_offset, b.tagged()});
+  return out;
+}
+
+StepProgram compile_step(const TpLayout& TL, const StepSpec& spec) {
+  if (TL.ranks() == 1) return compile_step(TL.rank(0), spec);
+  const ModelLayout& L0 = TL.rank(0);
+  check_spec(L0, spec);
+  const uint32_t R = uint32_t(TL.ranks());
+  kernels::ChipBuilder cb(L0.chip(), step_name(L0, spec), R, builder_options(L0));
+  const std::vector<std::vector<HbmTensor>> H = TL.declare(cb);
+  const uint32_t rows_out = logits_rows_of(spec);
+  // One logits tensor for every rank: rank r writes its vocabulary columns.
+  HbmTensor logits;
+  if (rows_out) logits = cb.shared_output("logits", DType::F32, {rows_out, uint64_t(TL.config().vocab_size)});
+  std::vector<EmittedStep> e(R);
+  cb.spmd([&](Builder& b, uint32_t r) { e[r] = emit_step(b, TL.rank(r), H[r], spec, R, rows_out ? &logits : nullptr); });
+  StepProgram out = step_program(e[0], spec);
+  out.layer_loop = cb.core(0).stats().loops > 0;
+  out.exe = cb.finish();
+  for (uint32_t r = 0; r < R; ++r) out.ranks.push_back({e[r].stage_offset, cb.core(r).tagged()});
   return out;
 }
 
@@ -218,9 +287,13 @@ std::vector<PatchedInstr> patch_decode_step(const ModelLayout& L, StepProgram& p
   if (new_pos >= prog.bucket_end || new_pos < 0) fail("internal: position {} outside the program's bucket", new_pos);
   const int64_t dpos = new_pos - old_pos;
   const int64_t kes = int64_t(dtype_size(L.kv_dtype())), row = c.dim * kes, half = c.head_dim / 2;
-  auto& streams = prog.exe.cores[0].streams;
   std::vector<PatchedInstr> patched;
-  for (const auto& site : prog.patch_sites) {
+  // Every rank's program has the same patch sites at its own offsets (the same per-rank
+  // cache geometry: every rank's layout has the same dims, kv dtype and context).
+  for (uint32_t core = 0; core < prog.ranks.size(); ++core) {
+  auto& streams = prog.exe.cores[core].streams;
+  const uint64_t stage_offset = prog.ranks[core].stage_offset;
+  for (const auto& site : prog.ranks[core].patch_sites) {
     isa::Instr& ins = streams[site.stream][site.pc];
     const auto kind = PatchSite(site.tag);
     const bool mask = kind == PatchSite::BucketMask;
@@ -231,7 +304,7 @@ std::vector<PatchedInstr> patch_decode_step(const ModelLayout& L, StepProgram& p
     switch (kind) {
       case PatchSite::BucketMask: ins.iimm0 += dpos; break;
       case PatchSite::EmbedRow: {
-        const uint64_t t = (dst.offset - prog.stage_offset) / uint64_t(row);
+        const uint64_t t = (dst.offset - stage_offset) / uint64_t(row);
         src.offset += uint64_t((new_tok[t] - old_tok[t]) * row);
         break;
       }
@@ -240,7 +313,8 @@ std::vector<PatchedInstr> patch_decode_step(const ModelLayout& L, StepProgram& p
       case PatchSite::VAppend: dst.offset += uint64_t((L.v_row(new_pos) - L.v_row(old_pos)) * c.head_dim * kes); break;
       case PatchSite::None: break;
     }
-    patched.push_back({site.stream, site.pc});
+    patched.push_back({core, site.stream, site.pc});
+  }
   }
   return patched;
 }

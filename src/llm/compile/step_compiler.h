@@ -6,9 +6,10 @@
 // this beats buckets here). Every program first declares the model's HBM tensors in the
 // ModelLayout order, so weights and the KV cache keep their addresses from step to step.
 //
-// Single NeuronCore: the program is cores[0]; the chip's other cores idle. Kernels take
-// whole-tensor HBM views, so tensor-parallel sharding can later hand each core a column
-// (wqkv, w1, w3, classifier) or row (wo, w2) slice of the same layout plus a reduction.
+// One NeuronCore: the program is cores[0]. Tensor-parallel (TpLayout with ranks > 1): one
+// program per rank (cores[r]), each the same step over the rank's share of the model
+// (tp_plan.h), with an all-reduce after each row-parallel block (tp_reduce.h) and the
+// logits written vocabulary-parallel into one shared tensor.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -17,6 +18,7 @@
 #include "isa/instr.h"
 #include "kernels/builder.h"
 #include "llm/compile/model_layout.h"
+#include "llm/compile/tp_layout.h"
 
 namespace npulab::llm::compile {
 
@@ -42,20 +44,27 @@ struct StepProgram {
   uint64_t stage_offset = 0;   // HBM staging rows of the token embeddings [T, dim]
   int64_t bucket_end = 0;      // decode with key_bucket: keys loaded are < bucket_end (else pos0 + 1)
   bool layer_loop = false;     // the layers are one register loop (not unrolled)
-  // The token- and position-dependent instructions (core 0), tagged as emitted (patch_sites.h).
-  std::vector<kernels::Builder::Tagged> patch_sites;
+  // Per core (rank): its HBM staging rows and its token- and position-dependent
+  // instructions, tagged as emitted (patch_sites.h).
+  struct RankSites {
+    uint64_t stage_offset = 0;
+    std::vector<kernels::Builder::Tagged> patch_sites;
+  };
+  std::vector<RankSites> ranks;
 };
 
 StepProgram compile_step(const ModelLayout& layout, const StepSpec& spec);
+// The whole chip's program of a tensor-parallel layout (one rank: compile_step(rank 0)).
+StepProgram compile_step(const TpLayout& layout, const StepSpec& spec);
 
 // Retarget a bucketed decode program (compiled with key_bucket > 0) from (old_pos,
 // old_tokens) to (new_pos, new_tokens) in the same bucket, new_pos at or after the position
 // it was compiled for (its K/V appends are ordered from there on; new_pos may be below
 // old_pos, e.g. for the next sequence after ModelRunner::reset()): embedding rows, RoPE rows, K/V
 // append offsets and the bucket mask bases are the only position/token-dependent fields.
-// Returns the instructions it changed (core 0), so a prepared copy can refresh just those.
+// Returns the instructions it changed (every core's), so a prepared copy can refresh just those.
 struct PatchedInstr {
-  uint32_t stream = 0, pc = 0;
+  uint32_t core = 0, stream = 0, pc = 0;
 };
 std::vector<PatchedInstr> patch_decode_step(const ModelLayout& layout, StepProgram& prog, int64_t old_pos,
                                             const std::vector<int64_t>& old_tokens, int64_t new_pos,

@@ -26,14 +26,26 @@ const TensorView& expect(const Weights& w, const std::string& name, int64_t rows
   return t;
 }
 
-// Fill columns [col0, col0 + t.rows()) of the row-major [t.cols(), ncols] matrix `dst`
-// with t^T (checkpoint [out, in] -> chip [in, out]).
-void put_transposed(const TensorView& t, std::vector<float>& dst, int64_t ncols, int64_t col0) {
+// A block of a checkpoint matrix [out, in]: rows (out features) [row0, row0 + nrows) x
+// columns (in features) [in0, in0 + nin); a tensor-parallel rank's slice (tp_plan.h).
+struct Block {
+  int64_t row0 = 0, nrows = -1, in0 = 0, nin = -1;  // -1: all
+};
+
+// Fill columns [col0, col0 + nrows) of the row-major [nin, ncols] matrix `dst` with the
+// block's transpose (checkpoint [out, in] -> chip [in, out]).
+void put_transposed(const TensorView& t, std::vector<float>& dst, int64_t ncols, int64_t col0, Block b = {}) {
+  const int64_t nrows = b.nrows < 0 ? t.rows() : b.nrows, nin = b.nin < 0 ? t.cols() : b.nin;
   std::vector<float> row(size_t(t.cols()));
-  for (int64_t j = 0; j < t.rows(); ++j) {
-    t.row_to_f32(j, row.data());
-    for (int64_t i = 0; i < t.cols(); ++i) dst[size_t(i * ncols + col0 + j)] = row[size_t(i)];
+  for (int64_t j = 0; j < nrows; ++j) {
+    t.row_to_f32(b.row0 + j, row.data());
+    for (int64_t i = 0; i < nin; ++i) dst[size_t(i * ncols + col0 + j)] = row[size_t(b.in0 + i)];
   }
+}
+
+// Values [v0, v0 + n) of a vector tensor.
+std::vector<float> vec_part(const std::vector<float>& v, int64_t v0, int64_t n) {
+  return {v.begin() + v0, v.begin() + v0 + n};
 }
 
 std::vector<float> vec_f32(const Weights& w, const std::string& name, int64_t n) {
@@ -43,20 +55,25 @@ std::vector<float> vec_f32(const Weights& w, const std::string& name, int64_t n)
 }
 
 // MoE layer: the router [dim, experts] and each expert's W^T stacked along the outer dim.
+// A tensor-parallel rank holds hidden columns [h0, h0 + hid) of every expert (tp_plan.h).
 void write_moe_layer(const ModelLayout& L, const Weights& w, sim::Hbm& hbm, int64_t l) {
   const ModelConfig& c = L.config();
   const LayerSlots& s = L.weight_slots_of_layer(l);
-  const int64_t dim = c.dim, hid = c.hidden_dim, E = c.n_experts;
+  const int64_t dim = c.dim, hid = c.hidden_dim, E = c.n_experts, h0 = L.shard().hidden0;
+  const int64_t full = L.model_config().hidden_dim;
   std::vector<float> m(size_t(dim * E));
   put_transposed(expect(w, layer_tensor(l, "ffn.router"), E, dim), m, E, 0);
   write_converted(hbm, L.slot(s.router), m);
-  for (const auto& [slot, name, rows, cols] : {std::tuple{s.w1e, "w1", hid, dim}, std::tuple{s.w3e, "w3", hid, dim},
-                                               std::tuple{s.w2e, "w2", dim, hid}}) {
-    m.assign(size_t(E * rows * cols), 0.0f);
+  // (slot, name, checkpoint rows, checkpoint cols, the rank's block, chip columns)
+  for (const auto& [slot, name, rows, cols, blk, ncols] :
+       {std::tuple{s.w1e, "w1", full, dim, Block{h0, hid}, hid}, std::tuple{s.w3e, "w3", full, dim, Block{h0, hid}, hid},
+        std::tuple{s.w2e, "w2", dim, full, Block{0, -1, h0, hid}, dim}}) {
+    const int64_t one_n = hid * dim;
+    m.assign(size_t(E * one_n), 0.0f);
     for (int64_t e = 0; e < E; ++e) {
-      std::vector<float> one(size_t(rows * cols));
-      put_transposed(expect(w, expert_tensor(l, e, name), rows, cols), one, rows, 0);
-      std::copy(one.begin(), one.end(), m.begin() + e * rows * cols);
+      std::vector<float> one(static_cast<size_t>(one_n));
+      put_transposed(expect(w, expert_tensor(l, e, name), rows, cols), one, ncols, 0, blk);
+      std::copy(one.begin(), one.end(), m.begin() + e * one_n);
     }
     write_converted(hbm, L.slot(slot), m);
   }
@@ -80,10 +97,14 @@ void rope_tables(const ModelLayout& L, std::vector<float>& cs, std::vector<float
 void write_weights(const ModelLayout& L, const Weights& w, sim::Hbm& hbm) {
   if (L.aliased()) fail("model does not fit HBM: a capacity-ignoring layout cannot hold real weights");
   if (!hbm.has_data()) fail("internal: write_weights on a timing-only chip");
-  const ModelConfig& c = L.config();
+  // c: the slices this layout holds (tp_plan.h; the whole model on one core); m: the model.
+  const ModelConfig &c = L.config(), &mc = L.model_config();
+  const TpShard& sh = L.shard();
   const int64_t dim = c.dim, qd = c.q_dim(), kvd = c.kv_dim(), hid = c.hidden_dim, voc = c.vocab_size;
-  const int64_t qkv = qd + 2 * kvd;
-  {
+  const int64_t qkv = qd + 2 * kvd, hd = c.head_dim, q0 = sh.q_head0 * hd, k0 = sh.kv_head0 * hd;
+  // Shared slots (embedding, RoPE tables) are written once, by rank 0.
+  const bool own_shared = !L.slot(L.embed).shared || sh.rank == 0;
+  if (own_shared) {
     const TensorView& e = expect(w, "tok_embeddings", voc, dim);
     std::vector<float> v(size_t(voc * dim));
     for (int64_t r = 0; r < voc; ++r) e.row_to_f32(r, v.data() + r * dim);
@@ -94,32 +115,32 @@ void write_weights(const ModelLayout& L, const Weights& w, sim::Hbm& hbm) {
     write_converted(hbm, L.slot(s.attn_norm), vec_f32(w, layer_tensor(l, "attn_norm"), dim));
     write_converted(hbm, L.slot(s.ffn_norm), vec_f32(w, layer_tensor(l, "ffn_norm"), dim));
     std::vector<float> m(size_t(dim * qkv));
-    put_transposed(expect(w, layer_tensor(l, "attn.wq"), qd, dim), m, qkv, 0);
-    put_transposed(expect(w, layer_tensor(l, "attn.wk"), kvd, dim), m, qkv, qd);
-    put_transposed(expect(w, layer_tensor(l, "attn.wv"), kvd, dim), m, qkv, qd + kvd);
+    put_transposed(expect(w, layer_tensor(l, "attn.wq"), mc.q_dim(), dim), m, qkv, 0, {q0, qd});
+    put_transposed(expect(w, layer_tensor(l, "attn.wk"), mc.kv_dim(), dim), m, qkv, qd, {k0, kvd});
+    put_transposed(expect(w, layer_tensor(l, "attn.wv"), mc.kv_dim(), dim), m, qkv, qd + kvd, {k0, kvd});
     write_converted(hbm, L.slot(s.wqkv), m);
     if (c.qkv_bias) {
-      std::vector<float> bias = vec_f32(w, layer_tensor(l, "attn.bq"), qd);
+      std::vector<float> bias = vec_part(vec_f32(w, layer_tensor(l, "attn.bq"), mc.q_dim()), q0, qd);
       for (const char* n : {"attn.bk", "attn.bv"}) {
-        std::vector<float> part = vec_f32(w, layer_tensor(l, n), kvd);
+        std::vector<float> part = vec_part(vec_f32(w, layer_tensor(l, n), mc.kv_dim()), k0, kvd);
         bias.insert(bias.end(), part.begin(), part.end());
       }
       write_converted(hbm, L.slot(s.bqkv), bias);
     }
     m.assign(size_t(qd * dim), 0.0f);
-    put_transposed(expect(w, layer_tensor(l, "attn.wo"), dim, qd), m, dim, 0);
+    put_transposed(expect(w, layer_tensor(l, "attn.wo"), dim, mc.q_dim()), m, dim, 0, {0, -1, q0, qd});
     write_converted(hbm, L.slot(s.wo), m);
     if (c.is_moe()) {
       write_moe_layer(L, w, hbm, l);
       continue;
     }
     m.assign(size_t(dim * hid), 0.0f);
-    put_transposed(expect(w, layer_tensor(l, "ffn.w1"), hid, dim), m, hid, 0);
+    put_transposed(expect(w, layer_tensor(l, "ffn.w1"), mc.hidden_dim, dim), m, hid, 0, {sh.hidden0, hid});
     write_converted(hbm, L.slot(s.w1), m);
-    put_transposed(expect(w, layer_tensor(l, "ffn.w3"), hid, dim), m, hid, 0);
+    put_transposed(expect(w, layer_tensor(l, "ffn.w3"), mc.hidden_dim, dim), m, hid, 0, {sh.hidden0, hid});
     write_converted(hbm, L.slot(s.w3), m);
     m.assign(size_t(hid * dim), 0.0f);
-    put_transposed(expect(w, layer_tensor(l, "ffn.w2"), dim, hid), m, dim, 0);
+    put_transposed(expect(w, layer_tensor(l, "ffn.w2"), dim, mc.hidden_dim), m, dim, 0, {0, -1, sh.hidden0, hid});
     write_converted(hbm, L.slot(s.w2), m);
   }
   write_converted(hbm, L.slot(L.final_norm), vec_f32(w, "norm", dim));
@@ -128,14 +149,19 @@ void write_weights(const ModelLayout& L, const Weights& w, sim::Hbm& hbm) {
     const TensorView& cls = out ? *out : w.get("tok_embeddings");
     if (!out && !c.tied_embeddings)
       fail("{}: tensor 'output' is missing and the config does not tie embeddings", w.source());
-    std::vector<float> m(size_t(dim * voc));
-    put_transposed(expect(w, cls.name, voc, dim), m, voc, 0);
+    std::vector<float> m(size_t(dim * sh.vocab_n));
+    put_transposed(expect(w, cls.name, voc, dim), m, sh.vocab_n, 0, {sh.vocab0, sh.vocab_n});
     write_converted(hbm, L.slot(L.classifier), m);
   }
+  if (!own_shared) return;
   std::vector<float> cs, sn;
   rope_tables(L, cs, sn);
   write_converted(hbm, L.slot(L.rope_cos), cs);
   write_converted(hbm, L.slot(L.rope_sin), sn);
+}
+
+void write_weights(const TpLayout& L, const Weights& w, sim::Hbm& hbm) {
+  for (int64_t r = 0; r < L.ranks(); ++r) write_weights(L.rank(r), w, hbm);
 }
 
 }  // namespace npulab::llm::compile

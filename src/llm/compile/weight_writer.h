@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "llm/compile/model_layout.h"
+#include "llm/compile/tp_layout.h"
 #include "llm/weights.h"
 #include "sim/memory.h"
 
@@ -16,6 +17,10 @@ void rope_tables(const ModelLayout& L, std::vector<float>& cos_out, std::vector<
 
 // Throws npulab::Error if the weights do not match the layout's config (names the tensor),
 // or if the layout aliases layers (timing-only layouts cannot hold real weights).
+// A tensor-parallel rank's layout gets its slices of the checkpoint (tp_plan.h), and the
+// shared slots (embedding, RoPE tables) are written by rank 0.
 void write_weights(const ModelLayout& L, const Weights& w, sim::Hbm& hbm);
+// Every rank's slices and the shared slots once.
+void write_weights(const TpLayout& L, const Weights& w, sim::Hbm& hbm);
 
 }  // namespace npulab::llm::compile

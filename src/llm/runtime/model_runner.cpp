@@ -25,22 +25,25 @@ ModelRunner::ModelRunner(const ModelConfig& cfg, const Weights* weights, const a
          cfg.name);
   if (opt_.mode == sim::Mode::Functional && opt_.compile.ignore_capacity)
     fail("--ignore-capacity is only allowed with --timing-only");
-  layout_ = std::make_unique<compile::ModelLayout>(cfg, chip, opt_.compile);
+  tp_layout_ = std::make_unique<compile::TpLayout>(cfg, chip, opt_.compile);
   chip_ = std::make_unique<sim::Chip>(chip, opt_.mode, opt_.chip);
   pos_.assign(size_t(opt_.compile.batch), 0);
   prefill_chunk_ = int64_t(chip.tensor.cols);
   if (opt_.mode == sim::Mode::Functional) {
     const double t0 = now_s();
-    compile::write_weights(*layout_, *weights, chip_->hbm());
+    compile::write_weights(*tp_layout_, *weights, chip_->hbm());
     if (opt_.decode_key_bucket > 0) {
       // Bucketed decode loads not-yet-written cache rows (masked out of the softmax, but
       // 0 * NaN would still poison P V): start from zeros instead of the 0xFF fill.
       const std::vector<uint8_t> zeros(1 << 20, 0);
-      for (int64_t l = 0; l < cfg.n_layers; ++l)
-        for (int slot : {layout_->kcache(l), layout_->vcache(l)}) {
-          const auto& sl = layout_->slot(slot);
-          for (uint64_t o = 0; o < sl.bytes(); o += zeros.size())
-            chip_->hbm().write(sl.offset + o, zeros.data(), std::min<uint64_t>(zeros.size(), sl.bytes() - o));
+      for (int64_t r = 0; r < tp_layout_->ranks(); ++r)
+        for (int64_t l = 0; l < cfg.n_layers; ++l) {
+          const compile::ModelLayout& L = tp_layout_->rank(r);
+          for (int slot : {L.kcache(l), L.vcache(l)}) {
+            const auto& sl = L.slot(slot);
+            for (uint64_t o = 0; o < sl.bytes(); o += zeros.size())
+              chip_->hbm().write(sl.offset + o, zeros.data(), std::min<uint64_t>(zeros.size(), sl.bytes() - o));
+          }
         }
     }
     weight_write_s_ = now_s() - t0;
@@ -49,9 +52,9 @@ ModelRunner::ModelRunner(const ModelConfig& cfg, const Weights* weights, const a
 }
 
 void ModelRunner::preload_weights() {
-  if (!layout_->resident_weights()) return;
+  if (!tp_layout_->resident_weights()) return;
   const double t0 = now_s();
-  const isa::Executable exe = compile::compile_preload(*layout_);
+  const isa::Executable exe = compile::compile_preload(*tp_layout_);
   const sim::SimOptions so = sim_options(exe);
   const sim::SimResult r = chip_->run(exe, so);
   if (!r.races.empty()) fail("race detector: {} (program '{}')", r.races.front().message, exe.name);
@@ -84,7 +87,7 @@ void ModelRunner::reset() {
 
 void ModelRunner::set_position(int64_t slot, int64_t pos) {
   if (functional()) fail("set_position is only meaningful in timing-only mode");
-  if (slot < 0 || slot >= int64_t(pos_.size()) || pos < 0 || pos >= layout_->max_context())
+  if (slot < 0 || slot >= int64_t(pos_.size()) || pos < 0 || pos >= layout().max_context())
     fail("set_position: slot {} / position {} out of range", slot, pos);
   pos_[size_t(slot)] = pos;
 }
@@ -92,7 +95,7 @@ void ModelRunner::set_position(int64_t slot, int64_t pos) {
 std::vector<float> ModelRunner::run(const compile::StepSpec& spec) {
   StepRecord rec{spec.kind, spec.pos0, uint32_t(spec.tokens.size())};
   const double t0 = now_s();
-  compile::StepProgram prog = compile::compile_step(*layout_, spec);
+  compile::StepProgram prog = compile::compile_step(*tp_layout_, spec);
   rec.compile_host_s = now_s() - t0;
   return execute(prog, rec);
 }
@@ -103,13 +106,13 @@ std::vector<float> ModelRunner::run_prefill(const compile::StepSpec& s) {
   const compile::StepSpec& c = prefill_spec_;
   if (prefill_prog_ && c.tokens.size() == s.tokens.size() && c.pos0 == s.pos0 && c.slot == s.slot &&
       c.logits == s.logits) {
-    for (const auto& pi : compile::patch_step_tokens(*layout_, *prefill_prog_, s.pos0, c.tokens, s.tokens))
-      prefill_prepared_->refresh(0, pi.stream, pi.pc);
+    for (const auto& pi : compile::patch_step_tokens(layout(), *prefill_prog_, s.pos0, c.tokens, s.tokens))
+      prefill_prepared_->refresh(pi.core, pi.stream, pi.pc);
     rec.patched = true;
   } else {
     prefill_prepared_.reset();  // refers to the program it replaces
     prefill_prog_.reset();      // (both stay empty if building fails, e.g. SBUF full)
-    prefill_prog_ = std::make_unique<compile::StepProgram>(compile::compile_step(*layout_, s));
+    prefill_prog_ = std::make_unique<compile::StepProgram>(compile::compile_step(*tp_layout_, s));
     prefill_prepared_.emplace(chip_->prepare(prefill_prog_->exe));
   }
   prefill_spec_ = s;
@@ -128,6 +131,10 @@ std::vector<float> ModelRunner::execute(compile::StepProgram& prog, StepRecord r
   rec.program_instrs = prog.exe.num_instrs();
   rec.hbm_bytes = r.hbm_bytes_read + r.hbm_bytes_written;
   rec.races = r.races.size();
+  for (size_t c = 0; c < r.comm_ns.size(); ++c) {
+    rec.comm_ns += r.comm_ns[c] / double(r.comm_ns.size());
+    rec.comm_overlap_ns += r.comm_overlap_ns[c] / double(r.comm_ns.size());
+  }
   steps_.push_back(rec);
   if (!r.races.empty()) fail("race detector: {} (program '{}')", r.races.front().message, prog.exe.name);
   std::vector<float> logits;
@@ -149,9 +156,9 @@ std::vector<float> ModelRunner::prefill(const std::vector<int64_t>& tokens, int6
   if (tokens.empty()) fail("prefill: empty prompt");
   if (slot < 0 || slot >= int64_t(pos_.size())) fail("prefill: KV slot {} outside batch {}", slot, pos_.size());
   const int64_t start = pos_[size_t(slot)];
-  if (start + int64_t(tokens.size()) > layout_->max_context())
+  if (start + int64_t(tokens.size()) > layout().max_context())
     fail("prompt of {} tokens (after {} already in the cache) exceeds the context length {} of model '{}'",
-         tokens.size(), start, layout_->max_context(), cfg_.name);
+         tokens.size(), start, layout().max_context(), cfg_.name);
   std::vector<float> logits;
   for (size_t i = 0; i < tokens.size();) {
     const size_t n = std::min<size_t>(size_t(prefill_chunk_), tokens.size() - i);
@@ -185,8 +192,8 @@ std::vector<float> ModelRunner::decode(const std::vector<int64_t>& tokens) {
     fail("decode: {} tokens for a batch of {}", tokens.size(), pos_.size());
   for (int64_t p : pos_)
     if (p != pos_[0]) fail("decode: all sequences of a batch must be at the same position");
-  if (pos_[0] >= layout_->max_context())
-    fail("generation reached the context length {} of model '{}'", layout_->max_context(), cfg_.name);
+  if (pos_[0] >= layout().max_context())
+    fail("generation reached the context length {} of model '{}'", layout().max_context(), cfg_.name);
   const int64_t pos = pos_[0];
   std::vector<float> logits;
   const int64_t kb = cfg_.sliding_window > 0 ? 0 : opt_.decode_key_bucket;
@@ -195,8 +202,8 @@ std::vector<float> ModelRunner::decode(const std::vector<int64_t>& tokens) {
   if (kb > 0 && cached_decode_ && pos >= cached_base_ && pos < cached_decode_->bucket_end) {
     StepRecord rec{compile::StepSpec::Kind::Decode, pos, uint32_t(tokens.size())};
     const double t0 = now_s();
-    for (const auto& pi : compile::patch_decode_step(*layout_, *cached_decode_, cached_pos_, cached_tokens_, pos, tokens))
-      cached_prepared_->refresh(0, pi.stream, pi.pc);
+    for (const auto& pi : compile::patch_decode_step(layout(), *cached_decode_, cached_pos_, cached_tokens_, pos, tokens))
+      cached_prepared_->refresh(pi.core, pi.stream, pi.pc);
     rec.compile_host_s = now_s() - t0;
     rec.patched = true;
     cached_pos_ = pos;
@@ -212,7 +219,7 @@ std::vector<float> ModelRunner::decode(const std::vector<int64_t>& tokens) {
       StepRecord rec{s.kind, pos, uint32_t(tokens.size())};
       const double t0 = now_s();
       cached_prepared_.reset();  // refers to the program it replaces
-      cached_decode_ = std::make_unique<compile::StepProgram>(compile::compile_step(*layout_, s));
+      cached_decode_ = std::make_unique<compile::StepProgram>(compile::compile_step(*tp_layout_, s));
       rec.compile_host_s = now_s() - t0;
       cached_pos_ = cached_base_ = pos;
       cached_tokens_ = tokens;

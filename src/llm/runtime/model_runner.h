@@ -11,6 +11,7 @@
 
 #include "llm/compile/model_layout.h"
 #include "llm/compile/step_compiler.h"
+#include "llm/compile/tp_layout.h"
 #include "llm/weights.h"
 #include "sim/simulator.h"
 
@@ -27,6 +28,9 @@ struct StepRecord {
   uint64_t program_instrs = 0;  // instructions in the program (its size)
   double hbm_bytes = 0;        // bytes read + written in HBM by the program
   size_t races = 0;
+  // Tensor-parallel steps: the time a collective was in flight on a core and the part of it
+  // that overlapped other work of that core (sim::SimResult::comm_ns), mean over the cores.
+  double comm_ns = 0, comm_overlap_ns = 0;
   bool patched = false;        // a program reused (patched), not built: decode bucket or prefill shape
 };
 
@@ -48,7 +52,10 @@ class ModelRunner {
   ModelRunner(const ModelConfig& cfg, const Weights* weights, const arch::ChipConfig& chip, RunnerOptions opt);
   ~ModelRunner();
 
-  const compile::ModelLayout& layout() const { return *layout_; }
+  // Rank 0's layout (the whole model on one core); config() is the model as rank 0 computes it.
+  const compile::ModelLayout& layout() const { return tp_layout_->rank(0); }
+  // Every rank's (tensor parallelism over the chip's cores, compile/tp_layout.h).
+  const compile::TpLayout& tp_layout() const { return *tp_layout_; }
   sim::Chip& chip() { return *chip_; }
   bool functional() const { return opt_.mode == sim::Mode::Functional; }
 
@@ -76,7 +83,7 @@ class ModelRunner {
   // of steps(). Step programs never write the homes and sim::Chip keeps SBUF between runs,
   // so only a program run directly on chip() can clobber them: call preload_weights() after
   // that. A no-op when the weights stream from HBM.
-  bool weights_resident() const { return layout_->resident_weights(); }
+  bool weights_resident() const { return tp_layout_->resident_weights(); }
   void preload_weights();
   double preload_sim_ns() const { return preload_sim_ns_; }    // of the last preload
   double preload_host_s() const { return preload_host_s_; }    // compile + simulate
@@ -101,7 +108,7 @@ class ModelRunner {
   std::vector<int64_t> cached_tokens_;
   ModelConfig cfg_;
   RunnerOptions opt_;
-  std::unique_ptr<compile::ModelLayout> layout_;
+  std::unique_ptr<compile::TpLayout> tp_layout_;
   std::unique_ptr<sim::Chip> chip_;
   std::vector<int64_t> pos_;
   std::vector<StepRecord> steps_;

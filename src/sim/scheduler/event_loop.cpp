@@ -28,6 +28,7 @@
 #include "sim/collective/engine.h"
 #include "sim/collective/semantics.h"
 #include "sim/race/detector.h"
+#include "sim/scheduler/comm_overlap.h"
 #include "sim/scheduler/bandwidth.h"
 #include "sim/scheduler/dispatch.h"
 #include "sim/scheduler/event_heap.h"
@@ -57,6 +58,7 @@ struct StreamRt {
   int32_t pending_signal = -1;
   uint32_t pending_core = 0;   // core whose semaphore pending_signal is
   bool in_flight = false, blocked = false, done = false;
+  bool in_collective = false;  // the in-flight instruction is a collective (CommOverlap)
   int64_t issue_at = 0;        // ps: issue of the in-flight DMA (for stats and trace)
   uint32_t dma_pc = 0;         // pc of the in-flight DMA
   const Cost* dma_cost = nullptr;  // cost of the in-flight DMA
@@ -202,6 +204,7 @@ class Runner {
   std::optional<race::RaceDetector> races_;
   std::optional<trace::ChromeTrace> trace_;
   std::optional<CollectiveEngine> coll_;
+  std::optional<CommOverlap> comm_;  // programs with collectives only
 };
 
 void Runner::setup(const ChipMemories& mem) {
@@ -242,6 +245,9 @@ void Runner::setup(const ChipMemories& mem) {
   }
   const uint32_t num_engines = uint32_t(exe_.cores.size()) * chip_.dma.engines_per_core;
   coll_.emplace(chip_, exe_, uint32_t(streams_.size()));
+  for (const StreamRt& s : streams_)
+    if (!comm_ && std::any_of(s.meta, s.meta + s.size, [](const Meta& m) { return m.kind == Kind::Collective; }))
+      comm_.emplace(uint32_t(exe_.cores.size()));
   dma_ = DmaFluid(num_engines, uint32_t(streams_.size()) + coll_->transfer_ids(), chip_.hbm.bandwidth_gbps / 1000.0);
   engines_.assign(num_engines, EngineRt{});
   if (opts_.check_races) races_.emplace(exe_, chip_);
@@ -354,6 +360,11 @@ void Runner::engine_event(const Ev& ev) {
 void Runner::complete(uint32_t g, int64_t now) {
   StreamRt& s = streams_[g];
   s.in_flight = false;
+  if (comm_) {
+    if (s.in_collective) comm_->coll_end(s.core, now);
+    else comm_->work_end(s.core, now);
+  }
+  s.in_collective = false;
   if (s.pending_signal >= 0) {
     const int32_t sem = s.pending_signal;
     s.pending_signal = -1;
@@ -427,6 +438,7 @@ void Runner::advance(uint32_t g, int64_t now) {
       if (trace_) trace_->add({s.core, s.stream, s.pc, now, dur, 0, 0});
       exec_control(s, in);
       s.in_flight = true;
+      if (comm_) comm_->work_start(s.core, now);
       s.complete_at = s.seq_at;
       s.pending_signal = m.signal;
       s.pending_core = m.signal_core >= 0 ? uint32_t(m.signal_core) : s.core;
@@ -490,6 +502,7 @@ void Runner::issue_data(uint32_t g, int64_t now) {
     hbm_write_ += double(cost->hbm_write_bytes);
   }
   s.in_flight = true;
+  if (comm_) comm_->work_start(s.core, now);
   s.pending_signal = m.signal;
   s.pending_core = m.signal_core >= 0 ? uint32_t(m.signal_core) : s.core;
   int64_t end;
@@ -587,6 +600,8 @@ void Runner::issue_collective(uint32_t g, int64_t now) {
   hbm_read_ += double(cost.hbm_read_bytes);
   hbm_write_ += double(cost.hbm_write_bytes);
   s.in_flight = true;
+  s.in_collective = true;
+  if (comm_) comm_->coll_start(s.core, now);
   s.pending_signal = m.signal;
   s.pending_core = m.signal_core >= 0 ? uint32_t(m.signal_core) : s.core;
   s.issue_at = now;
@@ -683,6 +698,11 @@ SimResult Runner::run() {
                          fmt::format("core{}.{}", s.core, isa::stream_name(s.stream)),
                          double(s.busy_ps) / 1000.0, s.instrs});
   }
+  if (comm_)
+    for (uint32_t c = 0; c < exe_.cores.size(); ++c) {
+      r.comm_ns.push_back(comm_->comm_ns(c));
+      r.comm_overlap_ns.push_back(comm_->overlap_ns(c));
+    }
   if (races_) r.races = races_->reports();
   if (trace_) trace_->write(opts_.trace_path, exe_);
   return r;
