@@ -10,6 +10,7 @@
 #include "isa/compare.h"
 #include "isa/container.h"
 #include "isa/validate.h"
+#include "../error_of.h"
 
 namespace npulab::isa {
 namespace {
@@ -24,14 +25,7 @@ nop signal=c1.s3
 nop wait=s3>=1 signal=s2
 )";
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test_support::error_of;
 
 uint32_t version_of(const std::vector<uint8_t>& b) { return b[8] | b[9] << 8 | b[10] << 16 | uint32_t(b[11]) << 24; }
 

@@ -27,15 +27,6 @@ RunOut run(const isa::Executable& exe, const std::map<std::string, std::vector<f
   return out;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
-
 sim::SimResult run_timing(const isa::Executable& exe, const arch::ChipConfig& chip) {
   sim::Chip sim(chip, sim::Mode::TimingOnly);
   sim::SimOptions o;

@@ -12,6 +12,8 @@
 #include "kernels/builder.h"
 #include "sim/simulator.h"
 
+#include "../error_of.h"
+
 namespace npulab::kernels::test {
 
 const arch::ChipConfig& trn2();
@@ -29,7 +31,7 @@ sim::SimResult run_timing(const isa::Executable& exe, const arch::ChipConfig& ch
 std::vector<float> load_fixture(const std::string& name, std::vector<uint64_t>* shape = nullptr);
 
 // The message of the npulab::Error that f throws ("" if it throws none).
-std::string error_of(const std::function<void()>& f);
+using test_support::error_of;
 
 // max |a-b| <= atol + rtol*|b| elementwise, reporting the worst element.
 ::testing::AssertionResult all_close(const std::vector<float>& got, const std::vector<float>& want, double atol,
