@@ -10,62 +10,10 @@
 #include "arch/chip.h"
 #include "isa/instr.h"
 #include "sim/memory.h"
+#include "sim/options.h"
+#include "sim/result.h"
 
 namespace npulab::sim {
-
-enum class Mode { Functional, TimingOnly };
-
-// Budgets against runaway programs (a register loop that never ends, a duration that
-// saturated): a run that executes more instructions, or whose simulated clock passes
-// more time, stops with an npulab::Error naming the stream and pc ("runaway loop?").
-// The defaults suit any single program of `npulab run`/`kernel` (about a minute of host
-// time for the instruction budget); the LLM runner sets budgets from its programs.
-constexpr uint64_t kDefaultMaxInstructions = 1'000'000'000;
-constexpr double kDefaultMaxSimNs = 3600e9;  // one simulated hour
-constexpr double kMaxSimNs = 4.6e15;         // the largest budget: ~2^62 ps (53 days)
-
-struct SimOptions {
-  Mode mode = Mode::Functional;
-  bool check_races = true;       // happens-before race detector (costs host time)
-  std::string trace_path;        // if set: Chrome trace JSON (opens in Perfetto)
-  uint64_t max_instructions = kDefaultMaxInstructions;  // 0 = no limit
-  double max_sim_ns = kDefaultMaxSimNs;  // simulated time; 0 (or above kMaxSimNs) = kMaxSimNs
-};
-
-// How a Chip may use its host (never changes a result or a simulated time).
-struct ChipOptions {
-  // Run half of each large matmul's columns on a helper thread the chip owns (started on
-  // first use). Ignored on a host with one CPU.
-  bool helper_thread = true;
-};
-
-struct StreamStats {
-  uint32_t core = 0;
-  uint32_t stream = 0;
-  std::string name;         // "core0.pe", "core0.dma3"
-  double busy_ns = 0;
-  uint64_t instrs = 0;
-};
-
-struct RaceReport {
-  std::string message;      // names both instructions (stream, index, asm text)
-};
-
-struct SimResult {
-  double total_ns = 0;
-  uint64_t instrs = 0;
-  double flops = 0;                 // 2*M*N*K summed over matmuls
-  double hbm_bytes_read = 0, hbm_bytes_written = 0;
-  std::vector<StreamStats> streams;
-  std::vector<RaceReport> races;
-  // Programs with collectives, per core (empty otherwise; sim/scheduler/comm_overlap.h): the
-  // time a collective of the core was in flight, and the part of it during which the core
-  // also had other work in flight (an engine or DMA queue busy) — communication hidden
-  // behind computation.
-  std::vector<double> comm_ns, comm_overlap_ns;
-  double achieved_tflops() const { return total_ns > 0 ? flops / total_ns / 1e3 : 0; }
-  double hbm_gbps() const { return total_ns > 0 ? (hbm_bytes_read + hbm_bytes_written) / total_ns : 0; }
-};
 
 struct PreparedExe;  // sim/scheduler/prepared.h
 

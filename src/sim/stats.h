@@ -6,7 +6,7 @@
 #include <string>
 
 #include "arch/chip.h"
-#include "sim/simulator.h"
+#include "sim/result.h"
 
 namespace npulab::sim {
 

@@ -15,7 +15,7 @@
 #include <numeric>
 
 #include "sim/cost/cost_common.h"
-#include "sim/scheduler/footprint.h"
+#include "isa/access_pattern.h"
 
 namespace npulab::sim {
 
@@ -24,8 +24,8 @@ Cost cost_dma_copy(const isa::Instr& in, CostCtx& ctx) {
   const isa::TensorRef& dst = in.t[0];
   const isa::TensorRef& src = in.t[1];
   const uint64_t elems = std::max<uint64_t>(1, src.elems());
-  const uint64_t run_src = std::max<uint64_t>(1, contiguous_run_bytes(src) / dtype_size(src.dtype));
-  const uint64_t run_dst = std::max<uint64_t>(1, contiguous_run_bytes(dst) / dtype_size(dst.dtype));
+  const uint64_t run_src = std::max<uint64_t>(1, isa::contiguous_run_bytes(src) / dtype_size(src.dtype));
+  const uint64_t run_dst = std::max<uint64_t>(1, isa::contiguous_run_bytes(dst) / dtype_size(dst.dtype));
   const uint64_t piece = std::max<uint64_t>(1, std::gcd(run_src, run_dst));
   const uint64_t descriptors = (elems + piece - 1) / piece;
   const uint64_t bytes = std::max(src.bytes(), dst.bytes());

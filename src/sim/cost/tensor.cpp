@@ -17,7 +17,7 @@
 #include <algorithm>
 
 #include "sim/cost/cost_common.h"
-#include "sim/scheduler/footprint.h"
+#include "isa/access_pattern.h"
 
 namespace npulab::sim {
 
@@ -54,7 +54,7 @@ Cost cost_matmul(const isa::Instr& in, CostCtx& ctx) {
   const uint64_t k = st.part_count, m = st.free_elems(), n = mv.free_elems();
   const double factor = dtype_factor(te, st.dtype, mv.dtype);
   double ls = 0;
-  const uint64_t off = operand_offset(st, ctx.regs, "matmul stationary");
+  const uint64_t off = isa::operand_offset(st, ctx.regs, "matmul stationary");
   if (!ctx.pe || !same_stationary(*ctx.pe, st, off)) {
     ls = load_stationary_cycles(te, m, factor);
     if (ctx.pe) *ctx.pe = TensorEngineState{true, st, off};

@@ -9,7 +9,7 @@
 #include "common/error.h"
 #include "isa/asm.h"
 #include "isa/opcode_table.h"
-#include "sim/scheduler/footprint.h"
+#include "isa/access_pattern.h"
 
 namespace npulab::sim::race {
 
@@ -155,7 +155,7 @@ void RaceDetector::accesses(uint32_t g, uint32_t epoch, uint32_t pc, const isa::
     if (!r.used()) continue;
     const bool write = info.operands[i].access != isa::Access::R;
     const uint32_t mcore = r.space == isa::Space::Hbm ? 0 : core;
-    for_each_interval(r, offsets[i], 0, [&](uint32_t part, uint64_t lo, uint64_t hi) {
+    isa::for_each_interval(r, offsets[i], 0, [&](uint32_t part, uint64_t lo, uint64_t hi) {
       const uint32_t p = part == UINT32_MAX ? 0 : part;
       for (uint64_t b = lo / kBlockBytes; b <= (hi - 1) / kBlockBytes; ++b) {
         // Bytes of block b inside [lo, hi).

@@ -28,7 +28,7 @@
 #include "arch/chip.h"
 #include "isa/instr.h"
 #include "sim/race/vector_clock.h"
-#include "sim/simulator.h"
+#include "sim/result.h"
 
 namespace npulab::sim::race {
 

@@ -32,7 +32,7 @@
 #include "sim/scheduler/bandwidth.h"
 #include "sim/scheduler/dispatch.h"
 #include "sim/scheduler/event_heap.h"
-#include "sim/scheduler/footprint.h"
+#include "isa/access_pattern.h"
 #include "sim/scheduler/pe_pipeline.h"
 #include "sim/scheduler/prepared.h"
 #include "sim/trace/chrome_trace.h"
@@ -472,10 +472,10 @@ void Runner::issue_data(uint32_t g, int64_t now) {
           if (!t.used()) continue;
           offs[i] = t.offset;
           if (t.offset_reg >= 0) {
-            offs[i] = operand_offset(t, s.ectx.regs, "operand");
+            offs[i] = isa::operand_offset(t, s.ectx.regs, "operand");
             static constexpr std::string_view kName[4] = {"operand t0", "operand t1", "operand t2",
                                                            "operand t3"};  // no formatting per issue
-            check_operand_bounds(t, offs[i], chip_, kName[i]);
+            isa::check_operand_bounds(t, offs[i], chip_, kName[i]);
           }
         }
       if (m.kind == Kind::Tensor && !m.has_cost) pe_cost_ = kCostTable[size_t(m.op)](in, s.cctx);

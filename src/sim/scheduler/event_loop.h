@@ -14,7 +14,8 @@
 #include "arch/chip.h"
 #include "isa/instr.h"
 #include "sim/memory.h"
-#include "sim/simulator.h"
+#include "sim/options.h"
+#include "sim/result.h"
 
 namespace npulab::sim {
 

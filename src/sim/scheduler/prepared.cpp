@@ -12,7 +12,7 @@
 #include "isa/validate.h"
 #include "sim/cost/cost_common.h"
 #include "sim/scheduler/dispatch.h"
-#include "sim/scheduler/footprint.h"
+#include "isa/access_pattern.h"
 
 namespace npulab::sim {
 
@@ -54,16 +54,10 @@ bool make_reg_range(const arch::ChipConfig& chip, const isa::Instr& in, RegRange
     if (!t.used() || t.offset_reg < 0) continue;
     if (out.reg >= 0 && out.reg != t.offset_reg) return false;
     out.reg = t.offset_reg;
-    const ByteSpan fs = free_byte_span(t);
-    i128 elo = fs.lo, ehi = fs.hi, limit;
-    if (t.space == isa::Space::Hbm) {
-      const int64_t pspan = int64_t(t.part_count ? t.part_count - 1 : 0) * t.part_stride * int64_t(dtype_size(t.dtype));
-      elo += std::min<int64_t>(0, pspan);
-      ehi += std::max<int64_t>(0, pspan);
-      limit = chip.hbm.capacity_bytes;
-    } else {
-      limit = (t.space == isa::Space::Sbuf ? chip.sbuf : chip.psum).bytes_per_partition;
-    }
+    const isa::ByteSpan span = isa::operand_byte_span(t);  // HBM: with its rows
+    const i128 elo = span.lo, ehi = span.hi;
+    const i128 limit = t.space == isa::Space::Hbm ? i128(chip.hbm.capacity_bytes)
+                                                  : i128((t.space == isa::Space::Sbuf ? chip.sbuf : chip.psum).bytes_per_partition);
     // eff = offset + r*scale must lie in [max(0, -elo), min(INT64_MAX, limit - ehi)].
     const i128 amin = std::max<i128>(0, -elo) - i128(t.offset), amax = std::min<i128>(INT64_MAX, limit - ehi) - i128(t.offset);
     const i128 s = t.offset_reg_scale;

@@ -1,11 +1,11 @@
-// Template part of footprint.h (included at its end).
+// Template part of isa/access_pattern.h (included at its end).
 #pragma once
 #include <algorithm>
 
-namespace npulab::sim {
+namespace npulab::isa {
 
 template <class Fn>
-void for_each_interval(const isa::TensorRef& r, uint64_t eff_offset, int64_t gap, Fn&& fn) {
+void for_each_interval(const TensorRef& r, uint64_t eff_offset, int64_t gap, Fn&& fn) {
   const int64_t esz = int64_t(dtype_size(r.dtype));
   const NormPattern np = normalize_pattern(r);
   // Innermost merged dim: one interval if its elements are at most `gap` apart.
@@ -24,7 +24,7 @@ void for_each_interval(const isa::TensorRef& r, uint64_t eff_offset, int64_t gap
     osize[no] = np.dims[k].size;
     ostride[no] = np.dims[k].stride * esz;
   }
-  const bool hbm = r.space == isa::Space::Hbm;
+  const bool hbm = r.space == Space::Hbm;
   for (uint32_t p = 0; p < r.part_count; ++p) {
     const uint32_t part = hbm ? UINT32_MAX : uint32_t(r.part_start + p);
     const int64_t base = int64_t(eff_offset) + (hbm ? int64_t(p) * r.part_stride * esz : 0);
@@ -59,4 +59,4 @@ void for_each_interval(const isa::TensorRef& r, uint64_t eff_offset, int64_t gap
   }
 }
 
-}  // namespace npulab::sim
+}  // namespace npulab::isa
