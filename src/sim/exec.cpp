@@ -29,8 +29,7 @@ using isa::TensorRef;
 // 128-bit intermediates so offset + reg * scale and range ends cannot overflow silently.
 __extension__ using i128 = __int128;
 
-uint64_t effective_offset(const TensorRef& r, std::span<const int64_t> regs) {
-  if (r.offset_reg < 0) return r.offset;
+uint64_t register_offset(const TensorRef& r, std::span<const int64_t> regs) {
   if (size_t(r.offset_reg) >= regs.size())
     fail("operand offset register r{} does not exist (stream has {} registers)", r.offset_reg,
          regs.size());
@@ -111,6 +110,15 @@ void for_each_run(const ExecCtx& ctx, const TensorRef& r, Checked checked, Fn&& 
   const Runs rn = make_runs(r);
   const int64_t esz = int64_t(dtype_size(r.dtype));
   Scratchpad* sp = spad_of(ctx, r.space);
+  if (sp && rn.size[0] == 1 && rn.size[1] == 1 && rn.size[2] == 1) {
+    // One run per partition (a tile row, a [P, 1] column): the common case, walked with
+    // one pointer step per partition instead of the odometer below.
+    uint8_t* base = sp->data_row(r.part_start) + off;
+    const uint64_t pitch = sp->pitch();
+    for (uint32_t p = 0; p < r.part_count; ++p, base += pitch)
+      fn(base, uint64_t(0), uint64_t(p) * rn.run, rn.run, rn.rstride);
+    return;
+  }
   uint64_t idx = 0;
   for (uint32_t p = 0; p < r.part_count; ++p) {
     uint8_t* base = nullptr;
@@ -142,6 +150,9 @@ inline void copy_small(uint8_t* dst, const uint8_t* src, size_t n) {
     case 2: std::memcpy(dst, src, 2); return;
     case 4: std::memcpy(dst, src, 4); return;
     case 8: std::memcpy(dst, src, 8); return;
+    case 16: std::memcpy(dst, src, 16); return;
+    case 32: std::memcpy(dst, src, 32); return;  // e.g. a head_dim-8 FP32 row
+    case 64: std::memcpy(dst, src, 64); return;
     default: std::memcpy(dst, src, n); return;
   }
 }
@@ -171,9 +182,9 @@ inline void read_run(const ExecCtx& ctx, const uint8_t* ptr, uint64_t addr, uint
     else
       pack(dst, ptr, run, rstride, esz);
   } else if (rstride == int64_t(esz)) {
-    ctx.mem.hbm->read(addr, dst, run * esz);
+    ctx.mem.hbm->read_in_bounds(addr, dst, run * esz);
   } else {
-    for (uint32_t i = 0; i < run; ++i) ctx.mem.hbm->read(addr + int64_t(i) * rstride, dst + i * esz, esz);
+    for (uint32_t i = 0; i < run; ++i) ctx.mem.hbm->read_in_bounds(addr + int64_t(i) * rstride, dst + i * esz, esz);
   }
 }
 inline void write_run(const ExecCtx& ctx, uint8_t* ptr, uint64_t addr, uint32_t run,
@@ -184,9 +195,9 @@ inline void write_run(const ExecCtx& ctx, uint8_t* ptr, uint64_t addr, uint32_t 
     else
       unpack(ptr, src, run, rstride, esz);
   } else if (rstride == int64_t(esz)) {
-    ctx.mem.hbm->write(addr, src, run * esz);
+    ctx.mem.hbm->write_in_bounds(addr, src, run * esz);
   } else {
-    for (uint32_t i = 0; i < run; ++i) ctx.mem.hbm->write(addr + int64_t(i) * rstride, src + i * esz, esz);
+    for (uint32_t i = 0; i < run; ++i) ctx.mem.hbm->write_in_bounds(addr + int64_t(i) * rstride, src + i * esz, esz);
   }
 }
 
@@ -278,43 +289,50 @@ namespace {
 // The runs of an operand in dense order, one at a time (an odometer over partition and
 // the three outer dims), for operands whose innermost run is contiguous. Each run is a
 // host pointer (SBUF/PSUM, as an integer) or an HBM byte address, and a length in bytes.
+// The position is kept as an address and stepped by precomputed deltas (small DMAs are
+// many runs of a few dozen bytes, so the step is on the copy's critical path).
 struct RunCursor {
-  Runs rn;
-  uint64_t base = 0;     // start of partition 0's first run
-  int64_t pstep = 0;     // bytes from partition p to p + 1
+  uint64_t at = 0;  // start of the current run
   uint64_t run_bytes = 0;
-  uint32_t parts = 0, p = 0, a = 0, b = 0, c = 0;
+  uint32_t n[4] = {1, 1, 1, 1};       // partitions, then the outer dims (outermost first)
+  uint32_t i[4] = {0, 0, 0, 0};
+  int64_t step[4] = {0, 0, 0, 0};     // bytes to the next index of level k, the inner ones wrapped
 
   // False if the innermost run is strided.
   bool init(const ExecCtx& ctx, const TensorRef& r) {
     const int64_t esz = int64_t(dtype_size(r.dtype));
-    rn = make_runs(r);
+    const Runs rn = make_runs(r);
     if (rn.rstride != esz && rn.run > 1) return false;
     run_bytes = uint64_t(rn.run) * uint64_t(esz);
     const uint64_t off = effective_offset(r, ctx.regs);
+    int64_t pstep;
     if (Scratchpad* sp = spad_of(ctx, r.space)) {
-      base = uint64_t(reinterpret_cast<uintptr_t>(sp->data_row(r.part_start))) + off;
+      at = uint64_t(reinterpret_cast<uintptr_t>(sp->data_row(r.part_start))) + off;
       pstep = int64_t(sp->pitch());
     } else {
-      base = off;
+      at = off;
       pstep = r.part_stride * esz;
     }
-    parts = r.part_count;
+    const int64_t stride[4] = {pstep, rn.stride[0], rn.stride[1], rn.stride[2]};
+    n[0] = r.part_count;
+    for (int k = 1; k < 4; ++k) n[k] = rn.size[k - 1];
+    int64_t back = 0;  // bytes the levels inside k advanced before wrapping to 0
+    for (int k = 3; k >= 0; --k) {
+      step[k] = stride[k] - back;
+      back += int64_t(n[k] - 1) * stride[k];
+    }
     return true;
   }
-  uint64_t start() const {
-    return base + uint64_t(int64_t(p) * pstep + int64_t(a) * rn.stride[0] + int64_t(b) * rn.stride[1] +
-                           int64_t(c) * rn.stride[2]);
-  }
   // Advances to the next run; false after the last.
-  bool next() {
-    if (++c < rn.size[2]) return true;
-    c = 0;
-    if (++b < rn.size[1]) return true;
-    b = 0;
-    if (++a < rn.size[0]) return true;
-    a = 0;
-    return ++p < parts;
+  bool next() {  // unrolled: a loop over k compiles to indexed loads and a branch per level
+    if (++i[3] < n[3]) return at += uint64_t(step[3]), true;
+    i[3] = 0;
+    if (++i[2] < n[2]) return at += uint64_t(step[2]), true;
+    i[2] = 0;
+    if (++i[1] < n[1]) return at += uint64_t(step[1]), true;
+    i[1] = 0;
+    if (++i[0] < n[0]) return at += uint64_t(step[0]), true;
+    return false;
   }
 };
 
@@ -339,12 +357,21 @@ void copy_bytes(const ExecCtx& ctx, Space ds, uint64_t d, Space ss, uint64_t s, 
     if (ss != Space::Hbm)
       copy_small(dp, reinterpret_cast<const uint8_t*>(uintptr_t(s)), n);
     else
-      hbm.read(s, dp, n);
+      hbm.read_in_bounds(s, dp, n);
   } else if (ss != Space::Hbm) {
-    hbm.write(d, reinterpret_cast<const uint8_t*>(uintptr_t(s)), n);
+    hbm.write_in_bounds(d, reinterpret_cast<const uint8_t*>(uintptr_t(s)), n);
   } else {
     hbm.copy(d, s, n);
   }
+}
+
+// Host address of the run of n bytes at `at` in `space`: `at` itself in SBUF/PSUM; in HBM
+// its page's storage when the run lies inside one allocated page, else 0 (then the bytes
+// go through the Hbm, which reads untouched pages as 0xFF and allocates on write).
+uint64_t host_at(const ExecCtx& ctx, Space space, uint64_t at, uint64_t n) {
+  if (space != Space::Hbm) return at;
+  if ((at & (Hbm::kPageSize - 1)) + n > Hbm::kPageSize) return 0;
+  return uint64_t(reinterpret_cast<uintptr_t>(ctx.mem.hbm->find(at)));
 }
 
 }  // namespace
@@ -373,19 +400,37 @@ void copy_raw(const ExecCtx& ctx, const TensorRef& dst, const TensorRef& src, Ch
     scatter_raw(ctx, dst, tmp.data(), Checked::Yes);
     return;
   }
+  // Each copy is a host-to-host move when both runs have host storage (copy_small), else it
+  // goes through the Hbm by address (copy_bytes).
+  auto copy = [&](uint64_t dh, uint64_t dp, uint64_t sh, uint64_t sp, uint64_t n) {
+    if (dh && sh)
+      copy_small(reinterpret_cast<uint8_t*>(uintptr_t(dh)), reinterpret_cast<const uint8_t*>(uintptr_t(sh)), n);
+    else
+      copy_bytes(ctx, dst.space, dp, src.space, sp, n);
+  };
+  if (s.run_bytes == d.run_bytes) {  // runs pair up one to one (the usual case)
+    const uint64_t n = s.run_bytes;
+    do copy(host_at(ctx, dst.space, d.at, n), d.at, host_at(ctx, src.space, s.at, n), s.at, n);
+    while (s.next() && d.next());
+    return;
+  }
   // Walk both operands' runs in lockstep: each copy is the overlap of the current runs.
-  uint64_t sp = s.start(), sl = s.run_bytes, dp = d.start(), dl = d.run_bytes;
+  uint64_t sp = s.at, sl = s.run_bytes, dp = d.at, dl = d.run_bytes;
+  uint64_t sh = host_at(ctx, src.space, sp, sl), dh = host_at(ctx, dst.space, dp, dl);
   for (;;) {
     const uint64_t n = std::min(sl, dl);
-    copy_bytes(ctx, dst.space, dp, src.space, sp, n);
+    copy(dh, dp, sh, sp, n);
     sp += n, sl -= n, dp += n, dl -= n;
+    sh += sh ? n : 0, dh += dh ? n : 0;
     if (sl == 0) {
       if (!s.next()) break;
-      sp = s.start(), sl = s.run_bytes;
+      sp = s.at, sl = s.run_bytes;
+      sh = host_at(ctx, src.space, sp, sl);
     }
     if (dl == 0) {
       d.next();
-      dp = d.start(), dl = d.run_bytes;
+      dp = d.at, dl = d.run_bytes;
+      dh = host_at(ctx, dst.space, dp, dl);
     }
   }
 }

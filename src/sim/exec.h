@@ -49,8 +49,12 @@ struct ExecCtx {
   uint32_t stream_size = 0;
 };
 
-// Effective byte offset of an operand (applies offset_reg).
-uint64_t effective_offset(const isa::TensorRef& r, std::span<const int64_t> regs);
+// Effective byte offset of an operand (applies offset_reg; register-relative operands take
+// the checked out-of-line path, static ones are their offset).
+uint64_t register_offset(const isa::TensorRef& r, std::span<const int64_t> regs);
+inline uint64_t effective_offset(const isa::TensorRef& r, std::span<const int64_t> regs) {
+  return r.offset_reg < 0 ? r.offset : register_offset(r, regs);
+}
 
 // Check an operand against its memory before any data moves: partitions, the byte range
 // reachable by its free dims (negative strides included), HBM rows via part_stride, with

@@ -31,7 +31,9 @@ void Scratchpad::fill(uint32_t p, uint64_t end) const {
   constexpr uint64_t kStep = 4096;
   end = std::min(bpp_, (end + kStep - 1) / kStep * kStep);
   std::memset(data_row(p) + ready_[p], kUninitByte, end - ready_[p]);
+  const bool was_min = ready_[p] == all_ready_;
   ready_[p] = end;
+  if (was_min) all_ready_ = *std::min_element(ready_.begin(), ready_.end());
 }
 
 Hbm::Hbm(uint64_t capacity, bool allocate) : capacity_(capacity), allocate_(allocate) {

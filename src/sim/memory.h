@@ -6,6 +6,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -45,6 +46,7 @@ class Scratchpad {
   // Make bytes [0, end) of partitions [first, first + count) readable (0xFF if never
   // written). Bounds are the caller's job (sim::check_operand).
   void prepare(uint32_t first, uint32_t count, uint64_t end) const {
+    if (end <= all_ready_) return;  // every partition is that far already (the usual case)
     for (uint32_t p = first; p < first + count; ++p)
       if (ready_[p] < end) fill(p, end);
   }
@@ -58,6 +60,7 @@ class Scratchpad {
   uint64_t pitch_;
   std::unique_ptr<uint8_t[]> data_;
   mutable std::vector<uint64_t> ready_;  // per partition: bytes [0, ready_[p]) are initialised
+  mutable uint64_t all_ready_ = 0;       // min of ready_: prepare() below it checks no partition
 };
 
 // Lazily backed HBM. Pages are allocated (filled with kUninitByte) on first touch.
@@ -79,6 +82,19 @@ class Hbm {
   // HBM to HBM, page by page on both sides (memmove within a page pair; untouched source
   // pages copy as kUninitByte).
   void copy(uint64_t dst, uint64_t src, uint64_t n);
+  // read() / write() of a range the caller has already bounds-checked in a functional HBM
+  // (sim::check_operand checks a whole operand once; its DMA runs are often a few dozen
+  // bytes): a run inside one page costs one page-table lookup and one copy.
+  void read_in_bounds(uint64_t addr, void* dst, uint64_t n) const {
+    if ((addr & (kPageSize - 1)) + n > kPageSize) return read(addr, dst, n);
+    if (const uint8_t* pg = find(addr)) std::memcpy(dst, pg, n);
+    else std::memset(dst, kUninitByte, n);
+  }
+  void write_in_bounds(uint64_t addr, const void* src, uint64_t n) {
+    uint8_t* pg = (addr & (kPageSize - 1)) + n <= kPageSize ? const_cast<uint8_t*>(find(addr)) : nullptr;
+    if (!pg) return write(addr, src, n);
+    std::memcpy(pg, src, n);
+  }
   // Pointer to `addr` valid for up to the end of its page; allocates the page.
   uint8_t* page_ptr(uint64_t addr);
   // Pointer to `addr` if its page was ever written, else nullptr (never allocates).

@@ -692,11 +692,11 @@ SimResult Runner::run() {
   r.flops = flops_;
   r.hbm_bytes_read = hbm_read_;
   r.hbm_bytes_written = hbm_write_;
-  for (const StreamRt& s : streams_) {
+  r.streams.reserve(streams_.size());
+  for (size_t g = 0; g < streams_.size(); ++g) {
+    const StreamRt& s = streams_[g];
     r.instrs += s.instrs;
-    r.streams.push_back({s.core, s.stream,
-                         fmt::format("core{}.{}", s.core, isa::stream_name(s.stream)),
-                         double(s.busy_ps) / 1000.0, s.instrs});
+    r.streams.push_back({s.core, s.stream, prog_.streams[g].name, double(s.busy_ps) / 1000.0, s.instrs});
   }
   if (comm_)
     for (uint32_t c = 0; c < exe_.cores.size(); ++c) {

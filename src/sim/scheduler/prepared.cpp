@@ -181,6 +181,8 @@ void prepare_executable(const arch::ChipConfig& chip, const isa::Executable& exe
       if (code.empty()) continue;
       if (p.streams.size() <= n) p.streams.emplace_back();
       PreparedStream& ps = p.streams[n++];  // reused: its vectors keep their capacity
+      if (ps.name.empty() || ps.core != c || ps.stream != s)
+        ps.name = fmt::format("core{}.{}", c, isa::stream_name(uint32_t(s)));
       ps.core = uint32_t(c);
       ps.stream = uint32_t(s);
       ps.exe_cores = uint32_t(exe.cores.size());

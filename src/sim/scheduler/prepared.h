@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "arch/chip.h"
@@ -79,6 +80,7 @@ inline bool reg_range_ok(const RegRange& r, const int64_t* regs) {
 struct PreparedStream {
   uint32_t core = 0, stream = 0;
   uint32_t exe_cores = 0;   // cores of the executable (cross-core signals must name one)
+  std::string name;         // "core0.dma3" (SimResult::streams), formatted once, not per run
   uint32_t dma_engine = 0;  // chip-wide DMA engine index (DMA queues only)
   const isa::Instr* code = nullptr;
   uint32_t size = 0;

@@ -43,6 +43,48 @@ struct Affine {
   }
 };
 
+__extension__ using i128 = __int128;
+i128 floor_div(i128 a, i128 b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+struct IndexRange {
+  uint64_t lo = 0, hi = 0;  // [lo, hi)
+};
+struct MaskedRanges {
+  IndexRange r[2];
+};
+
+// The indices i in [0, F) where `a0 + i * step <cmp> 0` is false, as two ranges (either
+// may be empty). ge/gt/le/lt keep one interval (the value is monotone in i), is_equal keeps
+// at most one index, not_equal drops at most one. Exact in 128 bits (no int64 overflow).
+MaskedRanges masked_ranges(isa::AluOp cmp, int64_t a0, int64_t step, uint64_t F) {
+  using isa::AluOp;
+  const i128 n = i128(F);
+  auto clamp = [&](i128 x) { return uint64_t(x < 0 ? 0 : x > n ? n : x); };
+  auto outside = [&](i128 lo, i128 hi) {  // masked = [0, F) minus kept [lo, hi)
+    const uint64_t l = clamp(lo), h = std::max(l, clamp(hi));
+    return MaskedRanges{{{0, l}, {h, F}}};
+  };
+  if (cmp == AluOp::is_equal || cmp == AluOp::not_equal) {
+    i128 lo = 0, hi = 0;  // the index where the value is 0, if any
+    if (step == 0) {
+      if (a0 == 0) hi = n;
+    } else if (i128(-i128(a0)) % step == 0) {
+      lo = -i128(a0) / step, hi = lo + 1;
+    }
+    if (cmp == AluOp::is_equal) return outside(lo, hi);
+    const uint64_t l = clamp(lo), h = std::max(l, clamp(hi));
+    return MaskedRanges{{{l, h}, {F, F}}};
+  }
+  // keep <=> b + i * t >= 0 (integers: v > 0 <=> v - 1 >= 0, v <= 0 <=> -v >= 0).
+  i128 b = a0, t = step;
+  if (cmp == AluOp::is_gt) b -= 1;
+  if (cmp == AluOp::is_le || cmp == AluOp::is_lt) b = -b, t = -t;
+  if (cmp == AluOp::is_lt) b -= 1;
+  if (t == 0) return b >= 0 ? outside(0, n) : outside(0, 0);
+  if (t > 0) return outside(-floor_div(b, t), n);  // i >= ceil(-b / t)
+  return outside(0, floor_div(b, -t) + 1);         // i <= floor(b / -t)
+}
+
 }  // namespace
 
 void sem_iota(const isa::Instr& in, ExecCtx& ctx) {
@@ -97,35 +139,42 @@ void sem_affine_select(const isa::Instr& in, ExecCtx& ctx) {
   const uint32_t P = dst.part_count;
   const uint64_t F = dst.free_elems();
   const size_t esz = dtype_size(dst.dtype);
-  auto* v = sem::scratch<uint8_t>(0, size_t(P) * F * esz);
-  sem::gather_as(ctx, in.t[1], dst.dtype, v, 0);
   uint8_t fill[4];
   store_from_f32(dst.dtype, in.imm0, fill, 0);
+  // In place when dst is src itself in dense rows (the attention masks): only the masked
+  // elements are stored, nothing is gathered or scattered.
+  const auto& src = in.t[1];
+  uint64_t pitch = 0;
+  uint8_t* rows = src.space == dst.space && src.dtype == dst.dtype && src.part_start == dst.part_start &&
+                          effective_offset(src, ctx.regs) == effective_offset(dst, ctx.regs) &&
+                          src.ndim == dst.ndim && std::equal(src.dims.begin(), src.dims.begin() + src.ndim,
+                                                             dst.dims.begin(), [](const isa::Dim& x, const isa::Dim& y) {
+                                                               return x.size == y.size && x.stride == y.stride;
+                                                             })
+                      ? sem::dense_rows(ctx, dst, &pitch)
+                      : nullptr;
+  uint8_t* v = nullptr;
+  if (rows) {
+    for (uint32_t p = 0; p < P; ++p) aff.at(p, 0), aff.at(p, int64_t(F) - 1);  // overflow: fail before any store
+  } else {
+    v = sem::scratch<uint8_t>(0, size_t(P) * F * esz);
+    sem::gather_as(ctx, src, dst.dtype, v, 0);
+  }
   for (uint32_t p = 0; p < P; ++p) {
     // The value is linear in i: checking both ends of the row for overflow covers every
-    // value between them, so the row walks it by adding the step (no per-element checks).
-    int64_t a = aff.at(p, 0);
+    // value between them, and its masked elements are at most two index ranges, found in
+    // closed form (masked_ranges) and filled with fixed-size stores.
+    const int64_t a = aff.at(p, 0);
     aff.at(p, int64_t(F) - 1);
-    uint8_t* row = v + size_t(p) * F * esz;
-    for (uint64_t i = 0; i < F; a += (++i < F ? aff.step : 0)) {  // never past the row's end
-      bool keep = false;
-      switch (cmp) {
-        case AluOp::is_equal: keep = a == 0; break;
-        case AluOp::not_equal: keep = a != 0; break;
-        case AluOp::is_gt: keep = a > 0; break;
-        case AluOp::is_ge: keep = a >= 0; break;
-        case AluOp::is_lt: keep = a < 0; break;
-        default: keep = a <= 0; break;
+    uint8_t* row = rows ? rows + p * pitch : v + size_t(p) * F * esz;
+    for (const IndexRange& m : masked_ranges(cmp, a, aff.step, F).r)
+      switch (esz) {
+        case 1: std::memset(row + m.lo, fill[0], m.hi - m.lo); break;
+        case 2: for (uint64_t i = m.lo; i < m.hi; ++i) std::memcpy(row + 2 * i, fill, 2); break;
+        default: for (uint64_t i = m.lo; i < m.hi; ++i) std::memcpy(row + 4 * i, fill, 4); break;
       }
-      if (keep) continue;
-      switch (esz) {  // fixed-size stores (a runtime-size memcpy per element is a call)
-        case 1: row[i] = fill[0]; break;
-        case 2: std::memcpy(row + 2 * i, fill, 2); break;
-        default: std::memcpy(row + 4 * i, fill, 4); break;
-      }
-    }
   }
-  scatter_raw(ctx, dst, v, Checked::Yes);
+  if (!rows) scatter_raw(ctx, dst, v, Checked::Yes);
 }
 
 }  // namespace npulab::sim

@@ -49,6 +49,30 @@ void transpose_elems(const uint8_t* a, uint8_t* b, uint64_t P, uint64_t F) {
     for (uint64_t f = 0; f < F; ++f) std::memcpy(b + (f * P + p) * ESZ, a + (p * F + f) * ESZ, ESZ);
 }
 
+// The same between scratchpad rows in place: element f of source row p (rows `sp` bytes
+// apart) to element p of destination row f (`dp` apart), no dense copies on either side.
+template <size_t ESZ>
+void transpose_rows(const uint8_t* a, uint64_t sp, uint8_t* b, uint64_t dp, uint64_t P, uint64_t F) {
+  for (uint64_t p = 0; p < P; ++p, a += sp)
+    for (uint64_t f = 0; f < F; ++f) std::memcpy(b + f * dp + p * ESZ, a + f * ESZ, ESZ);
+}
+
+// Same-dtype transpose straight between dense SBUF/PSUM rows that cannot overlap (the
+// usual case: an SBUF tile into PSUM); false when the operands need the general path.
+bool transpose_in_place(const ExecCtx& ctx, const isa::TensorRef& dst, const isa::TensorRef& src, uint64_t P,
+                        uint64_t F) {
+  uint64_t sp = 0, dp = 0;
+  const uint8_t* a = sem::dense_rows(ctx, src, &sp);
+  uint8_t* b = a ? sem::dense_rows(ctx, dst, &dp) : nullptr;
+  if (!b || may_overlap(ctx, dst, src)) return false;
+  switch (dtype_size(src.dtype)) {
+    case 1: transpose_rows<1>(a, sp, b, dp, P, F); break;
+    case 2: transpose_rows<2>(a, sp, b, dp, P, F); break;
+    default: transpose_rows<4>(a, sp, b, dp, P, F); break;
+  }
+  return true;
+}
+
 }  // namespace
 
 void sem_matmul(const isa::Instr& in, ExecCtx& ctx) {
@@ -90,6 +114,7 @@ void sem_transpose(const isa::Instr& in, ExecCtx& ctx) {
     fail("transpose: dst must be [{} partitions, {} free] (src transposed) but is [{}, {}]", F, P,
          dst.part_count, dst.free_elems());
   if (dst.dtype == src.dtype) {
+    if (transpose_in_place(ctx, dst, src, P, F)) return;
     const size_t esz = dtype_size(src.dtype);
     auto* a = sem::scratch<uint8_t>(0, P * F * esz);
     auto* b = sem::scratch<uint8_t>(1, P * F * esz);
