@@ -374,6 +374,24 @@ uint64_t host_at(const ExecCtx& ctx, Space space, uint64_t at, uint64_t n) {
   return uint64_t(reinterpret_cast<uintptr_t>(ctx.mem.hbm->find(at)));
 }
 
+// Runs pair up k to one when one operand's run is a multiple of the other's: k = 1, equal
+// runs, is the usual case; a partition-major V-cache load puts one HBM row into k padded
+// SBUF slots. The long run's host address is found once for its k pieces. The cursors are
+// taken by value so they stay in registers across the copies (which may alias anything).
+template <class Copy>
+void copy_split(const ExecCtx& ctx, RunCursor big, Space bs, RunCursor small, Space ss, bool big_is_src,
+                Copy&& copy) {
+  const uint64_t n = small.run_bytes, k = big.run_bytes / n;
+  do {
+    uint64_t ba = big.at, bh = host_at(ctx, bs, ba, big.run_bytes);
+    for (uint64_t j = 0; j < k; ++j, ba += n, bh += bh ? n : 0, small.next()) {
+      const uint64_t sh = host_at(ctx, ss, small.at, n);
+      if (big_is_src) copy(sh, small.at, bh, ba, n);
+      else copy(bh, ba, sh, small.at, n);
+    }
+  } while (big.next());
+}
+
 }  // namespace
 
 bool may_overlap(const ExecCtx& ctx, const TensorRef& a, const TensorRef& b) {
@@ -408,12 +426,8 @@ void copy_raw(const ExecCtx& ctx, const TensorRef& dst, const TensorRef& src, Ch
     else
       copy_bytes(ctx, dst.space, dp, src.space, sp, n);
   };
-  if (s.run_bytes == d.run_bytes) {  // runs pair up one to one (the usual case)
-    const uint64_t n = s.run_bytes;
-    do copy(host_at(ctx, dst.space, d.at, n), d.at, host_at(ctx, src.space, s.at, n), s.at, n);
-    while (s.next() && d.next());
-    return;
-  }
+  if (s.run_bytes % d.run_bytes == 0) return copy_split(ctx, s, src.space, d, dst.space, true, copy);
+  if (d.run_bytes % s.run_bytes == 0) return copy_split(ctx, d, dst.space, s, src.space, false, copy);
   // Walk both operands' runs in lockstep: each copy is the overlap of the current runs.
   uint64_t sp = s.at, sl = s.run_bytes, dp = d.at, dl = d.run_bytes;
   uint64_t sh = host_at(ctx, src.space, sp, sl), dh = host_at(ctx, dst.space, dp, dl);

@@ -6,8 +6,8 @@
 //  - transpose straight between scratchpad rows equals the transposed element order, for
 //    1-, 2- and 4-byte elements and SBUF -> PSUM as the compiler emits it;
 //  - copy_raw between runs of different lengths (HBM rows into padded SBUF slots, as the
-//    partition-major V cache loads) equals an element-by-element copy, including runs
-//    that cross an HBM page and pages never written;
+//    partition-major V cache loads, the reverse, and lengths that do not divide) equals an
+//    element-by-element copy, including runs that cross an HBM page and pages never written;
 //  - the scratchpad's "every partition ready" watermark never skips a fill.
 #include <gtest/gtest.h>
 
@@ -149,6 +149,36 @@ TEST(FuncSmallTiles, CopyBetweenUnequalRunsEqualsElementwiseCopy) {
   in.t[1] = fresh;
   sim::sem_dma_copy(in, ctx);
   EXPECT_EQ(m.get(dst2), std::vector<uint64_t>(dst2.elems(), 0xFFFFFFFFu));
+}
+
+TEST(FuncSmallTiles, CopyPairsRunsOfEveryLengthRatio) {
+  // Runs of equal length, source runs k times the destination's and the reverse, and
+  // lengths that do not divide (12 against 8 bytes): each equals the elementwise copy.
+  struct Case {
+    const char* name;
+    isa::TensorRef dst, src;
+  };
+  isa::TensorRef rows = tref(Space::Hbm, DType::F32, 0, 2, 4096, {{1, 48}});
+  rows.part_stride = 100;
+  const Case cases[] = {
+      {"equal", tref(Space::Sbuf, DType::F32, 0, 2, 0, {{8, 6}, {1, 8}}), tref(Space::Psum, DType::F32, 3, 2, 64, {{16, 6}, {1, 8}})},
+      {"slots to rows", rows, tref(Space::Sbuf, DType::F32, 1, 2, 32, {{32, 3}, {16, 2}, {1, 8}})},
+      {"12 vs 8 bytes", tref(Space::Sbuf, DType::F32, 0, 2, 512, {{4, 12}, {1, 2}}), tref(Space::Psum, DType::F32, 0, 2, 0, {{5, 8}, {1, 3}})},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    SemMachine m;
+    std::vector<uint64_t> codes(c.src.elems());
+    for (size_t i = 0; i < codes.size(); ++i) codes[i] = 0x40000000u + 3 * i;
+    m.put(c.src, codes);
+    isa::Instr in;
+    in.op = isa::Opcode::dma_copy;
+    in.t[0] = c.dst;
+    in.t[1] = c.src;
+    auto ctx = m.ctx();
+    sim::sem_dma_copy(in, ctx);
+    EXPECT_EQ(m.get(c.dst), codes);
+  }
 }
 
 TEST(FuncSmallTiles, ScratchpadWatermarkNeverSkipsAFill) {

@@ -196,7 +196,7 @@ std::vector<float> ModelRunner::decode(const std::vector<int64_t>& tokens) {
     fail("generation reached the context length {} of model '{}'", layout().max_context(), cfg_.name);
   const int64_t pos = pos_[0];
   std::vector<float> logits;
-  const int64_t kb = cfg_.sliding_window > 0 ? 0 : opt_.decode_key_bucket;
+  const int64_t kb = decode_bucket();
   // A bucket program serves the positions from the one it was compiled for to the bucket's
   // end (its KV appends are ordered over that extent), in any order: after reset() too.
   if (kb > 0 && cached_decode_ && pos >= cached_base_ && pos < cached_decode_->bucket_end) {

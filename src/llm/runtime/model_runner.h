@@ -77,6 +77,9 @@ class ModelRunner {
   void reset();
 
   const std::vector<StepRecord>& steps() const { return steps_; }
+  // Positions per decode bucket program (0: an exact program per step, always for
+  // sliding-window models).
+  int64_t decode_bucket() const { return cfg_.sliding_window > 0 ? 0 : opt_.decode_key_bucket; }
   double weight_write_host_s() const { return weight_write_s_; }
   // Resident weights (compile/resident_weights.h): the constructor runs the preload program
   // once; its simulated time is a one-time load (like writing the weights to HBM), kept out
