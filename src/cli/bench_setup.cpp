@@ -19,9 +19,15 @@ using namespace npulab::serve;
 
 void add_bench_options(CLI::App& app, BenchArgs& a) {
   app.add_option("--model", a.model, "built-in config name (timing-only) or checkpoint path (default llama-3.1-8b)");
-  app.add_option("--system,--hw", a.system, "chip name or hw/*.toml path (default trn2)");
+  app.add_option("--system,--hw", a.systems,
+                 "system to run on, may repeat or list (trn2,h100): a chip (hw/<name>.toml) or a GPU system "
+                 "(hw/systems/<name>.toml); default trn2 and h100 side by side")
+      ->delimiter(',');
   app.add_option("--dtype", a.dtype, "weight dtype: fp32, bf16 or fp8 (default bf16; fp32 with --functional)");
-  app.add_option("--tp", a.tp, "tensor parallelism (NeuronCores per model replica)")->check(int_range(1, 1024));
+  app.add_option("--tp", a.tp,
+                 "tensor parallelism: logical NeuronCores of the chip or GPUs of the system (default: all)")
+      ->check(int_range(0, 1024));
+  app.add_flag("--summaries", a.summaries, "print each run's vLLM-style summary also when comparing systems");
   auto* preset = app.add_option("--preset", a.preset, "input/output lengths: 1k/1k, 1k/8k, 8k/1k, guidellm-1500/250");
   auto* isl = app.add_option("--isl", a.isl,
                              "input lengths: N, uniform:LO:HI, normal:MEAN:STD or lognormal:MEDIAN:SIGMA (default 1024)");
@@ -80,12 +86,15 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
   app.add_option("--dump-outputs", a.dump_outputs, "--functional: one JSON line per request (prompt and output ids)");
 }
 
-void BenchArgs::validate() const {
+void BenchArgs::validate() {
+  if (systems.empty()) systems = functional ? std::vector<std::string>{"trn2"} : std::vector<std::string>{"trn2", "h100"};
+  compare = systems.size() > 1 && !summaries;
+  if (functional && systems.size() > 1) fail("--functional runs on one simulated chip: give one --system");
   if (qps.size() > 1 && concurrency.size() > 1)
     fail("--qps and --concurrency both list several values: sweep one of them");
   if (!dump_outputs.empty() && !functional)
     fail("--dump-outputs needs --functional (timing-only runs produce no token ids)");
-  if (functional && tp != 1) fail("--functional runs on one NeuronCore: --tp 1");
+  if (functional && tp > 1) fail("--functional runs on one NeuronCore: --tp 1");
   if (temperature > 0 && !functional) fail("--temperature needs --functional (timing-only runs sample nothing)");
   if (stop_on_eos && !functional) fail("--stop-on-eos needs --functional (timing-only runs sample no EOS)");
   slo.validate();
@@ -93,8 +102,7 @@ void BenchArgs::validate() const {
 
 BenchModel load_bench_model(const BenchArgs& a) {
   BenchModel m;
-  m.chip = arch::load_chip_by_name(a.system);
-  m.system = m.chip.name;
+  if (a.functional) m.chip = arch::load_chip_by_name(a.systems.at(0));
   if (auto bc = llm::builtin_config(a.model)) {
     if (a.functional)
       fail("--model '{}' is a built-in config without weights: --functional needs a checkpoint path", a.model);

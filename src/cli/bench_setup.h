@@ -16,8 +16,13 @@
 namespace npulab::cli {
 
 struct BenchArgs {
-  std::string model = "llama-3.1-8b", system = "trn2", dtype, tokenizer;
-  int64_t tp = 1;
+  std::string model = "llama-3.1-8b", dtype, tokenizer;
+  // Systems side by side (--system may repeat): chips and GPU systems. Default: the headline
+  // pair, one trn2 chip and one H100 (a --functional run: trn2 alone).
+  std::vector<std::string> systems;
+  int64_t tp = 0;  // 0 = each system's whole width
+  bool summaries = false;  // per-run vLLM summaries even when comparing systems
+  bool compare = false;    // set by validate(): several systems -> the comparison table
   std::string isl = "1024", osl = "128", preset, dataset, trace;
   int64_t requests = 0, prefix_len = 0, output_len = 0;
   std::vector<double> qps;
@@ -37,7 +42,7 @@ struct BenchArgs {
   // Outputs.
   std::string json, csv, plot, step_trace, dump_outputs;
 
-  void validate() const;  // combinations CLI11 cannot check
+  void validate();  // combinations CLI11 cannot check; fills the defaults that depend on others
 };
 
 void add_bench_options(CLI::App& app, BenchArgs& a);
@@ -45,8 +50,7 @@ void add_bench_options(CLI::App& app, BenchArgs& a);
 struct BenchModel {
   std::optional<llm::Model> model;  // a checkpoint (built-in configs have none)
   llm::ModelConfig config;
-  arch::ChipConfig chip;
-  std::string system;
+  arch::ChipConfig chip;            // --functional: the one chip it runs on
   DType dtype = DType::BF16;
 };
 BenchModel load_bench_model(const BenchArgs& a);

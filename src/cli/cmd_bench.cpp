@@ -19,11 +19,11 @@
 #include "cli/host_env.h"
 #include "cli/progress.h"
 #include "cli/ranges.h"
+#include "deploy/system_model.h"
 #include "common/error.h"
 #include "serve/bench_plots.h"
 #include "serve/functional_backend.h"
-#include "serve/npu_perf_model.h"
-#include "serve/perf_cache.h"
+#include "serve/comparison.h"
 #include "serve/report.h"
 #include "serve/step_trace.h"
 
@@ -32,50 +32,51 @@ namespace {
 
 using namespace npulab::serve;
 
-// The backend of every run: the table's PerfModel, or the functional chip.
+// One system's backend: its deployment's PerfModel (timing-only) or the functional chip.
 struct Backends {
-  std::unique_ptr<NpuPerfModel> perf;
+  deploy::SystemModel sys;
   std::unique_ptr<TimingBackend> timing;
   std::unique_ptr<FunctionalBackend> functional;
   StepBackend& backend() { return functional ? static_cast<StepBackend&>(*functional) : *timing; }
-  KvMemory memory() const { return functional ? functional->memory() : perf->memory(); }
+  KvMemory memory() const { return functional ? functional->memory() : sys.perf->memory(); }
+  std::string describe() const {
+    return functional ? functional->runner().layout().config().name + " functional on " + sys.device
+                      : sys.perf->describe();
+  }
 };
 
-Backends make_backends(const BenchArgs& a, const BenchModel& bm, int64_t max_context) {
+Backends make_functional(const BenchArgs& a, const BenchModel& bm, const std::string& system, int64_t max_context) {
   Backends b;
-  if (a.functional) {
-    FunctionalOptions fo;
-    fo.slots = a.max_num_seqs;
-    fo.max_context = max_context;
-    fo.weight_dtype = bm.dtype;
-    fo.sampling.temperature = float(a.temperature);
-    fo.chip = chip_options_from_env();
-    b.functional = std::make_unique<FunctionalBackend>(bm.config, *bm.model->weights, bm.chip, fo);
-    return b;
-  }
-  NpuDeployment d;
-  d.model = bm.config;
-  d.chip = bm.chip;
-  d.weight_dtype = bm.dtype;
-  d.tp = a.tp;
-  d.max_context = max_context;
-  d.max_batch = std::min<int64_t>(a.max_num_seqs, bm.chip.tensor.cols);
-  d.validate();
-  const std::string cache = a.no_cache ? "" : (a.cache_dir.empty() ? cache_dir_from_env() : a.cache_dir);
-  ProgressBar bar("npulab bench: building the performance table");
-  PerfTableOrigin origin;
-  const int threads = a.threads > 0 ? int(a.threads) : int(std::max(1u, std::thread::hardware_concurrency()));
-  PerfTable t = standard_perf_table(
-      d, cache, threads, [&](int64_t done, int64_t total) { bar.update(done, total, "step programs simulated"); },
-      &origin);
+  b.sys.system = system;
+  b.sys.kind = "chip";
+  b.sys.device = bm.chip.name;
+  FunctionalOptions fo;
+  fo.slots = a.max_num_seqs;
+  fo.max_context = max_context;
+  fo.weight_dtype = bm.dtype;
+  fo.sampling.temperature = float(a.temperature);
+  fo.chip = chip_options_from_env();
+  b.functional = std::make_unique<FunctionalBackend>(bm.config, *bm.model->weights, bm.chip, fo);
+  return b;
+}
+
+Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string& system, int64_t max_context) {
+  deploy::DeploySpec spec;
+  spec.model = bm.config;
+  spec.weight_dtype = bm.dtype;
+  spec.tp = a.tp;
+  spec.max_context = max_context;
+  spec.max_batch = a.max_num_seqs;
+  spec.max_batched_tokens = a.max_num_batched_tokens;
+  spec.cache_dir = a.no_cache ? "" : (a.cache_dir.empty() ? cache_dir_from_env() : a.cache_dir);
+  spec.threads = a.threads > 0 ? int(a.threads) : int(std::max(1u, std::thread::hardware_concurrency()));
+  ProgressBar bar("npulab bench: " + system + ": building the performance table");
+  spec.progress = [&](int64_t done, int64_t total) { bar.update(done, total, "step programs simulated"); };
+  Backends b;
+  b.sys = deploy::make_system_model(system, spec, arch::ChipSearchPath::standard());
   bar.finish();
-  if (origin.cached)
-    fmt::print(stderr, "npulab bench: performance table from the cache ({}), {:.2f} s\n", origin.path, origin.host_s);
-  else
-    fmt::print(stderr, "npulab bench: performance table built: {} step programs simulated in {:.2f} s on {} threads{}\n",
-               origin.programs, origin.host_s, threads, origin.path.empty() ? "" : ", cached as " + origin.path);
-  b.perf = std::make_unique<NpuPerfModel>(d, std::move(t));
-  b.timing = std::make_unique<TimingBackend>(*b.perf);
+  fmt::print(stderr, "npulab bench: {}: {}\n", system, b.sys.note);
+  b.timing = std::make_unique<TimingBackend>(*b.sys.perf);
   return b;
 }
 
@@ -129,40 +130,40 @@ void write_outputs(const BenchArgs& a, const std::vector<BenchRun>& runs) {
   }
 }
 
-int run(BenchArgs& a, const CostOptions& cost) {
-  a.validate();
-  const BenchModel bm = load_bench_model(a);
-  // The run uses one chip (docs/COST.md, "A run's share").
-  const serve::RunCostData cost_data = resolve_run_cost({bm.chip.name, 1}, cost, arch::ChipSearchPath::standard());
-  BenchWorkload w = make_workload(a, bm);
-  Backends b = make_backends(a, bm, w.max_context);
+// The sweep on one system, appended to `runs`.
+void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& bm, BenchWorkload& w,
+                const std::string& system, std::vector<BenchRun>& runs) {
+  Backends b = a.functional ? make_functional(a, bm, system, w.max_context) : make_timing(a, bm, system, w.max_context);
+  // The run pays for the devices its deployment occupies (docs/COST.md, "A run's share").
+  const serve::RunCostData cost_data =
+      resolve_run_cost({b.sys.device, b.sys.devices}, cost, arch::ChipSearchPath::standard());
   const KvMemory mem = b.memory();
   EngineOptions eo;
   eo.scheduler = scheduler_config(a, bm, mem);
   fmt::print(stderr,
              "npulab bench: {}; {} requests ({}); KV cache {} blocks x {} positions ({:.2f} GiB), up to {} sequences, "
              "{} tokens per step{}\n",
-             b.functional ? b.functional->runner().layout().config().name + " functional on " + bm.chip.name
-                          : b.perf->describe(),
-             w.requests.size(), w.describe, eo.scheduler.num_blocks, eo.scheduler.block_size,
+             b.describe(), w.requests.size(), w.describe, eo.scheduler.num_blocks, eo.scheduler.block_size,
              double(eo.scheduler.num_blocks * eo.scheduler.block_size * mem.bytes_per_token) / 1073741824.0,
              eo.scheduler.max_num_seqs, eo.scheduler.max_num_batched_tokens,
              eo.scheduler.prefix_caching ? ", prefix caching" : "");
-  std::vector<BenchRun> runs;
   for (const SweepPoint& p : sweep_points(a)) {
     if (p.set_arrivals) set_arrivals(w.requests, p.arrivals, a.seed);
     eo.max_concurrency = p.concurrency;
-    ProgressBar bar("npulab bench: " + p.label);
+    ProgressBar bar("npulab bench: " + system + ": " + p.label);
     BenchRun r;
     r.run = run_engine(eo, b.backend(), w.requests, [&](int64_t done, int64_t total, double now_s) {
       bar.update(done, total, fmt::format("requests, {:.1f} s simulated", now_s));
     });
     bar.finish();
-    r.info.system = bm.system;
+    r.info.system = system;
+    r.info.deployment = b.describe();
     r.info.model = bm.config.name;
     r.info.dtype = dtype_name(bm.dtype);
     r.info.mode = b.functional ? "functional" : "timing-only";
-    r.info.tp = a.tp;
+    r.info.tp = b.functional ? 1 : b.sys.tp;
+    r.info.devices = b.sys.devices;
+    r.info.device = b.sys.device;
     r.info.workload = w.describe;
     r.info.request_rate = p.arrivals.rate;
     r.info.burstiness = p.arrivals.burstiness;
@@ -171,10 +172,19 @@ int run(BenchArgs& a, const CostOptions& cost) {
     r.info.label = p.label;
     r.summary = summarize(r.run, a.slo);
     r.cost = serve::price_run(r.summary, r.run, cost_data);
-    fmt::print("{}", summary_text(r));
+    if (!a.compare) fmt::print("{}", summary_text(r));
     runs.push_back(std::move(r));
   }
-  if (runs.size() > 1) fmt::print("\n{}", sweep_table(runs));
+}
+
+int run(BenchArgs& a, const CostOptions& cost) {
+  a.validate();
+  const BenchModel bm = load_bench_model(a);
+  BenchWorkload w = make_workload(a, bm);
+  std::vector<BenchRun> runs;
+  for (const std::string& system : a.systems) run_system(a, cost, bm, w, system, runs);
+  if (a.compare) fmt::print("{}", comparison_table(runs));
+  else if (runs.size() > 1) fmt::print("\n{}", sweep_table(runs));
   write_outputs(a, runs);
   return 0;
 }
@@ -187,7 +197,7 @@ Run setup(CLI::App& app) {
   return [a, cost]() { return run(*a, *cost); };
 }
 
-Registrar reg{"bench", "Serving benchmark on the simulated chip (continuous batching, vLLM-style metrics)", setup};
+Registrar reg{"bench", "Serving benchmark: simulated chips side by side with GPUs (continuous batching, vLLM-style metrics, $/1M tokens)", setup};
 
 }  // namespace
 }  // namespace npulab::cli

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/error.h"
+#include "llm/compile/tp_plan.h"
 
 namespace npulab::serve {
 
@@ -12,19 +13,20 @@ llm::compile::CompileOptions NpuDeployment::compile_options(int64_t batch) const
   o.max_context = max_context;
   o.batch = batch;
   o.resident_weights = resident_weights;
+  o.tp = tp;
+  o.lnc = lnc;
   return o;
 }
 
 std::string NpuDeployment::describe() const {
-  return fmt::format("{} {} on {} ({} of {} NeuronCores, TP{})", model.name, dtype_name(weight_dtype), chip.name, tp,
-                     chip.cores_per_chip, tp);
+  const int64_t n = cores();
+  return fmt::format("{} {} on {} (TP{} x LNC{}: NeuronCore{} {} of {})", model.name, dtype_name(weight_dtype),
+                     chip.name, tp, lnc, n == 1 ? "" : "s", n == 1 ? "0" : fmt::format("0-{}", n - 1),
+                     chip.cores_per_chip);
 }
 
 void NpuDeployment::validate() const {
-  if (tp != 1)
-    fail("--tp {}: the step compiler runs a model on one NeuronCore so far (tensor parallelism over a chip's "
-         "cores is being added to llm/compile); use --tp 1",
-         tp);
+  llm::compile::tp_ranks(model, chip, tp, lnc);  // names --tp / --lnc and what divides
   if (max_context < 2) fail("max context {}: expected at least 2 tokens", max_context);
   if (max_context > model.max_seq_len)
     fail("max context {} exceeds the {} tokens model '{}' supports", max_context, model.max_seq_len, model.name);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "llm/compile/tp_layout.h"
 
 namespace npulab::serve {
 
@@ -13,21 +14,25 @@ NpuPerfModel::NpuPerfModel(NpuDeployment d, PerfTable t) : d_(std::move(d)), t_(
 KvMemory npu_kv_memory(const NpuDeployment& d) {
   llm::compile::CompileOptions o = d.compile_options(1);
   o.resident_weights = false;  // placement only
-  const llm::compile::ModelLayout L(d.model, d.chip, o);
-  const uint64_t kv_start = L.slot(L.kcache(0)).offset;
-  const uint64_t kvsz = dtype_size(L.kv_dtype());
-  // The largest step's own HBM tensors: token staging [T, dim] and FP32 logits [T, vocab].
+  const llm::compile::TpLayout L(d.model, d.chip, o);
+  const uint64_t kvsz = dtype_size(L.rank(0).kv_dtype());
+  // Everything but the KV caches: the shared slots and each rank's weights and tables (the
+  // ranks lie one after another, each ending with its KV cache).
+  const uint64_t fixed = L.rank(L.ranks() - 1).end_offset() - L.kv_bytes();
+  // Each rank's largest step's own HBM tensors: token staging [T, dim] and FP32 logits [T, vocab].
   const uint64_t T = d.chip.tensor.cols;
-  const uint64_t step_bytes = T * uint64_t(d.model.dim) * kvsz + T * uint64_t(d.model.vocab_size) * 4 +
-                              2 * llm::compile::kHbmAlign;
+  const uint64_t step_bytes = uint64_t(L.ranks()) * (T * uint64_t(d.model.dim) * kvsz +
+                                                     T * uint64_t(d.model.vocab_size) * 4 + 2 * llm::compile::kHbmAlign);
   KvMemory m;
-  m.bytes_per_token = int64_t(2 * uint64_t(d.model.n_layers) * uint64_t(d.model.kv_dim()) * kvsz);
+  // K and V of one position over all layers and every rank (replicated kv heads once per replica).
+  for (int64_t r = 0; r < L.ranks(); ++r)
+    m.bytes_per_token += int64_t(2 * uint64_t(d.model.n_layers) * uint64_t(L.rank(r).config().kv_dim()) * kvsz);
   m.max_context = d.max_context;
   const uint64_t cap = d.chip.hbm.capacity_bytes;
-  if (kv_start + step_bytes >= cap)
+  if (fixed + step_bytes >= cap)
     fail("model '{}' in {} takes {:.2f} GiB of chip '{}''s {:.2f} GiB HBM before any KV cache", d.model.name,
-         dtype_name(d.weight_dtype), (kv_start + step_bytes) / 1073741824.0, d.chip.name, cap / 1073741824.0);
-  m.capacity_bytes = int64_t(cap - kv_start - step_bytes);
+         dtype_name(d.weight_dtype), (fixed + step_bytes) / 1073741824.0, d.chip.name, cap / 1073741824.0);
+  m.capacity_bytes = int64_t(cap - fixed - step_bytes);
   return m;
 }
 

@@ -5,7 +5,7 @@
 //     linear in each sequence's keys);
 //   - every other sequence's tokens as prefill chunks of up to prefill_chunk tokens, the
 //     chunk that ends a prompt with the logits;
-// run one after another on the chip's NeuronCore. Memory for the KV cache: the chip's HBM
+// run one after another on the deployment's NeuronCores. Memory for the KV cache: the chip's HBM
 // minus the model's weights and tables (as llm::compile::ModelLayout places them) and the
 // step programs' own HBM (token staging and logits of the largest step).
 #pragma once

@@ -82,6 +82,7 @@ PerfTableKey perf_table_key(const NpuDeployment& d, const PerfGrid& g, StepSimul
                 {"chip", {{"name", d.chip.name}, {"file", file_hash(d.chip.source_file)}}},
                 {"weight_dtype", dtype_name(d.weight_dtype)},
                 {"tp", d.tp},
+                {"lnc", d.lnc},
                 {"max_context", d.max_context},
                 {"max_batch", d.max_batch},
                 {"resident_weights", d.resident_weights},

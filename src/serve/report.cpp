@@ -42,6 +42,9 @@ nlohmann::json run_json(const BenchRun& r) {
   nlohmann::json j;
   j["label"] = i.label;
   j["system"] = i.system;
+  j["deployment"] = i.deployment;
+  j["device"] = i.device;
+  j["devices"] = i.devices;
   j["model"] = i.model;
   j["dtype"] = i.dtype;
   j["tp"] = i.tp;
@@ -142,6 +145,7 @@ std::string summary_text(const BenchRun& r) {
   auto num = [](double v) { return fmt::format("{:.2f}", v); };
   o += fmt::format("{:=^60}\n", " npulab bench: " + (i.label.empty() ? std::string("run") : i.label) + " ");
   line("System:", fmt::format("{} ({}, TP{}, {})", i.system, i.dtype, i.tp, i.mode));
+  if (!i.deployment.empty()) line("Deployment:", i.deployment);
   line("Model:", i.model);
   line("Workload:", i.workload);
   line("Traffic request rate:",

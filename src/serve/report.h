@@ -17,6 +17,9 @@ namespace npulab::serve {
 
 struct RunInfo {
   std::string system, model, dtype, mode;  // mode: "timing-only" or "functional"
+  std::string deployment;                  // the performance model's own description
+  std::string device;                      // the accelerator's hw name (trn2, h100-sxm)
+  int64_t devices = 1;                     // how many the run occupies (and pays for)
   int64_t tp = 1;
   std::string workload;                    // how requests were made (lengths, source)
   double request_rate = 0;                 // 0 = all at once ("inf")

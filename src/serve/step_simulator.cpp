@@ -9,29 +9,31 @@ namespace npulab::serve {
 
 using llm::compile::StepSpec;
 
-StepSimulator::StepSimulator(const NpuDeployment& d) : d_(d) {
+// Timing-only programs are laid out on the chip with the largest HBM a hw file may give
+// (arch/hw_ranges.cpp): a grid point's batch x context KV cache need not fit the real
+// chip beside the weights, and the simulator's costs do not depend on addresses, so every
+// layer keeps its own weights and cache (no aliasing, whose shared addresses would add
+// false waits). What the deployment really holds is the engine's KV budget,
+// npu_kv_memory(), from the real chip.
+constexpr uint64_t kTimingHbmBytes = uint64_t(16) << 40;
+
+StepSimulator::StepSimulator(const NpuDeployment& d) : d_(d), timing_chip_(d.chip) {
+  timing_chip_.hbm.capacity_bytes = std::max(timing_chip_.hbm.capacity_bytes, kTimingHbmBytes);
   sim::ChipOptions co;
   co.helper_thread = false;  // table building runs one simulator per host thread already
-  chip_ = std::make_unique<sim::Chip>(d_.chip, sim::Mode::TimingOnly, co);
+  chip_ = std::make_unique<sim::Chip>(timing_chip_, sim::Mode::TimingOnly, co);
 }
 
 StepSimulator::~StepSimulator() = default;
 
-const llm::compile::ModelLayout& StepSimulator::layout(int64_t batch, int64_t context) {
-  // The KV cache of the layout only needs the positions the program touches; its size does
-  // not change the program's time (the simulator's costs do not depend on addresses), but a
-  // cache of batch x max_context may not fit HBM.
+const llm::compile::TpLayout& StepSimulator::layout(int64_t batch, int64_t context) {
+  // The KV cache of the layout only needs the positions the program touches.
   const int64_t ctx = std::min(d_.max_context, (context + 1 + 127) / 128 * 128);
   auto& slot = layouts_[{batch, ctx}];
   if (!slot) {
     llm::compile::CompileOptions o = d_.compile_options(batch);
     o.max_context = ctx;
-    try {
-      slot = std::make_unique<llm::compile::ModelLayout>(d_.model, d_.chip, o);
-    } catch (const Error&) {
-      o.ignore_capacity = true;  // timing only: layers share addresses (docs/LLM.md, --ignore-capacity)
-      slot = std::make_unique<llm::compile::ModelLayout>(d_.model, d_.chip, o);
-    }
+    slot = std::make_unique<llm::compile::TpLayout>(d_.model, timing_chip_, o);
   }
   return *slot;
 }

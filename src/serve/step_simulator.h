@@ -2,14 +2,16 @@
 // performance table is built from (and checked against). A decode program of `batch`
 // sequences, each `context` tokens into its KV cache (all at the same position: the
 // compiler's decode programs); a prefill chunk of `tokens` tokens after `context` cached ones. Programs are compiled by llm/compile exactly as the runner
-// compiles them (llm::compile::compile_step) and run on a sim::Chip of the deployment's chip.
-// One StepSimulator per thread: it owns its chip.
+// compiles them (llm::compile::compile_step of the deployment's tensor-parallel layout: one
+// program per NeuronCore of tp x lnc, with their collectives) and run on a sim::Chip of the
+// deployment's chip. One StepSimulator per thread: it owns its chip.
 #pragma once
 #include <cstdint>
 #include <map>
 #include <memory>
 
 #include "llm/compile/step_compiler.h"
+#include "llm/compile/tp_layout.h"
 #include "serve/npu_deployment.h"
 #include "sim/simulator.h"
 
@@ -32,9 +34,10 @@ class StepSimulator {
   double simulate(const llm::compile::StepProgram& p);
 
  private:
-  const llm::compile::ModelLayout& layout(int64_t batch, int64_t context);
+  const llm::compile::TpLayout& layout(int64_t batch, int64_t context);
   NpuDeployment d_;
-  std::map<std::pair<int64_t, int64_t>, std::unique_ptr<llm::compile::ModelLayout>> layouts_;
+  arch::ChipConfig timing_chip_;  // d_.chip with room for any grid point's KV cache
+  std::map<std::pair<int64_t, int64_t>, std::unique_ptr<llm::compile::TpLayout>> layouts_;
   std::unique_ptr<sim::Chip> chip_;
   int64_t chunk_ = 0;
 };

@@ -9,7 +9,7 @@ fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-args=(--model models/stories260K.bin --isl 48 --osl 16 --requests 20 --qps 500 --max-num-seqs 8 --cache-dir "$tmp/cache" --threads 2)
+args=(--model models/stories260K.bin --system trn2 --isl 48 --osl 16 --requests 20 --qps 500 --max-num-seqs 8 --cache-dir "$tmp/cache" --threads 2)
 
 "$NPULAB" bench "${args[@]}" --json "$tmp/cb.json" >"$tmp/cb.txt" 2>"$tmp/cb.err" || fail "bench: $(cat "$tmp/cb.err")"
 grep -q 'Price basis: *capacity block' "$tmp/cb.txt" || fail "summary lacks the price basis: $(cat "$tmp/cb.txt")"

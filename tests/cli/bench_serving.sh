@@ -48,7 +48,7 @@ python3 -c "import json,sys; json.load(open(sys.argv[1]))['traceEvents']" "$tmp/
 
 # Timing-only: the performance table is built, then read from the cache.
 for i in 1 2; do
-  "$NPULAB" bench --model "$model" --isl 48 --osl 16 --requests 20 --qps 500 --max-num-seqs 8 \
+  "$NPULAB" bench --model "$model" --system trn2 --isl 48 --osl 16 --requests 20 --qps 500 --max-num-seqs 8 \
     --cache-dir "$tmp/cache" --threads 2 > "$tmp/t$i.txt" 2> "$tmp/te$i.txt" || fail "timing bench $i: $(cat "$tmp/te$i.txt")"
 done
 grep -q "performance table built" "$tmp/te1.txt" || fail "first run did not build the table: $(cat "$tmp/te1.txt")"
@@ -58,7 +58,7 @@ grep -q "Successful requests: *20" "$tmp/t1.txt" || fail "timing bench: not 20 s
 
 # A trace keeps its own arrival times; a dataset's prompts are tokenized with the model's
 # tokenizer (models/austen carries tokenizer.model).
-"$NPULAB" bench --model "$model" --trace tests/serve/fixtures/npulab_trace.csv --no-cache > "$tmp/tr.txt" 2>&1 ||
+"$NPULAB" bench --model "$model" --system trn2 --trace tests/serve/fixtures/npulab_trace.csv --no-cache > "$tmp/tr.txt" 2>&1 ||
   fail "trace replay: $(cat "$tmp/tr.txt")"
 grep -q "Successful requests: *3" "$tmp/tr.txt" && grep -q "(npulab layout)" "$tmp/tr.txt" ||
   fail "trace replay: $(cat "$tmp/tr.txt")"

@@ -1,0 +1,75 @@
+// The simulated chip as a system: hw/<name>.toml, or a chip file given by path. The model
+// runs on `tp` logical NeuronCores of one chip at the chip's default LNC, its step times
+// from the performance table of its simulated step programs (serve/perf_table.h).
+#include <fmt/format.h>
+
+#include "arch/chip_search.h"
+#include "common/error.h"
+#include "deploy/system_kind.h"
+#include "llm/compile/tp_plan.h"
+#include "serve/npu_perf_model.h"
+#include "serve/perf_cache.h"
+
+namespace npulab::deploy {
+namespace {
+
+bool claims(const std::string& system, const arch::ChipSearchPath& path) {
+  const std::string file = looks_like_path(system) ? system : arch::find_chip_file(system, path).string();
+  return !file.empty() && file_has_table(file, "chip");
+}
+
+bool fits(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp, int64_t lnc) {
+  try {
+    llm::compile::tp_ranks(m, chip, tp, lnc);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// The parallelism: an explicit tp at the chip's default LNC (LNC=1 when the default does
+// not divide the model), or, for tp = 0, the whole chip - as many logical cores as the chip
+// has at the default LNC, else at LNC=1, else the most at the default LNC that divide.
+std::pair<int64_t, int64_t> choose_tp(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp) {
+  const int64_t lnc = chip.lnc_default, cores = chip.cores_per_chip;
+  if (tp > 0) {
+    if (fits(m, chip, tp, lnc) || lnc == 1) return {tp, lnc};
+    return {tp, fits(m, chip, tp, 1) ? 1 : lnc};  // an unfit choice fails in validate() with the reason
+  }
+  if (fits(m, chip, cores / lnc, lnc)) return {cores / lnc, lnc};
+  if (fits(m, chip, cores, 1)) return {cores, 1};
+  for (int64_t t = cores / lnc; t > 1; --t)
+    if (fits(m, chip, t, lnc)) return {t, lnc};
+  return {1, lnc};
+}
+
+SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path) {
+  serve::NpuDeployment d;
+  d.model = spec.model;
+  d.chip = arch::load_chip_by_name(system, path);
+  d.weight_dtype = spec.weight_dtype;
+  std::tie(d.tp, d.lnc) = choose_tp(spec.model, d.chip, spec.tp);
+  d.max_context = spec.max_context;
+  d.max_batch = std::min<int64_t>(spec.max_batch, d.chip.tensor.cols);
+  d.validate();
+  serve::PerfTableOrigin origin;
+  serve::PerfTable t = serve::standard_perf_table(d, spec.cache_dir, std::max(1, spec.threads), spec.progress, &origin);
+  SystemModel m;
+  m.device = d.chip.name;
+  m.devices = 1;
+  m.tp = d.tp;
+  m.note = origin.cached ? fmt::format("performance table from the cache ({}), {:.2f} s", origin.path, origin.host_s)
+                         : fmt::format("performance table built: {} step programs simulated in {:.2f} s{}",
+                                       origin.programs, origin.host_s,
+                                       origin.path.empty() ? "" : ", cached as " + origin.path);
+  m.perf = std::make_unique<serve::NpuPerfModel>(std::move(d), std::move(t));
+  return m;
+}
+
+}  // namespace
+
+SystemKind chip_system_kind() {
+  return {"chip", "simulated chips (hw/<name>.toml)", claims, arch::chip_names, deploy};
+}
+
+}  // namespace npulab::deploy

@@ -1,0 +1,42 @@
+// A GPU system as a system: hw/systems/<name>.toml, or a system file given by path. The
+// model runs tensor-parallel over `tp` of its GPUs (default: all of them), its step times
+// from the calibrated GPU operator model (gpu/step_model.h).
+#include <fmt/format.h>
+
+#include "arch/gpu.h"
+#include "common/error.h"
+#include "deploy/system_kind.h"
+#include "gpu/step_model.h"
+
+namespace npulab::deploy {
+namespace {
+
+bool claims(const std::string& system, const arch::ChipSearchPath& path) {
+  const std::string file = looks_like_path(system) ? system : arch::find_hw_file(system, path, "systems").string();
+  return !file.empty() && file_has_table(file, "system", "gpu");
+}
+
+SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path) {
+  gpu::GpuDeployment d;
+  d.model = spec.model;
+  d.system = arch::load_gpu_system(system, path);
+  d.cal = arch::load_gpu_calibration_by_name(d.system.gpu.calibration, path);
+  d.weight_dtype = spec.weight_dtype;
+  d.tp = spec.tp > 0 ? spec.tp : int64_t(d.system.gpus);
+  d.max_context = spec.max_context;
+  SystemModel m;
+  m.device = d.system.gpu.name;
+  m.devices = d.tp;
+  m.tp = d.tp;
+  m.note = fmt::format("GPU operator model, calibration {}", d.cal.name);
+  m.perf = std::make_unique<gpu::GpuPerfModel>(std::move(d), spec.max_batched_tokens);  // validates
+  return m;
+}
+
+std::vector<std::string> names(const arch::ChipSearchPath& path) { return arch::gpu_system_names(path); }
+
+}  // namespace
+
+SystemKind gpu_system_kind() { return {"gpu-system", "GPU systems (hw/systems/<name>.toml)", claims, names, deploy}; }
+
+}  // namespace npulab::deploy

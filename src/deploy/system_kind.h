@@ -1,0 +1,38 @@
+// The kinds of system a model can be deployed on, one table row each (system_kinds.cpp):
+// a kind says which names and files are its own and deploys a model on one of them. A
+// name belongs to the first kind that claims it; kinds own disjoint hw folders (chips in
+// hw/, GPU systems in hw/systems/), so the order only matters for files given by path,
+// which each kind recognises by its top-level table.
+#pragma once
+#include <span>
+#include <string>
+#include <vector>
+
+#include "deploy/system_model.h"
+
+namespace npulab::deploy {
+
+struct SystemKind {
+  const char* name;  // "chip", "gpu-system"
+  const char* what;  // for listings and errors: "simulated chip (hw/<name>.toml)"
+  bool (*claims)(const std::string& system, const arch::ChipSearchPath& path);
+  std::vector<std::string> (*names)(const arch::ChipSearchPath& path);
+  SystemModel (*deploy)(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path);
+};
+
+std::span<const SystemKind> system_kinds();
+
+// The kind `system` is (nullptr when none claims it).
+const SystemKind* find_system_kind(const std::string& system, const arch::ChipSearchPath& path);
+
+// Whether the TOML file's top level has `table` (and, when `key` is given, that table has
+// `key`): how a kind recognises its files ([chip]; [system] with gpu = ...). A file that does
+// not parse is nobody's here; the loader of the kind it was meant for reports its error.
+bool file_has_table(const std::string& file, const char* table, const char* key = nullptr);
+bool looks_like_path(const std::string& system);
+
+// The kinds' implementations (chip_system.cpp, gpu_system.cpp).
+SystemKind chip_system_kind();
+SystemKind gpu_system_kind();
+
+}  // namespace npulab::deploy

@@ -1,0 +1,50 @@
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+
+#include "common/error.h"
+#include "deploy/system_kind.h"
+
+namespace npulab::deploy {
+
+std::span<const SystemKind> system_kinds() {
+  static const SystemKind kinds[] = {chip_system_kind(), gpu_system_kind()};
+  return kinds;
+}
+
+bool looks_like_path(const std::string& system) {
+  return system.find('/') != std::string::npos || system.ends_with(".toml");
+}
+
+bool file_has_table(const std::string& file, const char* table, const char* key) {
+  try {
+    const toml::table t = toml::parse_file(file);
+    if (!t[table].is_table()) return false;
+    return !key || t[table][key];
+  } catch (const toml::parse_error&) {
+    return false;  // the kind's own loader reports the syntax error when it is chosen
+  }
+}
+
+const SystemKind* find_system_kind(const std::string& system, const arch::ChipSearchPath& path) {
+  for (const SystemKind& k : system_kinds())
+    if (k.claims(system, path)) return &k;
+  return nullptr;
+}
+
+SystemModel make_system_model(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path) {
+  if (system.empty()) fail("--system: expected a system name or hw file path, got an empty string");
+  const SystemKind* k = find_system_kind(system, path);
+  if (!k) {
+    std::string known;
+    for (const SystemKind& s : system_kinds())
+      known += fmt::format("\n  {}: {}", s.what, fmt::join(s.names(path), ", "));
+    fail("--system '{}': no such system; known systems:{}\n  (searched {})", system, known, path.describe());
+  }
+  SystemModel m = k->deploy(system, spec, path);
+  m.system = system;
+  m.kind = k->name;
+  return m;
+}
+
+}  // namespace npulab::deploy

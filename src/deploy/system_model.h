@@ -1,0 +1,49 @@
+// A model deployed on a named system, as the serving engine sees it: the performance model
+// of its steps (serve::PerfModel), the devices it occupies (for prices and power) and the
+// parallelism chosen. One interface, one implementation per kind of system, registered by
+// kind (deploy/system_kind.h): a chip file (hw/<name>.toml: the simulated NeuronCore chip,
+// step times from simulated step programs) or a GPU system (hw/systems/<name>.toml: the GPU
+// operator model). Which kind a name is comes from where its file is found, never from the
+// name's spelling, so a new chip or GPU system is a new hw file, not new code.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "arch/chip_search.h"
+#include "llm/model_config.h"
+#include "numerics/dtype.h"
+#include "serve/step.h"
+
+namespace npulab::deploy {
+
+// What a deployment needs besides the system: the model and the engine's limits.
+struct DeploySpec {
+  llm::ModelConfig model;
+  DType weight_dtype = DType::BF16;
+  int64_t tp = 0;                   // 0 = the system's whole width (every device / logical core)
+  int64_t max_context = 0;          // longest sequence (prompt + output)
+  int64_t max_batch = 128;          // running sequences at most
+  int64_t max_batched_tokens = 512; // tokens per step at most
+  // Simulated systems only: the performance-table cache ("" = none) and host threads.
+  std::string cache_dir;
+  int threads = 1;
+  std::function<void(int64_t done, int64_t total)> progress;  // table building, may be empty
+};
+
+struct SystemModel {
+  std::string system;   // the name or path given
+  std::string kind;     // the registered kind that built it ("chip", "gpu-system")
+  std::string device;   // the accelerator's hw name ("trn2", "h100-sxm"): prices and power
+  int64_t devices = 1;  // how many of them the deployment occupies
+  int64_t tp = 1;       // the tensor parallelism used
+  std::string note;     // how the model was obtained ("performance table from the cache ...")
+  std::unique_ptr<serve::PerfModel> perf;
+};
+
+// Resolves `system` on `path` to its kind and deploys `spec` on it. Throws npulab::Error
+// naming the system (unknown names list every kind's names) or the option at fault.
+SystemModel make_system_model(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path);
+
+}  // namespace npulab::deploy

@@ -1,0 +1,60 @@
+#include "serve/comparison.h"
+
+#include <fmt/format.h>
+
+#include <set>
+
+namespace npulab::serve {
+namespace {
+
+std::string money(const std::optional<CostReport>& r, double CostReport::*field) {
+  return r ? fmt::format("{:.4f}", (*r).*field) : "-";
+}
+
+std::string slo_text(const Slo& s) {
+  std::string o;
+  auto add = [&](const char* k, double v) {
+    if (v > 0) o += fmt::format("{}{} <= {:g} ms", o.empty() ? "" : ", ", k, v);
+  };
+  add("TTFT", s.ttft_ms);
+  add("TPOT", s.tpot_ms);
+  add("E2E", s.e2e_ms);
+  return o.empty() ? "none" : o;
+}
+
+}  // namespace
+
+std::string comparison_table(const std::vector<BenchRun>& runs) {
+  if (runs.empty()) return "";
+  const RunInfo& first = runs.front().info;
+  std::string o = fmt::format("\n{} {}, {} ({}; latencies in ms of simulated time)\n\n", first.model, first.dtype,
+                              first.workload, first.mode);
+  o += fmt::format("{:<10} {:<13} {:<5} {:<16} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n", "system",
+                   "devices", "TP", "run", "out tok/s", "per dev", "$/1M out", "$/1M all", "TTFT avg", "TTFT p99",
+                   "TPOT avg", "TPOT p99", "J/token");
+  for (const BenchRun& r : runs) {
+    const Summary& s = r.summary;
+    const std::optional<CostReport>& c = r.cost.report;
+    const std::string joules = c && c->joules_per_output_token ? fmt::format("{:.3f}", *c->joules_per_output_token) : "-";
+    o += fmt::format("{:<10} {:<13} {:<5} {:<16} {:>10.1f} {:>9.1f} {:>9} {:>9} {:>9.1f} {:>9.1f} {:>9.2f} {:>9.2f} {:>8}\n",
+                     r.info.system, fmt::format("{} x {}", r.info.devices, r.info.device), r.info.tp, r.info.label,
+                     s.output_tok_s, s.output_tok_s / double(std::max<int64_t>(1, r.info.devices)),
+                     money(c, &CostReport::usd_per_1m_output_tokens), money(c, &CostReport::usd_per_1m_total_tokens),
+                     s.ttft.mean, s.ttft.p99, s.tpot.mean, s.tpot.p99, joules);
+  }
+  o += "\nout tok/s: output tokens per second of the whole run; per dev: per chip or GPU; $/1M out: per million output\n"
+       "tokens, $/1M all: per million input plus output tokens (1e6 / tok/s x $ per hour / 3600); J/token: joules per\n"
+       "output token from the devices' power and the modelled utilisation. TPOT excludes the first token (vLLM).\n";
+  o += fmt::format("SLOs: {}.\n", slo_text(first.slo));
+  std::set<std::string> seen;
+  for (const BenchRun& r : runs) {
+    if (!seen.insert(r.info.system).second) continue;
+    o += fmt::format("{}: {}\n", r.info.system, r.info.deployment);
+    if (r.cost.report) o += fmt::format("  price: {} ({})\n", r.cost.price_label, r.cost.basis);
+    else o += fmt::format("  price: none ({})\n", r.cost.missing);
+    o += fmt::format("  power: {}\n", r.cost.power_label);
+  }
+  return o;
+}
+
+}  // namespace npulab::serve

@@ -1,0 +1,16 @@
+// The side-by-side table of `npulab bench` over several systems (the seed's headline
+// table): for each system and sweep point its throughput, $ per 1M tokens (output only and
+// input plus output, at the stated price basis), mean and p99 TTFT and TPOT, and joules per
+// output token, followed by every assumption the numbers rest on (model, dtype, workload,
+// SLOs, each system's deployment, price and power source).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "serve/report.h"
+
+namespace npulab::serve {
+
+std::string comparison_table(const std::vector<BenchRun>& runs);
+
+}  // namespace npulab::serve
