@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Main demo on built-in defaults:
+#  0. the headline comparison: Llama-3.1-8B served on one simulated trn2 chip and on one
+#     H100 (GPU model) over a concurrency sweep - throughput, $ per 1M tokens, latency;
 #  1. the derived peaks of a Trainium2 chip (hw/trn2.toml);
 #  2. a BF16 GEMM on one simulated NeuronCore, verified against a host reference, with
 #     timing, engine utilisation and a Perfetto trace;
@@ -10,6 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+echo; echo "== npulab bench (Llama-3.1-8B: one trn2 chip vs one H100; plot in build/bench-interactivity.svg)"
+./build/npulab bench --plot build/bench
 echo; echo "== npulab info trn2"
 ./build/npulab info trn2
 echo; echo "== npulab kernel gemm (1024^3 bf16, one NeuronCore)"

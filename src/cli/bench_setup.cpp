@@ -28,6 +28,11 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
                  "tensor parallelism: logical NeuronCores of the chip or GPUs of the system (default: all)")
       ->check(int_range(0, 1024));
   app.add_flag("--summaries", a.summaries, "print each run's vLLM-style summary also when comparing systems");
+  app.add_option("--interactivity", a.interactivity,
+                 "comparing systems: read throughput per device and $ per 1M tokens at this many output tokens/s "
+                 "per user off each system's sweep (0 = off)")
+      ->capture_default_str()
+      ->check(real_range(0, 1e6));
   auto* preset = app.add_option("--preset", a.preset, "input/output lengths: 1k/1k, 1k/8k, 8k/1k, guidellm-1500/250");
   auto* isl = app.add_option("--isl", a.isl,
                              "input lengths: N, uniform:LO:HI, normal:MEAN:STD or lognormal:MEDIAN:SIGMA (default 1024)");
@@ -89,6 +94,13 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
 void BenchArgs::validate() {
   if (systems.empty()) systems = functional ? std::vector<std::string>{"trn2"} : std::vector<std::string>{"trn2", "h100"};
   compare = systems.size() > 1 && !summaries;
+  // The comparison's default traffic: a concurrency sweep, so each system draws its
+  // throughput-interactivity curve (InferenceMAX sweeps 4 to 64; 128 is the engine's
+  // default max-num-seqs), with 4 requests per slot at the widest point.
+  if (systems.size() > 1 && qps.empty() && concurrency.empty() && !offline && trace.empty()) {
+    concurrency = {1, 4, 16, 64, 128};
+    if (requests == 0) requests = 512;
+  }
   if (functional && systems.size() > 1) fail("--functional runs on one simulated chip: give one --system");
   if (qps.size() > 1 && concurrency.size() > 1)
     fail("--qps and --concurrency both list several values: sweep one of them");

@@ -23,6 +23,7 @@ struct BenchArgs {
   int64_t tp = 0;  // 0 = each system's whole width
   bool summaries = false;  // per-run vLLM summaries even when comparing systems
   bool compare = false;    // set by validate(): several systems -> the comparison table
+  double interactivity = 50;  // tok/s per user at which the comparison reads each system's front
   std::string isl = "1024", osl = "128", preset, dataset, trace;
   int64_t requests = 0, prefix_len = 0, output_len = 0;
   std::vector<double> qps;

@@ -183,7 +183,7 @@ int run(BenchArgs& a, const CostOptions& cost) {
   BenchWorkload w = make_workload(a, bm);
   std::vector<BenchRun> runs;
   for (const std::string& system : a.systems) run_system(a, cost, bm, w, system, runs);
-  if (a.compare) fmt::print("{}", comparison_table(runs));
+  if (a.compare) fmt::print("{}", comparison_table(runs, a.interactivity));
   else if (runs.size() > 1) fmt::print("\n{}", sweep_table(runs));
   write_outputs(a, runs);
   return 0;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "serve/interactivity.h"
 #include "serve/svg_chart.h"
 
 namespace npulab::serve {
@@ -52,6 +53,7 @@ std::vector<std::string> write_bench_plots(const std::string& prefix, const std:
     c.series = {tpot, tpot99, ttft};
     write("-latency_throughput.svg", c);
   }
+  write("-interactivity.svg", interactivity_chart(interactivity_curves(runs)));
   Chart ttft{"TTFT distribution", "TTFT (ms)", "fraction of requests", {}, false};
   Chart tpot{"TPOT distribution", "TPOT (ms)", "fraction of requests", {}, false};
   Chart batch{"Batch size over time", "simulated time (s)", "sequences in the step", {}, true};

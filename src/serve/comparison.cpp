@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "serve/interactivity.h"
+
 namespace npulab::serve {
 namespace {
 
@@ -24,14 +26,15 @@ std::string slo_text(const Slo& s) {
 
 }  // namespace
 
-std::string comparison_table(const std::vector<BenchRun>& runs) {
+std::string comparison_table(const std::vector<BenchRun>& runs, double tok_s_per_user) {
   if (runs.empty()) return "";
   const RunInfo& first = runs.front().info;
   std::string o = fmt::format("\n{} {}, {} ({}; latencies in ms of simulated time)\n\n", first.model, first.dtype,
                               first.workload, first.mode);
-  o += fmt::format("{:<10} {:<13} {:<5} {:<16} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}\n", "system",
+  const bool slo = first.slo.ttft_ms > 0 || first.slo.tpot_ms > 0 || first.slo.e2e_ms > 0;
+  o += fmt::format("{:<10} {:<13} {:<5} {:<16} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}{}\n", "system",
                    "devices", "TP", "run", "out tok/s", "per dev", "$/1M out", "$/1M all", "TTFT avg", "TTFT p99",
-                   "TPOT avg", "TPOT p99", "J/token");
+                   "TPOT avg", "TPOT p99", "J/token", slo ? fmt::format(" {:>9} {:>9}", "good %", "$/1M good") : "");
   for (const BenchRun& r : runs) {
     const Summary& s = r.summary;
     const std::optional<CostReport>& c = r.cost.report;
@@ -41,10 +44,33 @@ std::string comparison_table(const std::vector<BenchRun>& runs) {
                      s.output_tok_s, s.output_tok_s / double(std::max<int64_t>(1, r.info.devices)),
                      money(c, &CostReport::usd_per_1m_output_tokens), money(c, &CostReport::usd_per_1m_total_tokens),
                      s.ttft.mean, s.ttft.p99, s.tpot.mean, s.tpot.p99, joules);
+    if (slo) {
+      o.pop_back();
+      const std::string good = c && c->usd_per_1m_goodput_tokens ? fmt::format("{:.4f}", *c->usd_per_1m_goodput_tokens) : "-";
+      o += fmt::format(" {:>9.1f} {:>9}\n", s.completed ? 100.0 * double(s.good) / double(s.completed) : 0.0, good);
+    }
+  }
+  if (tok_s_per_user > 0) {
+    o += fmt::format("\nAt {:g} output tokens/s per user (mean TPOT {:.1f} ms), read off each system's Pareto front:\n",
+                     tok_s_per_user, 1000.0 / tok_s_per_user);
+    for (const SystemCurve& c : interactivity_curves(runs)) {
+      const AtInteractivity a = at_interactivity(c, tok_s_per_user);
+      if (!a.reached) {
+        o += fmt::format("  {:<10} not reached: its most interactive run gives {:.1f} tok/s per user\n", c.system,
+                         c.points.empty() ? 0.0 : c.points.back().tok_s_per_user);
+        continue;
+      }
+      o += fmt::format("  {:<10} {}{:.1f} output tok/s per device, {} per 1M output tokens\n", c.system,
+                       a.lower_bound ? ">= " : "", a.tok_s_per_device,
+                       a.usd_per_1m_output_tokens ? fmt::format("{}${:.4f}", a.lower_bound ? "<= " : "",
+                                                                *a.usd_per_1m_output_tokens)
+                                                  : std::string("no price"));
+    }
   }
   o += "\nout tok/s: output tokens per second of the whole run; per dev: per chip or GPU; $/1M out: per million output\n"
        "tokens, $/1M all: per million input plus output tokens (1e6 / tok/s x $ per hour / 3600); J/token: joules per\n"
        "output token from the devices' power and the modelled utilisation. TPOT excludes the first token (vLLM).\n";
+  if (slo) o += "good %: requests meeting every SLO; $/1M good: per million output tokens of those requests.\n";
   o += fmt::format("SLOs: {}.\n", slo_text(first.slo));
   std::set<std::string> seen;
   for (const BenchRun& r : runs) {
