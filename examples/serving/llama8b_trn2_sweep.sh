@@ -7,4 +7,4 @@
 set -eu
 out=${1:-llama8b_trn2}
 ./build/npulab bench --model llama-3.1-8b --system trn2 --dtype bf16 --preset guidellm-1500/250 \
-  --requests 200 --concurrency 1,8,32,128 --json "$out.json" --csv "$out.csv" --plot "$out"
+  --requests 200 --concurrency 1,8,32,128 --max-num-seqs 32 --max-model-len 4096 --json "$out.json" --csv "$out.csv" --plot "$out" "${@:2}"

@@ -71,9 +71,10 @@ struct GpuCalibration {
   struct AllReduce {
     double latency_us = 0, latency_per_gpu_us = 0, bus_efficiency = 0;
   } allreduce;
-  // Per step on the host: scheduling, input preparation, sampling (a serving-stack parameter).
+  // The share of device memory the engine may use (the host's per-step time is a
+  // serving-stack parameter: arch/stack.h).
   struct Host {
-    double step_overhead_us = 0, memory_utilization = 0;
+    double memory_utilization = 0;
   } host;
   // The fit's error on its own measurements, |predicted / measured - 1| in percent.
   struct FitError {

@@ -85,7 +85,6 @@ void read_allreduce(TomlTableReader r, GpuCalibration::AllReduce& a) {
 }
 
 void read_host(TomlTableReader r, GpuCalibration::Host& h) {
-  h.step_overhead_us = r.real("step_overhead_us");
   h.memory_utilization = r.real("memory_utilization");
   r.finish();
 }

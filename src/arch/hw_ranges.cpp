@@ -82,6 +82,12 @@ constexpr std::array kRanges{
     // GPU systems (hw/systems/*.toml).
     KeyRange{"system", "gpus", true, 1, 1024, "GPUs on one NVSwitch domain (72 in NVL72 racks)"},
     // Instances: prices and power (hw/instances/*.toml; docs/COST.md).
+    // Serving stacks (hw/stacks/*.toml; docs/SERVING.md, "Serving stacks").
+    KeyRange{"scheduler", "max_num_batched_tokens", true, 1, 1 << 24, "tokens per engine step, up to 16M"},
+    KeyRange{"padding", "decode_batch_sizes", true, 1, 65536, "sequences per decode step"},
+    KeyRange{"padding", "prefill_buckets", true, 1, 1 << 24, "prompt tokens, up to 16M"},
+    KeyRange{"padding", "decode_context_buckets", true, 1, 1 << 24, "positions, up to 16M"},
+    KeyRange{"overheads", "step_overhead_us", false, 0, 1e6, "host time per engine step, up to 1 s"},
     KeyRange{"instance", "devices", true, 1, 100000, "chips or GPUs billed together (an UltraServer holds 144)"},
     KeyRange{"device_power", "busy_w", false, 1, 1e5, "1 W to 100 kW per device"},
     KeyRange{"device_power", "idle_w", false, 0, 1e5, "up to 100 kW per device"},
@@ -104,7 +110,6 @@ constexpr std::array kRanges{
     KeyRange{"allreduce", "latency_us", false, 0, 1e4, "fixed cost of a collective, up to 10 ms"},
     KeyRange{"allreduce", "latency_per_gpu_us", false, 0, 1e3, "added per GPU beyond two, up to 1 ms"},
     KeyRange{"allreduce", "bus_efficiency", false, 0.01, 1, kFractionWhy},
-    KeyRange{"host", "step_overhead_us", false, 0, 1e6, "host time per engine step, up to 1 s"},
     KeyRange{"host", "memory_utilization", false, 0.05, 1, "share of device memory the engine may use (vLLM gpu_memory_utilization)"},
     KeyRange{"fit_error", "gemm_median_pct", false, 0, 1000, kErrorWhy},
     KeyRange{"fit_error", "gemm_p90_pct", false, 0, 1000, kErrorWhy},

@@ -125,6 +125,26 @@ uint32_t TomlTableReader::u32(const std::string& key) {
 }
 uint64_t TomlTableReader::u64(const std::string& key) { return static_cast<uint64_t>(integer(key)); }
 
+std::vector<int64_t> TomlTableReader::ascending_ints(const std::string& key) {
+  const KeyRange& range = key_range(name_, key);
+  const toml::node* np = find(key);
+  std::vector<int64_t> out;
+  if (!np) return out;
+  const std::string expected = "an ascending array of " + range_text(range);
+  const toml::array* a = np->as_array();
+  if (!range.integer || !a) fail("{}: expected {}, got {}", where(key), expected, type_name(*np));
+  for (const toml::node& e : *a) {
+    auto v = e.value_exact<int64_t>();
+    if (!v) fail("{}: expected {}, got an element that is {}", where(key), expected, type_name(e));
+    if (double(*v) < range.lo || double(*v) > range.hi)
+      fail("{}: expected {} ({}), got {}", where(key), expected, range.why, *v);
+    if (!out.empty() && *v <= out.back())
+      fail("{}: expected {}, got {} after {}", where(key), expected, *v, out.back());
+    out.push_back(*v);
+  }
+  return out;
+}
+
 void TomlTableReader::finish() const {
   for (const auto& [k, _] : *table_) {
     std::string key(k.str());

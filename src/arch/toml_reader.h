@@ -24,6 +24,8 @@ class TomlTableReader {
   uint64_t u64(const std::string& key);   // an integer key
   double real(const std::string& key);    // a real key (integers accepted: 2 means 2.0)
   bool boolean(const std::string& key);   // true or false
+  // An array of integers, each in the key's range, ascending (may be empty).
+  std::vector<int64_t> ascending_ints(const std::string& key);
 
   void finish() const;  // throws on unknown keys (first) and missing keys
 

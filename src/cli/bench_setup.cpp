@@ -72,8 +72,12 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
       ->check(real_range(0, 1e6));
   app.add_option("--seed", a.seed, "workload and sampling seed");
   app.add_option("--max-num-seqs", a.max_num_seqs, "running sequences at most")->check(int_range(1, 65536));
-  app.add_option("--max-num-batched-tokens", a.max_num_batched_tokens, "token budget per step")
+  app.add_option("--max-num-batched-tokens", a.max_num_batched_tokens,
+                 "token budget per step (default: the serving stack's, e.g. 8192 for vllm-gpu; 512 without one)")
       ->check(int_range(1, kMaxTokens));
+  app.add_option("--stack", a.stack,
+                 "serving stack (hw/stacks/<name>.toml: neuron-vllm, vllm-gpu) for every system; default each "
+                 "kind's own (chips: neuron-vllm, GPUs: vllm-gpu); none = the hardware alone");
   app.add_option("--block-size", a.block_size, "KV cache block, positions")->check(int_range(1, 65536));
   app.add_option("--max-model-len", a.max_model_len, "longest sequence (default: the longest request)")
       ->check(int_range(2, kMaxTokens));

@@ -33,7 +33,8 @@ struct BenchArgs {
   serve::Slo slo;
   uint64_t seed = 0;
   // Engine.
-  int64_t max_num_seqs = 128, max_num_batched_tokens = 512, block_size = 128, max_model_len = 0;
+  int64_t max_num_seqs = 128, max_num_batched_tokens = 0, block_size = 128, max_model_len = 0;  // 0 tokens: the stack's
+  std::string stack;  // "" = each system kind's default serving stack, "none" = the hardware alone
   double kv_fraction = 0.9;
   bool no_prefix_caching = false, no_chunked_prefill = false;
   // Performance table.

@@ -68,6 +68,7 @@ Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string
   spec.max_context = max_context;
   spec.max_batch = a.max_num_seqs;
   spec.max_batched_tokens = a.max_num_batched_tokens;
+  spec.stack = a.stack;
   spec.cache_dir = a.no_cache ? "" : (a.cache_dir.empty() ? cache_dir_from_env() : a.cache_dir);
   spec.threads = a.threads > 0 ? int(a.threads) : int(std::max(1u, std::thread::hardware_concurrency()));
   ProgressBar bar("npulab bench: " + system + ": building the performance table");
@@ -80,11 +81,14 @@ Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string
   return b;
 }
 
-SchedulerConfig scheduler_config(const BenchArgs& a, const BenchModel& bm, const KvMemory& mem) {
+SchedulerConfig scheduler_config(const BenchArgs& a, const BenchModel& bm, const Backends& b, const KvMemory& mem) {
   SchedulerConfig c;
   c.max_num_seqs = a.max_num_seqs;
-  c.max_num_batched_tokens = a.max_num_batched_tokens;
-  c.chunked_prefill = !a.no_chunked_prefill;
+  // The system's stack decides chunking and the default budget (functional runs: none).
+  c.chunked_prefill = !a.no_chunked_prefill && b.sys.chunked_prefill;
+  c.max_num_batched_tokens = b.functional ? (a.max_num_batched_tokens > 0 ? a.max_num_batched_tokens : 512)
+                                          : b.sys.max_num_batched_tokens;
+  if (!c.chunked_prefill) c.max_num_batched_tokens = std::max(c.max_num_batched_tokens, mem.max_context);
   c.max_model_len = mem.max_context;
   c.block_size = a.block_size;
   // Functional: each sequence holds a KV slot of the compiled layout, not shared blocks.
@@ -139,7 +143,7 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
       resolve_run_cost({b.sys.device, b.sys.devices}, cost, arch::ChipSearchPath::standard());
   const KvMemory mem = b.memory();
   EngineOptions eo;
-  eo.scheduler = scheduler_config(a, bm, mem);
+  eo.scheduler = scheduler_config(a, bm, b, mem);
   fmt::print(stderr,
              "npulab bench: {}; {} requests ({}); KV cache {} blocks x {} positions ({:.2f} GiB), up to {} sequences, "
              "{} tokens per step{}\n",

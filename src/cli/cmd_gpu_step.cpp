@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "arch/gpu.h"
+#include "arch/stack.h"
 #include "cli/command.h"
 #include "common/error.h"
 #include "gpu/step_model.h"
@@ -20,7 +21,7 @@ namespace npulab::cli {
 namespace {
 
 struct Args {
-  std::string system = "h100", model = "llama-3.1-8b", dtype = "bf16";
+  std::string system = "h100", model = "llama-3.1-8b", dtype = "bf16", stack = "vllm-gpu";
   int64_t tp = 1, batch = 1, context = 0, new_tokens = 1, max_context = 0;
   bool json = false;
 };
@@ -62,7 +63,8 @@ int run(const Args& a) {
          a.new_tokens, a.context);
   const gpu::GpuPerfModel pm(d, a.batch * a.new_tokens);
   std::vector<serve::SeqStep> step(size_t(a.batch), serve::SeqStep{a.context, a.new_tokens, true, nullptr});
-  const gpu::StepTime t = gpu::step_time(d, step);
+  gpu::StepTime t = gpu::step_time(d, step);
+  if (a.stack != "none") t.host_ns = arch::load_stack_by_name(a.stack, path).step_overhead_us * 1e3;
   const serve::KvMemory kv = pm.memory();
   const double tokens = double(a.batch * a.new_tokens);
   if (a.json) {
@@ -104,6 +106,8 @@ Run setup(CLI::App& app) {
   app.add_option("--model", a->model, "built-in config name or Hugging Face config.json/folder")->capture_default_str();
   app.add_option("--dtype", a->dtype, "weight dtype: bf16, fp16 or fp8")->capture_default_str();
   app.add_option("--tp", a->tp, "tensor-parallel GPUs")->capture_default_str();
+  app.add_option("--stack", a->stack, "serving stack whose host time per step is added (hw/stacks/; none = kernels only)")
+      ->capture_default_str();
   app.add_option("--batch", a->batch, "sequences in the step")->capture_default_str();
   app.add_option("--context", a->context, "tokens each sequence already has in its KV cache")->capture_default_str();
   app.add_option("--new-tokens", a->new_tokens, "tokens each sequence adds (1 = decode)")->capture_default_str();

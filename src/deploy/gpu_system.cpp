@@ -37,6 +37,6 @@ std::vector<std::string> names(const arch::ChipSearchPath& path) { return arch::
 
 }  // namespace
 
-SystemKind gpu_system_kind() { return {"gpu-system", "GPU systems (hw/systems/<name>.toml)", claims, names, deploy}; }
+SystemKind gpu_system_kind() { return {"gpu-system", "GPU systems (hw/systems/<name>.toml)", "vllm-gpu", claims, names, deploy}; }
 
 }  // namespace npulab::deploy

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "deploy/system_kind.h"
+#include "serve/stack_perf_model.h"
 
 namespace npulab::deploy {
 
@@ -41,9 +42,21 @@ SystemModel make_system_model(const std::string& system, const DeploySpec& spec,
       known += fmt::format("\n  {}: {}", s.what, fmt::join(s.names(path), ", "));
     fail("--system '{}': no such system; known systems:{}\n  (searched {})", system, known, path.describe());
   }
-  SystemModel m = k->deploy(system, spec, path);
+  DeploySpec s = spec;
+  std::optional<arch::ServingStack> stack;
+  if (s.stack != "none") stack = arch::load_stack_by_name(s.stack.empty() ? k->default_stack : s.stack, path);
+  const bool chunked = !stack || stack->chunked_prefill;
+  if (s.max_batched_tokens <= 0) s.max_batched_tokens = stack ? stack->max_num_batched_tokens : 512;
+  if (!chunked) s.max_batched_tokens = std::max(s.max_batched_tokens, s.max_context);
+  SystemModel m = k->deploy(system, s, path);
   m.system = system;
   m.kind = k->name;
+  m.chunked_prefill = chunked;
+  m.max_num_batched_tokens = s.max_batched_tokens;
+  if (stack) {
+    m.perf = std::make_unique<serve::StackPerfModel>(std::move(m.perf), *stack, s.max_batch);
+    m.stack = std::move(stack);
+  }
   return m;
 }
 

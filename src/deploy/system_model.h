@@ -9,9 +9,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "arch/chip_search.h"
+#include "arch/stack.h"
 #include "llm/model_config.h"
 #include "numerics/dtype.h"
 #include "serve/step.h"
@@ -25,7 +27,10 @@ struct DeploySpec {
   int64_t tp = 0;                   // 0 = the system's whole width (every device / logical core)
   int64_t max_context = 0;          // longest sequence (prompt + output)
   int64_t max_batch = 128;          // running sequences at most
-  int64_t max_batched_tokens = 512; // tokens per step at most
+  int64_t max_batched_tokens = 0;   // tokens per step at most; 0 = the stack's default (512 without one)
+  // The serving stack (hw/stacks/<name>.toml): "" = the system kind's default, "none" =
+  // the hardware alone (no padding, no host time, chunked prefill).
+  std::string stack;
   // Simulated systems only: the performance-table cache ("" = none) and host threads.
   std::string cache_dir;
   int threads = 1;
@@ -39,7 +44,12 @@ struct SystemModel {
   int64_t devices = 1;  // how many of them the deployment occupies
   int64_t tp = 1;       // the tensor parallelism used
   std::string note;     // how the model was obtained ("performance table from the cache ...")
-  std::unique_ptr<serve::PerfModel> perf;
+  std::optional<arch::ServingStack> stack;  // none: the hardware alone
+  // The engine's schedule under the stack: chunked prefill or whole prompts, and the token
+  // budget per step (without chunked prefill at least the longest sequence).
+  bool chunked_prefill = true;
+  int64_t max_num_batched_tokens = 512;
+  std::unique_ptr<serve::PerfModel> perf;  // the stack's view of the deployment's steps
 };
 
 // Resolves `system` on `path` to its kind and deploys `spec` on it. Throws npulab::Error

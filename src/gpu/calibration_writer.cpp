@@ -60,7 +60,6 @@ latency_per_gpu_us = {lpg:.6g}  # fitted: added per GPU beyond two
 bus_efficiency = {be:.6g}       # fitted: share of one direction of NVLink the all-reduce's 2(n-1)/n bytes move at
 
 [host]
-step_overhead_us = {so:.6g}     # ASSUMPTION: host time per engine step (scheduling, input preparation, sampling) of a CUDA-graph vLLM / TensorRT-LLM stack; to be fitted on serving measurements (issue 13, serving-stack overheads)
 memory_utilization = {mu:.6g}   # vLLM's default gpu_memory_utilization (share of device memory for weights, activations and KV cache)
 
 [fit_error]
@@ -78,8 +77,7 @@ allreduce_p90_pct = {ap90:.1f}
       fmt::arg("ne", m.norm_efficiency), fmt::arg("ae", m.add_efficiency), fmt::arg("re", m.rope_efficiency),
       fmt::arg("ace", m.act_efficiency), fmt::arg("ee", m.embedding_efficiency), fmt::arg("pe", a.prefill_efficiency),
       fmt::arg("de", a.decode_efficiency), fmt::arg("al", a.launch_us), fmt::arg("lat", r.latency_us),
-      fmt::arg("lpg", r.latency_per_gpu_us), fmt::arg("be", r.bus_efficiency), fmt::arg("so", h.step_overhead_us),
-      fmt::arg("mu", h.memory_utilization), fmt::arg("gmed", e.gemm_median_pct), fmt::arg("gp90", e.gemm_p90_pct),
+      fmt::arg("lpg", r.latency_per_gpu_us), fmt::arg("be", r.bus_efficiency), fmt::arg("mu", h.memory_utilization), fmt::arg("gmed", e.gemm_median_pct), fmt::arg("gp90", e.gemm_p90_pct),
       fmt::arg("mmed", e.memory_median_pct), fmt::arg("mp90", e.memory_p90_pct),
       fmt::arg("amed", e.allreduce_median_pct), fmt::arg("ap90", e.allreduce_p90_pct));
   return out;

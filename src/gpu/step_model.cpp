@@ -61,7 +61,6 @@ StepTime step_time(const GpuDeployment& d, std::span<const serve::SeqStep> step)
   t.attention_ns = attention_ns(g, s, attn, d.tp) * double(d.model.n_layers);
   add(embedding_op(s, T));
   for (const Op& op : head_ops(s, sampled, d.tp)) add(op);
-  t.host_ns = d.cal.host.step_overhead_us * 1e3;
   return t;
 }
 

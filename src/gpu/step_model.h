@@ -35,6 +35,8 @@ struct GpuDeployment {
 
 // Where a step's time goes, nanoseconds.
 struct StepTime {
+  // host_ns: the serving stack's per-step host time (arch/stack.h), filled in by callers that
+  // apply a stack (step_time leaves it 0: the device's kernels only).
   double gemm_ns = 0, attention_ns = 0, memory_ns = 0, allreduce_ns = 0, host_ns = 0;
   double total_ns() const { return gemm_ns + attention_ns + memory_ns + allreduce_ns + host_ns; }
 };

@@ -2,6 +2,7 @@
 // inside it, a value just outside any key's range (generated from hw/trn2.toml) is refused
 // naming the key and the range, and docs/HARDWARE.md lists exactly these ranges.
 #include "arch/hw_ranges.h"
+#include "arch/stack.h"
 
 #include <gtest/gtest.h>
 
@@ -74,6 +75,7 @@ const Kind kKinds[] = {
      }},
     {"hw/gpu/calibration/vidur-h100.toml", [](const std::string& t) { load_gpu_calibration_from_string(t, "gen.toml"); }},
     {"hw/instances/p5.48xlarge.toml", [](const std::string& t) { load_instance_from_string(t, "gen.toml"); }},
+    {"hw/stacks/neuron-vllm.toml", [](const std::string& t) { load_stack_from_string(t, "gen.toml"); }},
 };
 
 const Kind& kind_of(const std::string& table) {
