@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "arch/gpu.h"
+#include "arch/instance.h"
+#include "deploy/system_kind.h"
 #include "cli/ranges.h"
 #include "common/error.h"
 
@@ -17,12 +18,16 @@ void add_cost_options(CLI::App& app, CostOptions& o) {
 }
 
 RunDevices run_devices(const std::string& system, const arch::ChipSearchPath& path) {
-  if (!arch::find_hw_file(system, path, "systems").empty()) {
-    const arch::GpuSystem s = arch::load_gpu_system(system, path);
-    return {s.gpu.name, s.gpus};
+  const deploy::SystemKind* k = deploy::find_system_kind(system, path);
+  if (!k) {
+    std::string known;
+    for (const deploy::SystemKind& s : deploy::system_kinds())
+      known += fmt::format("; {}: {}", s.what, fmt::join(s.names(path), ", "));
+    fail("'{}' is no instance (hw/instances/: {}), nor a system a run uses{} (searched {})", system,
+         fmt::join(arch::instance_names(path), ", "), known, path.describe());
   }
-  // A chip: the run uses one (the serving engine runs a model on one chip).
-  return {arch::load_chip_by_name(system, path).name, 1};
+  const deploy::Occupied o = k->occupies(system, path);
+  return {o.device, o.devices};
 }
 
 serve::RunCostData resolve_run_cost(const RunDevices& d, const CostOptions& o, const arch::ChipSearchPath& path) {

@@ -12,6 +12,13 @@
 
 namespace npulab::deploy {
 
+// The devices a run on a system occupies by default (its whole width: one chip, all of a
+// GPU system's GPUs), for prices and power.
+struct Occupied {
+  std::string device;  // the accelerator's hw name
+  int64_t devices = 1;
+};
+
 struct SystemKind {
   const char* name;  // "chip", "gpu-system"
   const char* what;  // for listings and errors: "simulated chip (hw/<name>.toml)"
@@ -19,6 +26,7 @@ struct SystemKind {
   bool (*claims)(const std::string& system, const arch::ChipSearchPath& path);
   std::vector<std::string> (*names)(const arch::ChipSearchPath& path);
   SystemModel (*deploy)(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path);
+  Occupied (*occupies)(const std::string& system, const arch::ChipSearchPath& path);
 };
 
 std::span<const SystemKind> system_kinds();

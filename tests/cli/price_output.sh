@@ -42,7 +42,7 @@ expect_fail() {  # expect_fail <substring of stderr> -- <args...>
   if err=$("$NPULAB" "$@" 2>&1 >/dev/null); then fail "npulab $* succeeded"; return; fi
   [[ $err == *"$needle"* ]] || fail "npulab $*: stderr lacks '$needle': $err"
 }
-expect_fail "unknown chip" -- price no-such-system
+expect_fail "'no-such-system' is no instance" -- price no-such-system
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 sed 's/^usd_per_hour = 47.76/usd_per_hour = -3/' hw/instances/p5.48xlarge.toml >"$tmp/mine.toml"
