@@ -23,6 +23,10 @@
 
 namespace npulab {
 
+// 128-bit intermediates, so products and sums of 64-bit sizes, strides and register values
+// (offset + reg * scale, range ends) are exact and checked once at the end.
+__extension__ using i128 = __int128;
+
 namespace checked_detail {
 template <class T>
 std::string type_text() {

@@ -10,11 +10,10 @@
 #include <string_view>
 
 #include "arch/chip.h"
+#include "common/checked.h"
 #include "isa/instr.h"
 
 namespace npulab::isa {
-
-__extension__ using i128 = __int128;
 
 // Byte span [lo, hi) relative to an operand's offset, negative strides included, in 128-bit
 // integers: exact for any field values, so hostile programs cannot overflow it silently.

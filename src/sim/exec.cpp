@@ -20,14 +20,13 @@
 #include <cstring>
 #include <vector>
 
+#include "common/checked.h"
 #include "common/error.h"
 
 namespace npulab::sim {
 
 using isa::Space;
 using isa::TensorRef;
-// 128-bit intermediates so offset + reg * scale and range ends cannot overflow silently.
-__extension__ using i128 = __int128;
 
 uint64_t register_offset(const TensorRef& r, std::span<const int64_t> regs) {
   if (size_t(r.offset_reg) >= regs.size())

@@ -39,7 +39,6 @@ void check_indices(const arch::ChipConfig& chip, const PreparedStream& ps, uint3
     if (t.used() && t.offset_reg >= int(nreg)) bad("offset register does not exist");
 }
 
-using isa::i128;  // the access-pattern spans are 128-bit (isa/access_pattern.h)
 i128 floor_div(i128 a, i128 b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 i128 ceil_div(i128 a, i128 b) { return -floor_div(-a, b); }
 

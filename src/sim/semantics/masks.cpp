@@ -18,6 +18,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/checked.h"
 #include "sim/semantics.h"
 #include "sim/semantics/sem_util.h"
 
@@ -43,7 +44,6 @@ struct Affine {
   }
 };
 
-__extension__ using i128 = __int128;
 i128 floor_div(i128 a, i128 b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 struct IndexRange {
