@@ -104,6 +104,8 @@ std::string report_text(const Report& r) {
   }
   const ErrorStats s = error_stats(all);
   out += stats_line("overall", s);
+  out += fmt::format("{} cases run, {} not expressible yet (listed above, not counted)\n", r.results.size(),
+                     r.not_expressible.size());
   if (s.points > 0)
     out += fmt::format("goal (median |error| <= {:g}%, no point beyond {:g}%): {}\n", kGoalMedianPct, kGoalWorstPct,
                        s.median_abs_pct <= kGoalMedianPct && std::fabs(s.worst.error_pct) <= kGoalWorstPct
