@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <set>
 
@@ -130,7 +131,7 @@ nlohmann::json report_json(const Report& r) {
   j["cases"] = nlohmann::json::array();
   for (const CaseResult& c : r.results) {
     nlohmann::json cj = {{"id", c.c->id},          {"kind", c.c->kind},     {"source", c.c->source},
-                         {"trust", c.c->trust},    {"file", c.c->file},     {"setup", c.c->setup_text},
+                         {"trust", c.c->trust},    {"file", std::filesystem::path(c.c->file).filename().string()},     {"setup", c.c->setup_text},
                          {"system_kind", c.prediction.system_kind},       {"run", c.prediction.note},
                          {"host_s", c.host_s},     {"metrics", nlohmann::json::array()}};
     for (const Comparison& k : c.rows)
