@@ -43,6 +43,11 @@ struct Case {
   bool expressible = true;
   std::string reason;        // why not expressible yet (expressible = false)
   std::string setup_text;    // the setup as one line, for listings
+  // Metrics of this case a model parameter was fitted on (and which parameter): their
+  // errors are not independent validation, so the report marks them and leaves them out of
+  // the independent summary and the expected errors.
+  std::vector<std::string> fitted;
+  std::string fitted_by;
   std::vector<Measured> measured;
   CaseRun run;               // empty when not expressible
 };

@@ -73,6 +73,18 @@ Case read_case(const toml::table& c, const std::string& file, size_t index) {
   if (auto why = r.opt_string("reason")) k.reason = *why;
   if (!k.expressible && k.reason.empty()) r.fail_at("reason", "missing: a case with expressible = false says why");
   if (k.expressible && !k.reason.empty()) r.fail_at("reason", "given for an expressible case (only expressible = false cases have one)");
+  if (const toml::node* f = c.get("fitted")) {
+    const toml::array* a = f->as_array();
+    if (!a) r.fail_at("fitted", "expected an array of metric names");
+    for (const toml::node& m : *a) {
+      if (!m.is_string()) r.fail_at("fitted", "expected an array of metric names (strings)");
+      k.fitted.push_back(*m.value<std::string>());
+    }
+  }
+  r.known_key("fitted");
+  k.fitted_by = r.opt_string("fitted_by").value_or("");
+  if (k.fitted.empty() != k.fitted_by.empty())
+    r.fail_at(k.fitted.empty() ? "fitted_by" : "fitted", "fitted and fitted_by go together (the metrics and the parameter fitted on them)");
   r.known_key("setup");
   r.known_key("measured");
   r.finish();
@@ -92,6 +104,9 @@ Case read_case(const toml::table& c, const std::string& file, size_t index) {
       mr.fail_at(m, fmt::format("not a metric of kind '{}' (its metrics: {})", k.kind, fmt::join(kind->metrics, ", ")));
     k.measured.push_back({m, mr.real(m, 1e-12, 1e15)});
   }
+  for (const std::string& f : k.fitted)
+    if (std::none_of(k.measured.begin(), k.measured.end(), [&](const Measured& m) { return m.metric == f; }))
+      fail("{}: fitted: '{}' is not one of the case's measured metrics", prefix, f);
   if (k.measured.empty()) fail("{}: [case.measured] has no metric (expected at least one of {})", prefix, fmt::join(kind->metrics, ", "));
   return k;
 }

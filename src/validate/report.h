@@ -14,6 +14,7 @@ struct Comparison {
   std::string case_id, kind, metric, system_kind;
   double measured = 0, predicted = 0;
   double error_pct = 0;  // (predicted - measured) / measured x 100
+  bool fitted = false;   // a model parameter was fitted on this point (Case::fitted)
 };
 
 struct CaseResult {
@@ -35,6 +36,7 @@ struct Report {
   std::vector<CaseResult> results;          // expressible cases, in load order
   std::vector<const Case*> not_expressible;
   std::vector<Comparison> rows() const;     // every comparison of every result
+  std::vector<Comparison> independent_rows() const;  // those no parameter was fitted on
 };
 
 // Runs every expressible case of `cases` (the caller filters); progress goes to ctx.status.
@@ -46,7 +48,8 @@ constexpr double kGoalMedianPct = 15, kGoalWorstPct = 35;
 std::string report_text(const Report& r);
 nlohmann::json report_json(const Report& r);
 // Per system kind (npu, gpu) x metric family (ttft, tpot, throughput) of the serving cases:
-// the median |error|, the number of cases and points, and the case ids; no date or commit,
+// the median |error| of the independent points (none a parameter was fitted on), the number
+// of cases and points, and the case ids; no date or commit,
 // so the file changes only when the errors do.
 nlohmann::json expected_errors(const Report& r);
 // The family of a serving metric ("ttft", "tpot", "throughput"), "" for others.

@@ -21,14 +21,14 @@ namespace {
 using namespace npulab::serve;
 
 struct ServingSetup {
-  std::string system, model_name, mode;
+  std::string system, model_name, mode, stack;
   llm::ModelConfig model;
   DType dtype = DType::BF16;
   int64_t tp = 0, requests = 0, concurrency = 0;
   LengthDist isl, osl;
   double rate = 0, burstiness = 1, kv_fraction = 0.9;
-  int64_t max_num_seqs = 128, max_num_batched_tokens = 512, max_model_len = 0, block_size = 128;
-  bool chunked_prefill = true, prefix_caching = false;
+  int64_t max_num_seqs = 128, max_num_batched_tokens = 0, max_model_len = 0, block_size = 128;
+  bool prefix_caching = false;
   uint64_t seed = 0;
 };
 
@@ -87,6 +87,7 @@ Prediction run(const ServingSetup& s, const RunContext& ctx) {
   spec.max_context = s.max_model_len > 0 ? s.max_model_len : std::min(longest, s.model.max_seq_len);
   spec.max_batch = s.max_num_seqs;
   spec.max_batched_tokens = s.max_num_batched_tokens;
+  spec.stack = s.stack;
   spec.cache_dir = ctx.cache_dir;
   spec.threads = ctx.threads;
   deploy::SystemModel sys = deploy::make_system_model(s.system, spec, ctx.path);
@@ -96,8 +97,10 @@ Prediction run(const ServingSetup& s, const RunContext& ctx) {
   EngineOptions eo;
   SchedulerConfig& c = eo.scheduler;
   c.max_num_seqs = s.max_num_seqs;
-  c.max_num_batched_tokens = s.max_num_batched_tokens;
-  c.chunked_prefill = s.chunked_prefill;
+  // The system's serving stack decides chunking and the default token budget, as in npulab bench.
+  c.chunked_prefill = sys.chunked_prefill;
+  c.max_num_batched_tokens = sys.max_num_batched_tokens;
+  if (!c.chunked_prefill) c.max_num_batched_tokens = std::max(c.max_num_batched_tokens, mem.max_context);
   c.max_model_len = mem.max_context;
   c.block_size = s.block_size;
   c.prefix_caching = s.prefix_caching;
@@ -123,7 +126,7 @@ Prediction run(const ServingSetup& s, const RunContext& ctx) {
   Prediction p;
   p.metrics = metric_values(sum);
   p.system_kind = sys.kind == "gpu-system" ? "gpu" : "npu";
-  p.note = sys.perf->describe();
+  p.note = sys.perf->describe() + (sys.stack ? ", stack " + sys.stack->name : ", no stack");
   return p;
 }
 
@@ -144,10 +147,10 @@ CaseRun parse(CaseReader& r, bool resolve) {
     s.burstiness = r.opt_real("burstiness", 1e-3, 1e3).value_or(1);
   }
   s.max_num_seqs = r.opt_integer("max_num_seqs", 1, 65536).value_or(s.max_num_seqs);
-  s.max_num_batched_tokens = r.opt_integer("max_num_batched_tokens", 1, 1 << 24).value_or(s.max_num_batched_tokens);
+  s.max_num_batched_tokens = r.opt_integer("max_num_batched_tokens", 1, 1 << 24).value_or(0);  // 0: the stack's
+  s.stack = r.opt_string("stack").value_or("");  // "": the system kind's default stack (hw/stacks)
   s.max_model_len = r.opt_integer("max_model_len", 2, 1 << 24).value_or(0);
   s.block_size = r.opt_integer("block_size", 1, 65536).value_or(s.block_size);
-  s.chunked_prefill = r.opt_boolean("chunked_prefill").value_or(true);
   s.prefix_caching = r.opt_boolean("prefix_caching").value_or(false);
   s.kv_fraction = r.opt_real("kv_fraction", 1e-6, 1).value_or(s.kv_fraction);
   s.seed = uint64_t(r.opt_integer("seed", 0, int64_t(1) << 62).value_or(0));

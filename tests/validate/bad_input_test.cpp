@@ -70,6 +70,10 @@ TEST(ValidationLoader, TrustExpressibilityAndIds) {
   EXPECT_NE(load_error(nccl_case("expressible = false\n")).find("reason: missing"), std::string::npos);
   EXPECT_NE(load_error(nccl_case("reason = \"x\"\n")).find("reason: given for an expressible case"), std::string::npos);
   EXPECT_NE(load_error(nccl_case() + nccl_case().substr(0)).find("case 'c1': id used twice"), std::string::npos);
+  EXPECT_NE(load_error(nccl_case("fitted = [\"time_us\"]\nfitted_by = \"p\"\n")).find("fitted: 'time_us' is not one of"),
+            std::string::npos);
+  EXPECT_NE(load_error(nccl_case("fitted = [\"busbw_gbps\"]\n")).find("fitted and fitted_by go together"),
+            std::string::npos);
   // A case not expressible yet keeps its typed setup but names nothing that must exist.
   const auto later = load_case_text(nccl_case("expressible = false\nreason = \"later\"\n",
                                               "system = \"16xh900\"\nbytes = 1024\n"),
