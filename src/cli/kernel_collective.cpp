@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <cctype>
-#include <tuple>
 #include <memory>
 
 #include "arch/chip.h"
@@ -13,6 +12,7 @@
 #include "common/error.h"
 #include "isa/opcode_table.h"
 #include "kernels/chip_builder.h"
+#include "kernels/collective_program.h"
 #include "kernels/host_io.h"
 #include "kernels/reference.h"
 #include "sim/collective/plan.h"
@@ -46,63 +46,12 @@ uint64_t parse_bytes(const std::string& s, const char* opt) {
   return std::stoull(s.substr(0, i)) * mul;
 }
 
-struct Kind {
-  const char* name;
-  isa::Opcode op;
-  sim::CollectiveKind kind;
-};
-constexpr Kind kKinds[] = {
-    {"all-reduce", isa::Opcode::all_reduce, sim::CollectiveKind::AllReduce},
-    {"all-gather", isa::Opcode::all_gather, sim::CollectiveKind::AllGather},
-    {"reduce-scatter", isa::Opcode::reduce_scatter, sim::CollectiveKind::ReduceScatter},
-    {"all-to-all", isa::Opcode::all_to_all, sim::CollectiveKind::AllToAll},
-};
-
-// Elements of each rank's source and destination for a message of `elems` elements
-// (plan.h: the destination of all-gather, else the source), rounded to the ranks.
-std::pair<uint64_t, uint64_t> sizes(isa::Opcode op, uint64_t elems, uint32_t n) {
-  const uint64_t per = std::max<uint64_t>(1, elems / n);
-  switch (op) {
-    case isa::Opcode::all_gather: return {per, per * n};
-    case isa::Opcode::reduce_scatter: return {per * n, per};
-    case isa::Opcode::all_to_all: return {per * n, per * n};
-    default: return {std::max<uint64_t>(1, elems), std::max<uint64_t>(1, elems)};
-  }
-}
-
-// The program of one message size: every rank's private source x[r] and destination y[r].
-struct Program {
-  isa::Executable exe;
-  std::vector<kernels::HbmTensor> x, y;
-  uint64_t src_n = 0, dst_n = 0;
-};
-Program build(const Kind& k, const arch::ChipConfig& chip, uint32_t n, DType t, isa::AluOp alu, uint64_t bytes) {
-  Program p;
-  std::tie(p.src_n, p.dst_n) = sizes(k.op, bytes / dtype_size(t), n);
-  kernels::ChipBuilder cb(chip, k.name, n);
-  p.x = cb.private_input("x", t, {1, p.src_n});
-  p.y = cb.private_output("y", t, {1, p.dst_n});
-  std::vector<isa::TensorRef> dst, src;
-  for (uint32_t r = 0; r < n; ++r) {
-    dst.push_back(p.y[r].view(0, 1, 0, uint32_t(p.dst_n)));
-    src.push_back(p.x[r].view(0, 1, 0, uint32_t(p.src_n)));
-  }
-  switch (k.kind) {
-    case sim::CollectiveKind::AllReduce: cb.all_reduce(dst, src, alu); break;
-    case sim::CollectiveKind::AllGather: cb.all_gather(dst, src); break;
-    case sim::CollectiveKind::ReduceScatter: cb.reduce_scatter(dst, src, alu); break;
-    case sim::CollectiveKind::AllToAll: cb.all_to_all(dst, src); break;
-  }
-  p.exe = cb.finish();
-  return p;
-}
-
 // One message size: build, simulate, verify. Returns false when verification failed.
-bool run_size(const CollArgs& a, const Kind& k, const arch::ChipConfig& chip, uint32_t n, DType t, isa::AluOp alu,
-              uint64_t bytes) {
-  const Program p = build(k, chip, n, t, alu, bytes);
+bool run_size(const CollArgs& a, const kernels::CollectiveOp& k, const arch::ChipConfig& chip, uint32_t n, DType t,
+              isa::AluOp alu, uint64_t bytes) {
+  const kernels::CollectiveProgram p = kernels::collective_program(k, chip, n, t, alu, bytes);
   const isa::Executable& exe = p.exe;
-  const uint64_t src_n = p.src_n, dst_n = p.dst_n;
+  const uint64_t src_n = p.src_n;
   const auto& X = p.x;
   const auto& Y = p.y;
   const sim::Mode mode = a.timing_only ? sim::Mode::TimingOnly : sim::Mode::Functional;
@@ -117,7 +66,7 @@ bool run_size(const CollArgs& a, const Kind& k, const arch::ChipConfig& chip, ui
   opt.mode = mode;
   opt.check_races = !a.timing_only;
   const sim::SimResult r = sim.run(exe, opt);
-  const uint64_t msg = (k.op == isa::Opcode::all_gather ? dst_n : src_n) * dtype_size(t);
+  const uint64_t msg = p.message_bytes;
   const auto plan = sim::plan_collective(chip, k.kind, n, msg, uint32_t(dtype_size(t)));
   const double algbw = double(msg) / r.total_ns;  // bytes per ns = GB/s
   std::string check = "-";
@@ -137,7 +86,7 @@ bool run_size(const CollArgs& a, const Kind& k, const arch::ChipConfig& chip, ui
   return ok;
 }
 
-int run(const CollArgs& a, const Kind& k) {
+int run(const CollArgs& a, const kernels::CollectiveOp& k) {
   const arch::ChipConfig chip = arch::load_chip_by_name(a.hw);
   const uint32_t n = a.cores ? a.cores : chip.cores_per_chip;
   if (n > chip.cores_per_chip)
@@ -158,7 +107,7 @@ int run(const CollArgs& a, const Kind& k) {
   if (!(a.stepfactor > 1)) fail("--stepfactor must be > 1, got {}", a.stepfactor);
   if (!a.emit.format.empty()) {
     if (lo != hi) fail("--emit prints one program: give one size with --bytes");
-    return emit_program(build(k, chip, n, *dt, *alu, lo).exe, a.emit);
+    return emit_program(kernels::collective_program(k, chip, n, *dt, *alu, lo).exe, a.emit);
   }
   const bool reduces = k.op == isa::Opcode::all_reduce || k.op == isa::Opcode::reduce_scatter;
   fmt::print("collective:    {} among {} of the {} NeuronCores of one {} chip, {}{}; {} DMA ring(s) per rank\n",
@@ -178,7 +127,7 @@ int run(const CollArgs& a, const Kind& k) {
 
 std::function<std::optional<int>()> add_collective_kernels(CLI::App& kernel) {
   std::vector<std::pair<CLI::App*, std::shared_ptr<CollArgs>>> subs;
-  for (const Kind& k : kKinds) {
+  for (const kernels::CollectiveOp& k : kernels::collective_ops()) {
     auto a = std::make_shared<CollArgs>();
     CLI::App* s = kernel.add_subcommand(k.name, fmt::format("{} among the NeuronCores of one chip (nccom-test style)", k.name));
     s->add_option("--cores", a->cores, "ranks: cores of the chip taking part (default: all)");
@@ -197,7 +146,7 @@ std::function<std::optional<int>()> add_collective_kernels(CLI::App& kernel) {
   }
   return [subs]() -> std::optional<int> {
     for (size_t i = 0; i < subs.size(); ++i)
-      if (subs[i].first->parsed()) return run(*subs[i].second, kKinds[i]);
+      if (subs[i].first->parsed()) return run(*subs[i].second, kernels::collective_ops()[i]);
     return std::nullopt;
   };
 }

@@ -32,7 +32,19 @@ struct Builtin {
   "\"tie_word_embeddings\": false, \"bos_token_id\": 128000, "                        \
   "\"eos_token_id\": [128001, 128008, 128009],"
 
-constexpr std::array<Builtin, 6> kBuiltins{{
+// meta-llama/Llama-2-*-hf: 32000-token SentencePiece vocabulary, 4096 positions, RoPE base
+// 10000 (70B with grouped-query attention, 8 KV heads).
+#define LLAMA2_COMMON                                                                 \
+  "\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 32000, "               \
+  "\"max_position_embeddings\": 4096, \"rms_norm_eps\": 1e-05, \"rope_theta\": 10000.0, " \
+  "\"tie_word_embeddings\": false, \"bos_token_id\": 1, \"eos_token_id\": 2,"
+// meta-llama/Meta-Llama-3-*: the Llama 3.1 vocabulary without its RoPE scaling, 8192 positions.
+#define LLAMA3_0_COMMON                                                               \
+  "\"architectures\": [\"LlamaForCausalLM\"], \"vocab_size\": 128256, "              \
+  "\"max_position_embeddings\": 8192, \"rms_norm_eps\": 1e-05, \"rope_theta\": 500000.0, " \
+  "\"tie_word_embeddings\": false, \"bos_token_id\": 128000, \"eos_token_id\": 128001,"
+
+constexpr std::array<Builtin, 11> kBuiltins{{
     {"llama-3.1-8b", "meta-llama/Llama-3.1-8B-Instruct",
      "{" LLAMA3_COMMON LLAMA31_ROPE R"("hidden_size": 4096, "intermediate_size": 14336,
       "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8})"},
@@ -59,6 +71,21 @@ constexpr std::array<Builtin, 6> kBuiltins{{
       "rms_norm_eps": 1e-06, "sliding_window": 131072, "use_sliding_window": false,
       "vocab_size": 152064, "tie_word_embeddings": false, "bos_token_id": 151643,
       "eos_token_id": 151645})"},
+    {"llama-2-7b", "meta-llama/Llama-2-7b-hf",
+     "{" LLAMA2_COMMON R"("hidden_size": 4096, "intermediate_size": 11008,
+      "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 32})"},
+    {"llama-2-13b", "meta-llama/Llama-2-13b-hf",
+     "{" LLAMA2_COMMON R"("hidden_size": 5120, "intermediate_size": 13824,
+      "num_hidden_layers": 40, "num_attention_heads": 40, "num_key_value_heads": 40})"},
+    {"llama-2-70b", "meta-llama/Llama-2-70b-hf",
+     "{" LLAMA2_COMMON R"("hidden_size": 8192, "intermediate_size": 28672,
+      "num_hidden_layers": 80, "num_attention_heads": 64, "num_key_value_heads": 8})"},
+    {"llama-3-8b", "meta-llama/Meta-Llama-3-8B",
+     "{" LLAMA3_0_COMMON R"("hidden_size": 4096, "intermediate_size": 14336,
+      "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8})"},
+    {"llama-3-70b", "meta-llama/Meta-Llama-3-70B",
+     "{" LLAMA3_0_COMMON R"("hidden_size": 8192, "intermediate_size": 28672,
+      "num_hidden_layers": 80, "num_attention_heads": 64, "num_key_value_heads": 8})"},
 }};
 
 std::string lower(std::string s) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `cmake --install` gives a working tree: the installed npulab finds its chips from any
 # directory (share/npulab/hw), honours NPULAB_HW_PATH and explicit paths, and an unknown
-# chip names every directory it searched.
+# chip names every directory it searched; `npulab validate` finds its cases in
+# share/npulab/data/validation.
 # Usage: install_tree.sh <cmake> <build dir>; run from the repository root.
 set -u
 CMAKE=$1
@@ -34,6 +35,9 @@ for n in "unknown chip 'nochip'" "$tmp/myhw (NPULAB_HW_PATH)" "$tmp/prefix/share
          "(next to the executable)" mychip trn2; do
   [[ $err == *"$n"* ]] || fail "unknown-chip error lacks '$n': $err"
 done
+
+out=$("$NPULAB" validate --list 2>&1) || fail "installed npulab validate --list: $out"
+[[ $out == *"trn1-matmul-bf16-4096x8192x8192"* ]] || fail "installed validate finds no cases: $out"
 
 if [[ $fails != 0 ]]; then echo "$fails failure(s)"; exit 1; fi
 echo "install_tree: all passed"

@@ -14,7 +14,7 @@ ModelConfig get(const std::string& n) {
 
 TEST(BuiltinConfigs, AllNamesResolveAndValidate) {
   auto names = builtin_config_names();
-  EXPECT_EQ(names.size(), 6u);
+  EXPECT_EQ(names.size(), 11u);
   for (const auto& n : names) {
     ModelConfig c = get(n);
     EXPECT_EQ(c.name, n);
@@ -35,6 +35,12 @@ TEST(BuiltinConfigs, ParameterCountsMatchPublishedSizes) {
   near(get("llama-3.1-405b").param_count(), 405.85, 0.1);
   near(get("mixtral-8x7b").param_count(), 46.70, 0.05);
   near(get("qwen2.5-72b").param_count(), 72.71, 0.05);
+  // Exact counts of the Hugging Face checkpoints (safetensors metadata totals).
+  EXPECT_EQ(get("llama-2-7b").param_count(), 6738415616);
+  EXPECT_EQ(get("llama-2-13b").param_count(), 13015864320);
+  EXPECT_EQ(get("llama-2-70b").param_count(), 68976648192);
+  EXPECT_EQ(get("llama-3-8b").param_count(), 8030261248);
+  near(get("llama-3-70b").param_count(), 70.55, 0.05);
 }
 
 TEST(BuiltinConfigs, HyperparametersFromConfigJson) {
