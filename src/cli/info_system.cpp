@@ -65,6 +65,7 @@ int print_chip_system_info(const std::string& name, bool json) {
       {"FP32 PFLOPS", n * p.tensor_tflops_fp32_chip / 1e3, n * s.chip.published_fp32_tflops / 1e3, pub.fp32_pflops},
       {"HBM GiB", n * double(s.chip.hbm.capacity_bytes) / kGiB, n * double(s.chip.hbm.capacity_bytes) / kGiB, pub.hbm_gib},
       {"HBM TB/s", n * p.hbm_gbps_chip / 1e3, n * s.chip.published_hbm_tbps, pub.hbm_tbps},
+      // The chip file's NeuronLink figure is per chip already (not x n).
       {"NeuronLink GB/s per chip", topo.link_gbps_per_chip(), s.chip.link.bandwidth_gbps_per_chip, pub.link_gbps_per_chip},
       {"EFA Gbps", n * s.efa_gbps_per_chip * 8, n * s.efa_gbps_per_chip * 8, pub.efa_gbps},
   };
@@ -94,9 +95,14 @@ int print_chip_system_info(const std::string& name, bool json) {
              s.chips_per_server, s.servers_per_rack, s.racks);
   fmt::print("  {:<26} {:>12} {:>16} {:>12} {:>9} {:>9}\n", "total", "derived", "chip pub. x n", "published", "diff",
              "pub. diff");
-  for (const Row& r : rows)
+  for (const Row& r : rows) {
+    if (r.published <= 0) {  // nothing published to compare with
+      fmt::print("  {:<26} {:>12.2f} {:>16.2f} {:>12} {:>9} {:>9}\n", r.what, r.derived, r.chip_published_x_n, "-", "n/a", "n/a");
+      continue;
+    }
     fmt::print("  {:<26} {:>12.2f} {:>16.2f} {:>12.2f} {:>+8.1f}% {:>+8.1f}%\n", r.what, r.derived, r.chip_published_x_n,
                r.published, pct(r.derived, r.published), pct(r.chip_published_x_n, r.published));
+  }
   fmt::print("  (derived: the simulator's peaks (hw/{}.toml) x chips, and the links of the fabric; diff: derived vs the\n"
              "   system's published total; pub. diff: the chip's published figure x chips vs it. docs/SYSTEMS.md explains each)\n\n",
              s.chip.name);

@@ -73,6 +73,24 @@ TEST(ChipSystems, NamesAndCountsMatchTheInstances) {
   }
 }
 
+// AWS's system tables and chip tables agree: the chip file's published figures x chips give
+// the system's published totals within the rounding of the system figures (0.3%).
+TEST(ChipSystems, PublishedTotalsAgreeWithTheChipsPublishedFigures) {
+  const auto path = source_hw();
+  for (const auto& n : kChipSystems) {
+    const ChipSystem s = load_chip_system(n, path);
+    const double chips = s.chips();
+    auto near = [&](double from_chips, double published, const char* what) {
+      EXPECT_NEAR(from_chips / published, 1.0, 0.003) << n << " " << what << ": " << from_chips << " vs " << published;
+    };
+    near(chips * s.chip.published_bf16_tflops / 1e3, s.published.bf16_pflops, "BF16");
+    near(chips * s.chip.published_fp8_tflops / 1e3, s.published.fp8_pflops, "FP8");
+    near(chips * s.chip.published_fp32_tflops / 1e3, s.published.fp32_pflops, "FP32");
+    near(chips * double(s.chip.hbm.capacity_bytes) / (1024.0 * 1024 * 1024), s.published.hbm_gib, "HBM GiB");
+    near(chips * s.chip.published_hbm_tbps, s.published.hbm_tbps, "HBM TB/s");
+  }
+}
+
 TEST(ChipSystems, GpuAndChipSystemsAreToldApart) {
   const auto path = source_hw();
   const auto gpus = gpu_system_names(path);
