@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "arch/gpu.h"
+#include "arch/system_kind.h"
 #include "arch/toml_reader.h"
 #include "common/error.h"
 
@@ -10,7 +11,6 @@ namespace npulab::arch {
 namespace {
 
 constexpr const char* kGpuDir = "gpu";
-constexpr const char* kSystemDir = "systems";
 constexpr const char* kCalibrationDir = "gpu/calibration";
 
 void read_gpu_table(TomlTableReader r, GpuSpec& g) {
@@ -178,7 +178,7 @@ GpuCalibration load_gpu_calibration_by_name(const std::string& name_or_path, con
 }
 
 GpuSystem load_gpu_system(const std::string& name_or_path, const ChipSearchPath& path) {
-  const std::string file = resolve_hw_file("GPU system", name_or_path, path, kSystemDir);
+  const std::string file = resolve_system_file(name_or_path, path, SystemKind::Gpu);
   std::string gpu;
   GpuSystem s = load_gpu_system_from_string(read_hw_file(file), file, &gpu);
   try {
@@ -190,6 +190,7 @@ GpuSystem load_gpu_system(const std::string& name_or_path, const ChipSearchPath&
 }
 
 std::vector<std::string> gpu_names(const ChipSearchPath& path) { return hw_names(path, kGpuDir); }
-std::vector<std::string> gpu_system_names(const ChipSearchPath& path) { return hw_names(path, kSystemDir); }
+// Only the files that name a GPU: the folder also holds chip systems (arch/chip_system.h).
+std::vector<std::string> gpu_system_names(const ChipSearchPath& path) { return system_names(path, SystemKind::Gpu); }
 
 }  // namespace npulab::arch

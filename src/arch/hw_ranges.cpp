@@ -14,6 +14,7 @@ namespace {
 constexpr double kKiB = 1024, kMiB = kKiB * 1024, kTiB = kMiB * 1024 * 1024;
 constexpr std::string_view kEngines = "vector/scalar/gpsimd";
 constexpr std::string_view kMemories = "sbuf/psum";
+constexpr std::string_view kTiers = "in_server/across_servers/across_racks";
 // Cycle counts of a fixed cost: up to a million cycles (~1 ms at 1 GHz).
 constexpr double kMaxCycles = 1e6;
 constexpr std::string_view kCyclesWhy = "a fixed cost of up to a million cycles";
@@ -66,7 +67,7 @@ constexpr std::array kRanges{
     KeyRange{"published", "bf16_tflops", false, 0.001, 1e6, "published figure, TFLOPS"},
     KeyRange{"published", "fp8_tflops", false, 0.001, 1e6, "published figure, TFLOPS"},
     KeyRange{"published", "fp32_tflops", false, 0.001, 1e6, "published figure, TFLOPS"},
-    KeyRange{"published", "hbm_tbps", false, 0.001, 1e3, "published figure, TB/s"},
+    KeyRange{"published", "hbm_tbps", false, 0.001, 1e4, "published figure, TB/s (per chip, or per system in a system file)"},
     KeyRange{"published", "dma_tbps", false, 0.001, 1e3, "published figure, TB/s"},
     // GPUs (hw/gpu/*.toml; [hbm] is the chips' row above).
     KeyRange{"gpu", "sms", true, 1, 4096, "streaming multiprocessors; 30x today's 132-148"},
@@ -81,6 +82,23 @@ constexpr std::array kRanges{
     KeyRange{"power", "tdp_w", false, 1, 1e5, "1 W to 100 kW per device"},
     // GPU systems (hw/systems/*.toml).
     KeyRange{"system", "gpus", true, 1, 1024, "GPUs on one NVSwitch domain (72 in NVL72 racks)"},
+    // Chip systems (hw/systems/*.toml with system.chip; docs/SYSTEMS.md).
+    KeyRange{"system", "chips_per_server", true, 1, 4096, "chips of one server (16 today)"},
+    KeyRange{"system", "servers_per_rack", true, 1, 1024, "servers joined by NeuronLink in one rack (36 in a Trn3 Gen2 UltraServer)"},
+    KeyRange{"system", "racks", true, 1, 1024, "racks of one scale-up system"},
+    KeyRange{"in_server", "dims", true, 1, 4096, "topology dimensions; their product is chips_per_server"},
+    KeyRange{kTiers, "link_gbps", false, 0.001, 1e6, "1 MB/s to 1 PB/s per link and direction"},
+    KeyRange{kTiers, "link_latency_ns", false, 0, 1e7, "up to 10 ms per hop"},
+    KeyRange{"efa", "gbps_per_chip", false, 0.001, 1e6, "1 MB/s to 1 PB/s per chip and direction"},
+    KeyRange{"efa", "latency_ns", false, 0, 1e7, "up to 10 ms between systems"},
+    KeyRange{"collectives", "step_ns", false, 0, 1e6, "up to 1 ms per algorithm step"},
+    KeyRange{"published", "chips", true, 1, 1e6, "published chip count"},
+    KeyRange{"published", "bf16_pflops", false, 0.001, 1e6, "published figure, PFLOPS"},
+    KeyRange{"published", "fp8_pflops", false, 0.001, 1e6, "published figure, PFLOPS"},
+    KeyRange{"published", "fp32_pflops", false, 0.001, 1e6, "published figure, PFLOPS"},
+    KeyRange{"published", "hbm_gib", false, 0.001, 1e9, "published figure, GiB"},
+    KeyRange{"published", "link_gbps_per_chip", false, 0.001, 1e6, "published figure, GB/s per chip"},
+    KeyRange{"published", "efa_gbps", false, 0, 1e7, "published figure, Gbps (bits) per system; 0 = none published"},
     // Instances: prices and power (hw/instances/*.toml; docs/COST.md).
     // Serving stacks (hw/stacks/*.toml; docs/SERVING.md, "Serving stacks").
     KeyRange{"scheduler", "max_num_batched_tokens", true, 1, 1 << 24, "tokens per engine step, up to 16M"},

@@ -118,6 +118,24 @@ bool TomlTableReader::boolean(const std::string& key) {
   return *v;
 }
 
+std::vector<uint32_t> TomlTableReader::u32_list(const std::string& key) {
+  const KeyRange& range = key_range(name_, key);
+  const toml::node* np = find(key);
+  if (!np) return {};
+  const std::string expected = "a non-empty array, each element " + range_text(range);
+  const toml::array* a = np->as_array();
+  if (!range.integer || !a || a->empty()) fail("{}: expected {}, got {}", where(key), expected, type_name(*np));
+  std::vector<uint32_t> out;
+  for (const toml::node& e : *a) {
+    auto v = e.value_exact<int64_t>();
+    if (!v) fail("{}: expected {}, got an element that is {}", where(key), expected, type_name(e));
+    if (double(*v) < range.lo || double(*v) > range.hi)
+      fail("{}: expected {} ({}), got an element {}", where(key), expected, range.why, *v);
+    out.push_back(static_cast<uint32_t>(*v));
+  }
+  return out;
+}
+
 uint32_t TomlTableReader::u32(const std::string& key) {
   if (key_range(name_, key).hi > std::numeric_limits<uint32_t>::max())
     fail("internal error: {} has a range beyond 32 bits but is read as a 32-bit field", where(key));

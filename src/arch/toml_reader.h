@@ -26,6 +26,8 @@ class TomlTableReader {
   bool boolean(const std::string& key);   // true or false
   // An array of integers, each in the key's range, ascending (may be empty).
   std::vector<int64_t> ascending_ints(const std::string& key);
+  // A non-empty array of integers, each in the key's range (topology dimensions).
+  std::vector<uint32_t> u32_list(const std::string& key);
 
   void finish() const;  // throws on unknown keys (first) and missing keys
 

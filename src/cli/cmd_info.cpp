@@ -11,6 +11,7 @@
 #include "arch/chip.h"
 #include "arch/chip_search.h"
 #include "cli/command.h"
+#include "cli/info_system.h"
 #include "sim/collective/plan.h"
 
 namespace npulab::cli {
@@ -39,6 +40,8 @@ int list_chips(bool json) {
   }
   fmt::print("Chips on the search path (`npulab info <chip>` for details):\n");
   for (const auto& n : names) fmt::print("  {:<6} {}\n", n, arch::load_chip_by_name(n, path).description);
+  fmt::print("Chip systems (`npulab info <system>`):\n");
+  for (const auto& [n, d] : chip_system_list(path)) fmt::print("  {:<22} {}\n", n, d);
   fmt::print("Searched: {}\n", path.describe());
   return 0;
 }
@@ -179,10 +182,11 @@ struct InfoOpts {
 
 Run setup_info(CLI::App& app) {
   auto o = std::make_shared<InfoOpts>();
-  app.add_option("chip", o->chip, "built-in chip name (trn2) or path to a hw .toml file");
+  app.add_option("chip", o->chip, "chip (trn2) or chip system (trn2.48xlarge) name, or path to a hw .toml file");
   app.add_flag("--json", o->json, "machine-readable JSON output");
   return [o]() {
     if (o->chip.empty()) return list_chips(o->json);
+    if (is_chip_system(o->chip, arch::ChipSearchPath::standard())) return print_chip_system_info(o->chip, o->json);
     ChipConfig c = arch::load_chip_by_name(o->chip);
     Peaks p = arch::derive_peaks(c);
     if (o->json) fmt::print("{}\n", to_json(c, p).dump(2));
@@ -191,7 +195,7 @@ Run setup_info(CLI::App& app) {
   };
 }
 
-Registrar reg{"info", "Print a chip's derived peaks next to the published figures", setup_info};
+Registrar reg{"info", "Print a chip's or chip system's derived peaks next to the published figures", setup_info};
 
 }  // namespace
 }  // namespace npulab::cli

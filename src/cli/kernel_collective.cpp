@@ -3,10 +3,10 @@
 
 #include <fmt/format.h>
 
-#include <cctype>
 #include <memory>
 
 #include "arch/chip.h"
+#include "cli/collective_table.h"
 #include "cli/emit_program.h"
 #include "cli/host_env.h"
 #include "common/error.h"
@@ -30,22 +30,6 @@ struct CollArgs {
   EmitArgs emit{"", ""};  // --emit asm|npx: print the built program (one --bytes size) instead
 };
 
-// "4096", "64K", "1M", "1gb" (binary multiples, as nccom-test's --minbytes 1kb).
-uint64_t parse_bytes(const std::string& s, const char* opt) {
-  size_t i = 0;
-  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-  std::string unit = s.substr(i);
-  for (char& c : unit) c = char(std::tolower(static_cast<unsigned char>(c)));
-  if (!unit.empty() && unit.back() == 'b') unit.pop_back();
-  uint64_t mul = 1;
-  if (unit == "k") mul = 1ull << 10;
-  else if (unit == "m") mul = 1ull << 20;
-  else if (unit == "g") mul = 1ull << 30;
-  else if (!unit.empty()) i = 0;
-  if (i == 0 || i > 12) fail("--{}: expected a size like 4096, 64K, 1M or 1G, got '{}'", opt, s);
-  return std::stoull(s.substr(0, i)) * mul;
-}
-
 // One message size: build, simulate, verify. Returns false when verification failed.
 bool run_size(const CollArgs& a, const kernels::CollectiveOp& k, const arch::ChipConfig& chip, uint32_t n, DType t,
               isa::AluOp alu, uint64_t bytes) {
@@ -68,7 +52,6 @@ bool run_size(const CollArgs& a, const kernels::CollectiveOp& k, const arch::Chi
   const sim::SimResult r = sim.run(exe, opt);
   const uint64_t msg = p.message_bytes;
   const auto plan = sim::plan_collective(chip, k.kind, n, msg, uint32_t(dtype_size(t)));
-  const double algbw = double(msg) / r.total_ns;  // bytes per ns = GB/s
   std::string check = "-";
   bool ok = r.races.empty();
   if (!a.timing_only) {
@@ -81,8 +64,8 @@ bool run_size(const CollArgs& a, const kernels::CollectiveOp& k, const arch::Chi
     ok = ok && bad == 0;
     check = bad ? fmt::format("FAIL ({} elements)", bad) : r.races.empty() ? "exact" : "RACES";
   }
-  fmt::print("{:>14} {:>12.2f} {:>12.2f} {:>12.2f}   {:<9} {:>5} {}\n", msg, r.total_ns / 1e3, algbw,
-             algbw * sim::bus_factor(k.kind, n), sim::collective_algo_name(plan.algo), plan.steps.size(), check);
+  print_collective_row({msg, r.total_ns, sim::bus_factor(k.kind, n), std::string(sim::collective_algo_name(plan.algo)),
+                        plan.steps.size(), check, ""});
   return ok;
 }
 
@@ -96,30 +79,18 @@ int run(const CollArgs& a, const kernels::CollectiveOp& k) {
   const auto alu = isa::parse_alu(a.op);
   if (!alu || (*alu != isa::AluOp::add && *alu != isa::AluOp::max && *alu != isa::AluOp::min))
     fail("--op: expected add, max or min, got '{}'", a.op);
-  uint64_t lo, hi;
-  if (!a.bytes.empty()) {
-    lo = hi = parse_bytes(a.bytes, "bytes");
-  } else {
-    lo = parse_bytes(a.minbytes.empty() ? "1K" : a.minbytes, "minbytes");
-    hi = parse_bytes(a.maxbytes.empty() ? "64M" : a.maxbytes, "maxbytes");
-  }
-  if (lo == 0 || hi < lo) fail("message sizes must be > 0 with --minbytes <= --maxbytes (got {} .. {})", lo, hi);
-  if (!(a.stepfactor > 1)) fail("--stepfactor must be > 1, got {}", a.stepfactor);
+  const std::vector<uint64_t> messages = sweep_sizes(a.bytes, a.minbytes, a.maxbytes, a.stepfactor, "64M");
   if (!a.emit.format.empty()) {
-    if (lo != hi) fail("--emit prints one program: give one size with --bytes");
-    return emit_program(kernels::collective_program(k, chip, n, *dt, *alu, lo).exe, a.emit);
+    if (messages.size() != 1) fail("--emit prints one program: give one size with --bytes");
+    return emit_program(kernels::collective_program(k, chip, n, *dt, *alu, messages[0]).exe, a.emit);
   }
   const bool reduces = k.op == isa::Opcode::all_reduce || k.op == isa::Opcode::reduce_scatter;
   fmt::print("collective:    {} among {} of the {} NeuronCores of one {} chip, {}{}; {} DMA ring(s) per rank\n",
              k.name, n, chip.cores_per_chip, chip.name, dtype_name(*dt), reduces ? fmt::format(", op {}", a.op) : "",
              sim::collective_rings(chip));
-  fmt::print("{:>14} {:>12} {:>12} {:>12}   {:<9} {:>5} {}\n", "size(B)", "time(us)", "algbw(GB/s)", "busbw(GB/s)",
-             "algorithm", "steps", a.timing_only ? "(timing only)" : "check");
+  print_collective_header(a.timing_only ? "(timing only)" : "check");
   bool ok = true;
-  for (double b = double(lo); b <= double(hi) * (1 + 1e-12); b *= a.stepfactor) {
-    ok = run_size(a, k, chip, n, *dt, *alu, uint64_t(b)) && ok;
-    if (lo == hi) break;
-  }
+  for (uint64_t b : messages) ok = run_size(a, k, chip, n, *dt, *alu, b) && ok;
   return ok ? 0 : 1;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "arch/chip.h"
+#include "arch/chip_system.h"
 #include "arch/gpu.h"
 #include "arch/instance.h"
 #include "common/error.h"
@@ -76,12 +77,22 @@ const Kind kKinds[] = {
     {"hw/gpu/calibration/vidur-h100.toml", [](const std::string& t) { load_gpu_calibration_from_string(t, "gen.toml"); }},
     {"hw/instances/p5.48xlarge.toml", [](const std::string& t) { load_instance_from_string(t, "gen.toml"); }},
     {"hw/stacks/neuron-vllm.toml", [](const std::string& t) { load_stack_from_string(t, "gen.toml"); }},
+    {"hw/systems/trn2.48xlarge.toml", [](const std::string& t) { load_chip_system_from_string(t, "gen.toml"); }},
+    {"hw/systems/trn3-ultraserver.toml", [](const std::string& t) { load_chip_system_from_string(t, "gen.toml"); }},
 };
 
-const Kind& kind_of(const std::string& table) {
-  for (const Kind& k : kKinds)
-    if (read_text(k.file).find("\n[" + table + "]\n") != std::string::npos) return k;
-  ADD_FAILURE() << "no hardware file has a [" << table << "] table";
+// The first file whose [table] has `key` (several kinds share a table name: [system] of GPU
+// and chip systems, [collectives] of chips and chip systems).
+const Kind& kind_of(const std::string& table, const std::string& key) {
+  for (const Kind& k : kKinds) {
+    const std::string text = read_text(k.file);
+    const size_t t = text.find("\n[" + table + "]\n");
+    if (t == std::string::npos) continue;
+    const size_t next = text.find("\n[", t + 1);
+    const size_t at = text.find("\n" + key + " ", t);
+    if (at != std::string::npos && at < next) return k;
+  }
+  ADD_FAILURE() << "no hardware file has " << table << "." << key;
   return kKinds[0];
 }
 
@@ -92,7 +103,7 @@ TEST(HwRanges, ValuesJustOutsideAreRefusedNamingKeyAndRange) {
     outside.push_back(r.integer ? r.lo - 1 : (r.lo > 0 ? r.lo / 2 : -1e-3));
     if (!r.integer) outside.push_back(r.lo > 0 ? r.lo * 1e-300 : -1e300);
     for (const std::string& table : tables_of(r)) {
-      const Kind& kind = kind_of(table);
+      const Kind& kind = kind_of(table, std::string(r.key));
       const std::string base = read_text(kind.file);
       for (double v : outside) {
         const std::string text = with_value(base, table, std::string(r.key), format_value(r, v));
