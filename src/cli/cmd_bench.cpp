@@ -20,6 +20,7 @@
 #include "cli/progress.h"
 #include "cli/ranges.h"
 #include "deploy/system_model.h"
+#include "validate/expected_error.h"
 #include "common/error.h"
 #include "serve/bench_plots.h"
 #include "serve/functional_backend.h"
@@ -151,6 +152,9 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
              double(eo.scheduler.num_blocks * eo.scheduler.block_size * mem.bytes_per_token) / 1073741824.0,
              eo.scheduler.max_num_seqs, eo.scheduler.max_num_batched_tokens,
              eo.scheduler.prefix_caching ? ", prefix caching" : "");
+  const std::vector<FigureError> errors =
+      b.sys.family.empty() ? std::vector<FigureError>{}
+                           : validate::expected_errors_for(b.sys.family, arch::ChipSearchPath::standard());
   for (const SweepPoint& p : sweep_points(a)) {
     if (p.set_arrivals) set_arrivals(w.requests, p.arrivals, a.seed);
     eo.max_concurrency = p.concurrency;
@@ -174,6 +178,7 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
     r.info.max_concurrency = p.concurrency;
     r.info.slo = a.slo;
     r.info.label = p.label;
+    r.info.expected_errors = errors;
     r.summary = summarize(r.run, a.slo);
     r.cost = serve::price_run(r.summary, r.run, cost_data);
     if (!a.compare) fmt::print("{}", summary_text(r));

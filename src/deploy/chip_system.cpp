@@ -69,7 +69,7 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
 }  // namespace
 
 SystemKind chip_system_kind() {
-  return {"chip",  "simulated chips (hw/<name>.toml)", "neuron-vllm", claims, arch::chip_names, deploy,
+  return {"chip",  "simulated chips (hw/<name>.toml)", "neuron-vllm", "npu", claims, arch::chip_names, deploy,
           [](const std::string& system, const arch::ChipSearchPath& path) {
             return Occupied{arch::load_chip_by_name(system, path).name, 1};
           }};

@@ -37,7 +37,7 @@ std::vector<std::string> names(const arch::ChipSearchPath& path) { return arch::
 
 }  // namespace
 
-SystemKind gpu_system_kind() { return {"gpu-system", "GPU systems (hw/systems/<name>.toml)", "vllm-gpu", claims, names, deploy,
+SystemKind gpu_system_kind() { return {"gpu-system", "GPU systems (hw/systems/<name>.toml)", "vllm-gpu", "gpu", claims, names, deploy,
           [](const std::string& system, const arch::ChipSearchPath& path) {
             const arch::GpuSystem s = arch::load_gpu_system(system, path);
             return Occupied{s.gpu.name, int64_t(s.gpus)};

@@ -23,6 +23,7 @@ struct SystemKind {
   const char* name;  // "chip", "gpu-system"
   const char* what;  // for listings and errors: "simulated chip (hw/<name>.toml)"
   const char* default_stack;  // hw/stacks/<name>.toml the kind is served with by default
+  const char* family;         // "npu" or "gpu": whose validation errors its figures quote
   bool (*claims)(const std::string& system, const arch::ChipSearchPath& path);
   std::vector<std::string> (*names)(const arch::ChipSearchPath& path);
   SystemModel (*deploy)(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path);

@@ -51,6 +51,7 @@ SystemModel make_system_model(const std::string& system, const DeploySpec& spec,
   SystemModel m = k->deploy(system, s, path);
   m.system = system;
   m.kind = k->name;
+  m.family = k->family;
   m.chunked_prefill = chunked;
   m.max_num_batched_tokens = s.max_batched_tokens;
   if (stack) {

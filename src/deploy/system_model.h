@@ -40,6 +40,7 @@ struct DeploySpec {
 struct SystemModel {
   std::string system;   // the name or path given
   std::string kind;     // the registered kind that built it ("chip", "gpu-system")
+  std::string family;   // "npu" or "gpu" (deploy/system_kind.h)
   std::string device;   // the accelerator's hw name ("trn2", "h100-sxm"): prices and power
   int64_t devices = 1;  // how many of them the deployment occupies
   int64_t tp = 1;       // the tensor parallelism used

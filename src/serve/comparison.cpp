@@ -79,6 +79,14 @@ std::string comparison_table(const std::vector<BenchRun>& runs, double tok_s_per
     if (r.cost.report) o += fmt::format("  price: {} ({})\n", r.cost.price_label, r.cost.basis);
     else o += fmt::format("  price: none ({})\n", r.cost.missing);
     o += fmt::format("  power: {}\n", r.cost.power_label);
+    if (r.info.expected_errors.empty()) {
+      o += "  expected error: no validation cases for this kind of system\n";
+    } else {
+      o += "  expected error (median |error| of npulab validate's cases, docs/VALIDATION.md):";
+      for (const FigureError& e : r.info.expected_errors)
+        o += fmt::format(" {} +-{:.0f}% ({} case{})", e.metric, e.median_abs_pct, e.cases, e.cases == 1 ? "" : "s");
+      o += "\n";
+    }
   }
   return o;
 }

@@ -46,6 +46,10 @@ nlohmann::json run_json(const BenchRun& r) {
   j["device"] = i.device;
   j["devices"] = i.devices;
   j["model"] = i.model;
+  nlohmann::json ee = nlohmann::json::object();
+  for (const FigureError& e : i.expected_errors)
+    ee[e.metric] = {{"median_abs_error_pct", e.median_abs_pct}, {"cases", e.cases}};
+  j["expected_error"] = ee;
   j["dtype"] = i.dtype;
   j["tp"] = i.tp;
   j["mode"] = i.mode;

@@ -15,6 +15,14 @@
 
 namespace npulab::serve {
 
+// How far to trust a figure: the median |error| of npulab validate's cases for this kind of
+// system and metric (data/validation/expected_error.json).
+struct FigureError {
+  std::string metric;  // "throughput", "ttft", "tpot"
+  double median_abs_pct = 0;
+  int64_t cases = 0;
+};
+
 struct RunInfo {
   std::string system, model, dtype, mode;  // mode: "timing-only" or "functional"
   std::string deployment;                  // the performance model's own description
@@ -27,6 +35,7 @@ struct RunInfo {
   int64_t max_concurrency = 0;             // 0 = none
   Slo slo;
   std::string label;                       // this run of a sweep ("qps=4", "concurrency=32")
+  std::vector<FigureError> expected_errors;  // empty: no validation summary for this kind
 };
 
 struct BenchRun {

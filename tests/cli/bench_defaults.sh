@@ -13,7 +13,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 "$NPULAB" bench --cache-dir "$tmp/cache" --json "$tmp/r.json" --plot "$tmp/p" >"$tmp/out.txt" 2>"$tmp/err.txt" ||
   fail "npulab bench: $(cat "$tmp/err.txt")"
 for want in "llama-3.1-8b bf16" "trn2       1 x trn2      4" "h100       1 x h100-sxm  1" "concurrency=128" \
-  "At 50 output tokens/s per user" "TP4 x LNC2" "capacity block" "calibration vidur-h100" "SLOs: none"; do
+  "At 50 output tokens/s per user" "TP4 x LNC2" "capacity block" "calibration vidur-h100" "SLOs: none" \
+  "neuron-vllm serving stack" "vllm-gpu serving stack" "expected error (median |error| of npulab validate"; do
   grep -qF "$want" "$tmp/out.txt" || fail "output lacks '$want': $(cat "$tmp/out.txt")"
 done
 grep -q "<svg" "$tmp/p-interactivity.svg" 2>/dev/null || fail "no interactivity plot"
@@ -23,9 +24,10 @@ runs = json.load(open(sys.argv[1]))["runs"]
 assert [r["system"] for r in runs] == ["trn2"] * 5 + ["h100"] * 5, [r["system"] for r in runs]
 for r in runs:
     for k in ("usd_per_1m_output_tokens", "usd_per_1m_total_tokens", "price_basis", "joules_per_output_token",
-              "device", "devices", "deployment", "tp"):
+              "device", "devices", "deployment", "tp", "expected_error"):
         assert r.get(k) is not None, (k, r["system"], r["label"])
     assert r["completed"] == 512 and r["failed"] == 0
+    assert {"throughput", "ttft", "tpot"} & set(r["expected_error"]), r["expected_error"]
 # More concurrency, more throughput, slower tokens (never the reverse by more than noise).
 for s in ("trn2", "h100"):
     rs = [r for r in runs if r["system"] == s]
