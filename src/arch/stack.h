@@ -26,6 +26,10 @@ struct ServingStack {
   std::string name, description, source_file;
   std::string serves;  // the system kind it runs on by default ("chip" or "gpu-system")
   bool chunked_prefill = true;
+  // With FP8 weights the KV cache is FP8 E4M3 too (TensorRT-LLM's FP8 recipes; vLLM's
+  // --kv-cache-dtype fp8): half the cache bytes per token, read and stored. Systems whose
+  // compiler fixes the cache dtype (the simulated chip: BF16) ignore it.
+  bool fp8_kv_cache = false;
   int64_t max_num_batched_tokens = 0;
   bool pad_to_max_batch = false;
   std::vector<int64_t> decode_batch_sizes, prefill_buckets, decode_context_buckets;

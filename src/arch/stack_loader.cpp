@@ -29,6 +29,7 @@ ServingStack load_stack_from_string(std::string_view text, const std::string& pa
   {
     TomlTableReader r(path, root, "scheduler");
     s.chunked_prefill = r.boolean("chunked_prefill");
+    s.fp8_kv_cache = r.boolean("fp8_kv_cache");
     s.max_num_batched_tokens = int64_t(r.u64("max_num_batched_tokens"));
     r.finish();
   }

@@ -24,11 +24,12 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
   d.weight_dtype = spec.weight_dtype;
   d.tp = spec.tp > 0 ? spec.tp : int64_t(d.system.gpus);
   d.max_context = spec.max_context;
+  if (spec.fp8_kv_cache && d.weight_dtype == DType::F8E4M3) d.kv_dtype = DType::F8E4M3;
   SystemModel m;
   m.device = d.system.gpu.name;
   m.devices = d.tp;
   m.tp = d.tp;
-  m.note = fmt::format("GPU operator model, calibration {}", d.cal.name);
+  m.note = fmt::format("GPU operator model, calibration {}, KV cache {}", d.cal.name, dtype_name(d.kv_dtype));
   m.perf = std::make_unique<gpu::GpuPerfModel>(std::move(d), spec.max_batched_tokens);  // validates
   return m;
 }

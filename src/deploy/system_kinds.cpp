@@ -46,6 +46,7 @@ SystemModel make_system_model(const std::string& system, const DeploySpec& spec,
   std::optional<arch::ServingStack> stack;
   if (s.stack != "none") stack = arch::load_stack_by_name(s.stack.empty() ? k->default_stack : s.stack, path);
   const bool chunked = !stack || stack->chunked_prefill;
+  s.fp8_kv_cache = stack && stack->fp8_kv_cache;
   if (s.max_batched_tokens <= 0) s.max_batched_tokens = stack ? stack->max_num_batched_tokens : 512;
   if (!chunked) s.max_batched_tokens = std::max(s.max_batched_tokens, s.max_context);
   SystemModel m = k->deploy(system, s, path);

@@ -31,6 +31,7 @@ struct DeploySpec {
   // The serving stack (hw/stacks/<name>.toml): "" = the system kind's default, "none" =
   // the hardware alone (no padding, no host time, chunked prefill).
   std::string stack;
+  bool fp8_kv_cache = false;  // set from the resolved stack (arch::ServingStack::fp8_kv_cache)
   // Simulated systems only: the performance-table cache ("" = none) and host threads.
   std::string cache_dir;
   int threads = 1;

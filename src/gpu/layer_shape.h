@@ -20,7 +20,8 @@ struct LayerShape {
   int64_t n_experts = 0, experts_per_token = 0;  // MoE (Mixtral); 0 = dense MLP
   int64_t vocab = 0;
   DType weight_dtype = DType::BF16;  // GEMM inputs: weights
-  DType act_dtype = DType::BF16;     // activations and KV cache
+  DType act_dtype = DType::BF16;     // activations
+  DType kv_dtype = DType::BF16;      // the KV cache (FP8 E4M3 under a stack with fp8_kv_cache)
 
   static LayerShape of(const llm::ModelConfig& c, DType weight_dtype);
   int64_t q_dim() const { return n_heads * head_dim; }

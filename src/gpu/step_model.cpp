@@ -8,7 +8,11 @@
 
 namespace npulab::gpu {
 
-LayerShape GpuDeployment::shape() const { return LayerShape::of(model, weight_dtype); }
+LayerShape GpuDeployment::shape() const {
+  LayerShape s = LayerShape::of(model, weight_dtype);
+  s.kv_dtype = kv_dtype;
+  return s;
+}
 
 std::string GpuDeployment::describe() const {
   return fmt::format("{} {} on {} (TP{} over {} of {} {}; calibration {})", model.name, dtype_name(weight_dtype),
@@ -23,6 +27,8 @@ void GpuDeployment::validate() const {
          model.name, model.n_heads, model.n_kv_heads, model.hidden_dim);
   if (weight_dtype != DType::BF16 && weight_dtype != DType::F16 && weight_dtype != DType::F8E4M3)
     fail("--dtype {}: the GPU model runs bf16, f16 or f8e4m3 weights", dtype_name(weight_dtype));
+  if (kv_dtype != DType::BF16 && kv_dtype != DType::F8E4M3)
+    fail("KV cache dtype {}: the GPU model keeps it in bf16 or f8e4m3", dtype_name(kv_dtype));
   if (max_context < 2) fail("max context {}: expected at least 2 tokens", max_context);
   if (max_context > model.max_seq_len)
     fail("max context {} exceeds the {} tokens model '{}' supports", max_context, model.max_seq_len, model.name);
@@ -79,7 +85,7 @@ serve::KvMemory gpu_kv_memory(const GpuDeployment& d, int64_t max_batched_tokens
          double(d.system.gpu.hbm_capacity_bytes) / 1e9, d.cal.host.memory_utilization);
   serve::KvMemory m;
   m.capacity_bytes = int64_t(left * double(d.tp));
-  m.bytes_per_token = 2 * d.model.n_layers * d.model.kv_dim() * int64_t(dtype_size(DType::BF16));
+  m.bytes_per_token = 2 * d.model.n_layers * d.model.kv_dim() * int64_t(dtype_size(d.kv_dtype));
   m.max_context = d.max_context;
   return m;
 }

@@ -23,6 +23,7 @@ struct GpuDeployment {
   DType weight_dtype = DType::BF16;  // BF16, F16 or FP8 (E4M3) weights; activations and KV in BF16
   int64_t tp = 1;                    // GPUs of the group (a divisor of the system's GPUs)
   int64_t max_context = 0;           // longest sequence (prompt + output)
+  DType kv_dtype = DType::BF16;      // BF16, or F8E4M3 (a stack's fp8_kv_cache with FP8 weights)
 
   GpuModel op_model() const { return {system.gpu, cal}; }
   LayerShape shape() const;

@@ -23,6 +23,7 @@ description = "a test stack"
 serves = "chip"
 [scheduler]
 chunked_prefill = false
+fp8_kv_cache = false
 max_num_batched_tokens = 4096
 [padding]
 pad_to_max_batch = false

@@ -97,3 +97,25 @@ TEST(StepModel, PerfModelMemoryAndErrors) {
 
 }  // namespace
 }  // namespace npulab::gpu
+
+namespace npulab::gpu {
+namespace {
+
+// An FP8 KV cache (a stack's fp8_kv_cache with FP8 weights) halves the cache's bytes per
+// token and the K/V bytes decode attention reads, so long-context decode gets faster, never
+// slower, and nothing else changes.
+TEST(StepModel, Fp8KvCacheHalvesCacheBytes) {
+  GpuDeployment b = deployment("h100", "llama-3.1-8b", 1, DType::F8E4M3);
+  GpuDeployment f = b;
+  f.kv_dtype = DType::F8E4M3;
+  EXPECT_EQ(gpu_kv_memory(b, 512).bytes_per_token, 2 * gpu_kv_memory(f, 512).bytes_per_token);
+  std::vector<serve::SeqStep> step(64, serve::SeqStep{4000, 1, true, nullptr});
+  const StepTime tb = step_time(b, step), tf = step_time(f, step);
+  EXPECT_LT(tf.attention_ns, tb.attention_ns);
+  EXPECT_DOUBLE_EQ(tf.gemm_ns, tb.gemm_ns);
+  f.kv_dtype = DType::F32;
+  EXPECT_THROW(f.validate(), Error);
+}
+
+}  // namespace
+}  // namespace npulab::gpu
