@@ -12,12 +12,6 @@
 
 namespace npulab::deploy {
 namespace {
-
-bool claims(const std::string& system, const arch::ChipSearchPath& path) {
-  const std::string file = looks_like_path(system) ? system : arch::find_chip_file(system, path).string();
-  return !file.empty() && file_has_table(file, "chip");
-}
-
 bool fits(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp, int64_t lnc) {
   try {
     llm::compile::tp_ranks(m, chip, tp, lnc);
@@ -27,10 +21,11 @@ bool fits(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp, i
   }
 }
 
-// The parallelism: an explicit tp at the chip's default LNC (LNC=1 when the default does
-// not divide the model), or, for tp = 0, the whole chip - as many logical cores as the chip
-// has at the default LNC, else at LNC=1, else the most at the default LNC that divide.
-std::pair<int64_t, int64_t> choose_tp(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp) {
+}  // namespace
+
+// For tp = 0: as many logical cores as the chip has at the default LNC, else at LNC=1,
+// else the most at the default LNC that divide.
+std::pair<int64_t, int64_t> choose_chip_tp(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp) {
   const int64_t lnc = chip.lnc_default, cores = chip.cores_per_chip;
   if (tp > 0) {
     if (fits(m, chip, tp, lnc) || lnc == 1) return {tp, lnc};
@@ -43,12 +38,19 @@ std::pair<int64_t, int64_t> choose_tp(const llm::ModelConfig& m, const arch::Chi
   return {1, lnc};
 }
 
+namespace {
+
+bool claims(const std::string& system, const arch::ChipSearchPath& path) {
+  const std::string file = looks_like_path(system) ? system : arch::find_chip_file(system, path).string();
+  return !file.empty() && file_has_table(file, "chip");
+}
+
 SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path) {
   serve::NpuDeployment d;
   d.model = spec.model;
   d.chip = arch::load_chip_by_name(system, path);
   d.weight_dtype = spec.weight_dtype;
-  std::tie(d.tp, d.lnc) = choose_tp(spec.model, d.chip, spec.tp);
+  std::tie(d.tp, d.lnc) = choose_chip_tp(spec.model, d.chip, spec.tp);
   d.max_context = spec.max_context;
   d.max_batch = std::min<int64_t>(spec.max_batch, d.chip.tensor.cols);
   d.validate();

@@ -1,12 +1,16 @@
 // The kinds of system a model can be deployed on, one table row each (system_kinds.cpp):
 // a kind says which names and files are its own and deploys a model on one of them. A
-// name belongs to the first kind that claims it; kinds own disjoint hw folders (chips in
-// hw/, GPU systems in hw/systems/), so the order only matters for files given by path,
-// which each kind recognises by its top-level table.
+// name belongs to the first kind that claims it; kinds own disjoint files (chips in hw/,
+// GPU systems in hw/systems/ with [system] gpu = ..., multi-chip systems in hw/systems/
+// with [system] chip = ...), so the order only matters for files given by path, which each
+// kind recognises by its top-level table.
 #pragma once
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "arch/chip.h"
 
 #include "deploy/system_model.h"
 
@@ -41,8 +45,15 @@ const SystemKind* find_system_kind(const std::string& system, const arch::ChipSe
 bool file_has_table(const std::string& file, const char* table, const char* key = nullptr);
 bool looks_like_path(const std::string& system);
 
-// The kinds' implementations (chip_system.cpp, gpu_system.cpp).
+// The kinds' implementations (chip_system.cpp, gpu_system.cpp, multichip_system.cpp).
 SystemKind chip_system_kind();
 SystemKind gpu_system_kind();
+SystemKind multichip_system_kind();
+
+// The on-chip parallelism (tp logical cores, lnc) of `m` on `chip` (chip_system.cpp): an
+// explicit tp at the chip's default LNC (LNC=1 when the default does not divide the model),
+// or, for tp = 0, the whole chip when the model divides over it, else the most logical cores
+// that divide.
+std::pair<int64_t, int64_t> choose_chip_tp(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp);
 
 }  // namespace npulab::deploy

@@ -9,7 +9,7 @@
 namespace npulab::deploy {
 
 std::span<const SystemKind> system_kinds() {
-  static const SystemKind kinds[] = {chip_system_kind(), gpu_system_kind()};
+  static const SystemKind kinds[] = {chip_system_kind(), gpu_system_kind(), multichip_system_kind()};
   return kinds;
 }
 

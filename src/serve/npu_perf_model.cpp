@@ -38,13 +38,12 @@ KvMemory npu_kv_memory(const NpuDeployment& d) {
 
 KvMemory NpuPerfModel::memory() const { return npu_kv_memory(d_); }
 
-double NpuPerfModel::step_ns(std::span<const SeqStep> step) {
-  double ns = 0;
+void NpuPerfModel::for_each_program(std::span<const SeqStep> step, const ProgramVisitor& visit) const {
   const int64_t B = d_.max_batch, chunk = t_.prefill_chunk;
   int64_t nd = 0;
   double ctx_sum = 0;
   auto flush_decode = [&] {
-    if (nd) ns += t_.decode_ns(double(nd), ctx_sum / double(nd));
+    if (nd) visit(StepProgramShape{true, nd, ctx_sum / double(nd), true});
     nd = 0;
     ctx_sum = 0;
   };
@@ -58,11 +57,20 @@ double NpuPerfModel::step_ns(std::span<const SeqStep> step) {
     for (int64_t done = 0; done < s.new_tokens;) {
       const int64_t n = std::min(chunk, s.new_tokens - done);
       const bool last = done + n == s.new_tokens;
-      ns += t_.prefill_ns(double(n), double(s.context + done), last && s.samples);
+      visit(StepProgramShape{false, n, double(s.context + done), last && s.samples});
       done += n;
     }
   }
   flush_decode();
+}
+
+double NpuPerfModel::program_ns(const StepProgramShape& p) const {
+  return p.decode ? t_.decode_ns(double(p.tokens), p.context) : t_.prefill_ns(double(p.tokens), p.context, p.logits);
+}
+
+double NpuPerfModel::step_ns(std::span<const SeqStep> step) {
+  double ns = 0;
+  for_each_program(step, [&](const StepProgramShape& p) { ns += program_ns(p); });
   return ns;
 }
 

@@ -9,6 +9,7 @@
 // minus the model's weights and tables (as llm::compile::ModelLayout places them) and the
 // step programs' own HBM (token staging and logits of the largest step).
 #pragma once
+#include <functional>
 #include <string>
 
 #include "serve/npu_deployment.h"
@@ -17,12 +18,26 @@
 
 namespace npulab::serve {
 
+// One step program a step is lowered to: a decode program of `tokens` sequences at mean
+// context `context`, or a prefill chunk of `tokens` tokens after `context` cached ones
+// (`logits`: it ends a prompt and computes the next token's logits; decode always does).
+struct StepProgramShape {
+  bool decode = false;
+  int64_t tokens = 0;
+  double context = 0;
+  bool logits = false;
+};
+using ProgramVisitor = std::function<void(const StepProgramShape&)>;
+
 class NpuPerfModel : public PerfModel {
  public:
   NpuPerfModel(NpuDeployment d, PerfTable t);
   std::string describe() const override { return d_.describe(); }
   KvMemory memory() const override;
   double step_ns(std::span<const SeqStep> step) override;
+  // The programs `step` is lowered to, in the order they run (the lowering above).
+  void for_each_program(std::span<const SeqStep> step, const ProgramVisitor& visit) const;
+  double program_ns(const StepProgramShape& p) const;  // from the table
   const PerfTable& table() const { return t_; }
   const NpuDeployment& deployment() const { return d_; }
 

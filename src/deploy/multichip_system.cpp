@@ -1,0 +1,166 @@
+// A multi-chip system as a system: hw/systems/<name>.toml with `chip = ...` in its [system]
+// table (arch::ChipSystem), or such a file given by path. The model runs tensor-parallel
+// over all of the system's chips, each chip over its own logical NeuronCores
+// (serve::MultiChipPerfModel; docs/SYSTEMS.md, "Serving across chips"): one chip's shard
+// is simulated, the cross-chip collectives are timed on the system's fabric.
+#include <fmt/format.h>
+
+#include "arch/chip_search.h"
+#include "arch/chip_system.h"
+#include "common/error.h"
+#include "deploy/system_kind.h"
+#include "fabric/collective.h"
+#include "fabric/network.h"
+#include "llm/compile/tp_plan.h"
+#include "serve/multichip_perf_model.h"
+#include "serve/perf_cache.h"
+
+namespace npulab::deploy {
+namespace {
+
+bool claims(const std::string& system, const arch::ChipSearchPath& path) {
+  const std::string file = looks_like_path(system) ? system : arch::find_hw_file(system, path, "systems").string();
+  return !file.empty() && file_has_table(file, "system", "chip");
+}
+
+// The model's share on each of `chips` chips, Megatron-style as llm/compile/tp_plan.h splits
+// it over ranks (kv heads replicated when fewer than the chips), plus the vocabulary
+// columns of the classifier (vocabulary-parallel across chips, ceil(V / chips) each).
+llm::ModelConfig chip_shard(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t chips) {
+  const std::string why = fmt::format("--system '{}' splits the model over its {} chips", sys.name, chips);
+  if (m.n_heads % chips)
+    fail("model '{}': its {} attention heads do not divide over {} chips ({}); use a system whose chip count divides {}",
+         m.name, m.n_heads, chips, why, m.n_heads);
+  if (m.n_kv_heads % chips && chips % m.n_kv_heads)
+    fail("model '{}': {} kv heads and {} chips ({}): the kv heads must divide over the chips or be replicated an "
+         "equal number of times",
+         m.name, m.n_kv_heads, chips, why);
+  if (m.hidden_dim % chips)
+    fail("model '{}': its FFN width {} does not divide over {} chips ({})", m.name, m.hidden_dim, chips, why);
+  llm::ModelConfig s = llm::compile::tp_shard_config(m, chips);
+  s.vocab_size = (m.vocab_size + chips - 1) / chips;
+  // Token ids are the whole vocabulary's; the shard's programs are timed only (no ids), so
+  // its special tokens are placed inside its own columns to keep the config valid.
+  s.bos_id = 0;
+  s.eos_ids.clear();
+  return s;
+}
+
+bool shard_fits(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t chips, int64_t tp_local) {
+  try {
+    const llm::ModelConfig shard = chip_shard(m, sys, chips);
+    const auto [tp, lnc] = choose_chip_tp(shard, sys.chip, tp_local);
+    llm::compile::tp_ranks(shard, sys.chip, tp, lnc);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+// How many chips the model is split over, and each chip's (tp, lnc). Without --tp: all of
+// the system's chips when the model divides over them, else the most that it divides over
+// (the first ones; the rest stay idle), each chip at its own choice (choose_chip_tp). --tp T
+// is the whole deployment's TP, chips x logical cores per chip: the most chips that divide T
+// with T / chips logical cores on each. Unfit choices fail with the reason for the system's
+// whole width.
+struct ChipSplit {
+  int64_t chips = 1, tp = 1, lnc = 1;
+};
+ChipSplit chip_split(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t tp) {
+  const int64_t all = int64_t(sys.chips());
+  for (int64_t c = all; c >= 1; --c) {
+    if (tp > 0 && tp % c) continue;
+    const int64_t local = tp > 0 ? tp / c : 0;
+    if (!shard_fits(m, sys, c, local)) continue;
+    const auto [t, l] = choose_chip_tp(chip_shard(m, sys, c), sys.chip, local);
+    return {c, t, l};
+  }
+  if (tp > 0 && tp % all)
+    fail("--tp {}: system '{}' has {} chips and no chip count up to {} both divides --tp {} and splits model '{}'; "
+         "use --tp = chips x logical cores per chip (a multiple of {} up to {} x {})",
+         tp, sys.name, all, all, tp, m.name, all, all, sys.chip.cores_per_chip);
+  const llm::ModelConfig shard = chip_shard(m, sys, all);  // throws the reason over the whole system
+  const auto [t, l] = choose_chip_tp(shard, sys.chip, tp > 0 ? tp / all : 0);
+  llm::compile::tp_ranks(shard, sys.chip, t, l);  // throws naming --tp / --lnc
+  fail("model '{}' does not split over system '{}'", m.name, sys.name);
+}
+
+// The fabric of the system and a memoisable collective timing on it.
+struct Fabric {
+  fabric::Topology topo;
+  std::unique_ptr<fabric::Network> net;
+  std::vector<uint32_t> group;
+  Fabric(const arch::ChipSystem& sys, uint32_t chips)
+      : topo(sys), net(fabric::make_network("flow", topo)), group(fabric::default_group(topo, chips)) {}
+  double ns(serve::ChipCollective k, uint64_t bytes, uint32_t elem_bytes) const {
+    const fabric::CollKind kind =
+        k == serve::ChipCollective::AllReduce ? fabric::CollKind::AllReduce : fabric::CollKind::AllGather;
+    return fabric::collective_time_ns(*net, kind, group, bytes, elem_bytes);
+  }
+};
+
+SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path) {
+  const arch::ChipSystem sys = arch::load_chip_system(system, path);
+  ChipSplit split;
+  try {
+    split = chip_split(spec.model, sys, spec.tp);
+  } catch (const Error& e) {
+    fail("--system '{}' ({} chips of '{}'): {}", sys.name, sys.chips(), sys.chip.name, e.what());
+  }
+  const int64_t chips = split.chips;
+  serve::NpuDeployment d;
+  d.model = chip_shard(spec.model, sys, chips);
+  d.chip = sys.chip;
+  d.weight_dtype = spec.weight_dtype;
+  d.tp = split.tp;
+  d.lnc = split.lnc;
+  d.max_context = spec.max_context;
+  d.max_batch = std::min<int64_t>(spec.max_batch, d.chip.tensor.cols);
+  try {
+    d.validate();
+  } catch (const Error& e) {
+    fail("--system '{}' ({} chips, each holding 1/{} of model '{}'): {}", sys.name, chips, chips, spec.model.name,
+         e.what());
+  }
+  serve::PerfTableOrigin origin;
+  serve::PerfTable t = serve::standard_perf_table(d, spec.cache_dir, std::max(1, spec.threads), spec.progress, &origin);
+  SystemModel m;
+  m.device = d.chip.name;
+  m.devices = chips;
+  m.tp = chips * d.tp;
+  m.note = fmt::format("one chip's shard simulated ({}, {:.2f} s); cross-chip collectives on the '{}' fabric",
+                       origin.cached ? "performance table from the cache " + origin.path
+                                     : fmt::format("{} step programs", origin.programs),
+                       origin.host_s, sys.name);
+  serve::MultiChipPlan plan;
+  plan.system = sys.name;
+  plan.model = spec.model.name;
+  plan.chips = chips;
+  plan.dim = spec.model.dim;
+  plan.n_layers = spec.model.n_layers;
+  plan.vocab_size = spec.model.vocab_size;
+  plan.activation_bytes = 2;  // bf16
+  auto fab = std::make_shared<const Fabric>(sys, uint32_t(chips));
+  plan.comm = [fab](serve::ChipCollective k, uint64_t bytes) {
+    return fab->ns(k, bytes, k == serve::ChipCollective::AllReduce ? 2 : 4);
+  };
+  m.perf = std::make_unique<serve::MultiChipPerfModel>(std::make_unique<serve::NpuPerfModel>(std::move(d), std::move(t)),
+                                                       std::move(plan));
+  return m;
+}
+
+std::vector<std::string> names(const arch::ChipSearchPath& path) { return arch::chip_system_names(path); }
+
+Occupied occupies(const std::string& system, const arch::ChipSearchPath& path) {
+  const arch::ChipSystem s = arch::load_chip_system(system, path);
+  return Occupied{s.chip.name, int64_t(s.chips())};
+}
+
+}  // namespace
+
+SystemKind multichip_system_kind() {
+  return {"chip-system", "multi-chip systems (hw/systems/<name>.toml with chip = ...)", "neuron-vllm", "npu", claims,
+          names, deploy, occupies};
+}
+
+}  // namespace npulab::deploy

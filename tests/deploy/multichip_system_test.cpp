@@ -1,0 +1,113 @@
+// The multi-chip system kind (deploy/multichip_system.cpp): hw/systems files with a chip
+// are claimed and listed as chip systems, a model is split over all their chips (one chip's
+// shard simulated, the cross-chip collectives timed on the fabric), and a model that does
+// not divide over the chips is an error naming the system and --tp.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "../error_of.h"
+#include "deploy/system_kind.h"
+#include "deploy/system_model.h"
+#include "llm/builtin_configs.h"
+#include "serve/multichip_perf_model.h"
+#include "serve/stack_perf_model.h"
+
+namespace npulab::deploy {
+namespace {
+
+using test_support::error_of;
+
+arch::ChipSearchPath hw_path() { return arch::ChipSearchPath::from_list(std::string(NPULAB_SOURCE_DIR) + "/hw", "test"); }
+
+DeploySpec spec_70b() {
+  DeploySpec s;
+  s.model = *llm::builtin_config("llama-3.1-70b");
+  s.max_context = 1152;
+  s.max_batch = 16;
+  s.max_batched_tokens = 512;
+  s.stack = "none";  // the hardware alone
+  return s;
+}
+
+double decode_ns(serve::PerfModel& m, int64_t batch, int64_t context) {
+  const std::vector<serve::SeqStep> step(size_t(batch), serve::SeqStep{context, 1, true, nullptr});
+  return m.step_ns(step);
+}
+
+TEST(MultiChip, ChipSystemsAreClaimedAndListed) {
+  for (const char* s : {"trn2.48xlarge", "inf2.48xlarge", "trn1.32xlarge", "trn2-ultraserver", "trn3-ultraserver"}) {
+    const SystemKind* k = find_system_kind(s, hw_path());
+    ASSERT_NE(k, nullptr) << s;
+    EXPECT_EQ(k->name, std::string("chip-system")) << s;
+    const std::vector<std::string> names = k->names(hw_path());
+    EXPECT_NE(std::find(names.begin(), names.end(), s), names.end()) << s;
+  }
+  // GPU systems live in the same folder and stay the GPU kind's; a chip stays a chip.
+  EXPECT_EQ(find_system_kind("8xh100", hw_path())->name, std::string("gpu-system"));
+  EXPECT_EQ(find_system_kind("trn2", hw_path())->name, std::string("chip"));
+  EXPECT_EQ(find_system_kind(std::string(NPULAB_SOURCE_DIR) + "/hw/systems/trn2.48xlarge.toml", hw_path())->name,
+            std::string("chip-system"));
+  const Occupied o = find_system_kind("trn2.48xlarge", hw_path())->occupies("trn2.48xlarge", hw_path());
+  EXPECT_EQ(o.device, "trn2");
+  EXPECT_EQ(o.devices, 16);
+}
+
+TEST(MultiChip, DecodeOnTrn2ServerBeatsOneChipAndStaysAboveItsHbmBound) {
+  // 70B bf16 does not fit one trn2 (96 GiB); the one-chip comparison is llama-3.1-8b.
+  DeploySpec small = spec_70b();
+  small.model = *llm::builtin_config("llama-3.1-8b");
+  const SystemModel sys8 = make_system_model("trn2.48xlarge", small, hw_path());
+  const SystemModel one = make_system_model("trn2", small, hw_path());
+  const double t_sys = decode_ns(*sys8.perf, 8, 1000), t_one = decode_ns(*one.perf, 8, 1000);
+  EXPECT_LT(t_sys, t_one) << t_sys << " vs one chip " << t_one;
+  EXPECT_GT(double(sys8.perf->memory().capacity_bytes), 14.0 * double(one.perf->memory().capacity_bytes));
+
+  const SystemModel sys = make_system_model("trn2.48xlarge", spec_70b(), hw_path());
+  EXPECT_EQ(sys.kind, "chip-system");
+  EXPECT_EQ(sys.devices, 16);
+  EXPECT_EQ(sys.tp % 16, 0);
+  EXPECT_NE(sys.perf->describe().find("16 chips x TP"), std::string::npos) << sys.perf->describe();
+  // The system's HBM bound: 70B bf16 weights streamed once per step over 16 chips x 2.9 TB/s.
+  const double weight_bytes = double(spec_70b().model.param_count()) * 2;
+  EXPECT_GT(decode_ns(*sys.perf, 8, 1000), weight_bytes / (16 * 2.9e12) * 1e9);
+  // The KV budget is the system's: 16 chips' HBM less the weights.
+  const double hbm = 16.0 * 96 * 1073741824.0;
+  EXPECT_LT(double(sys.perf->memory().capacity_bytes), hbm - weight_bytes);
+  EXPECT_GT(double(sys.perf->memory().capacity_bytes), 0.8 * (hbm - weight_bytes));
+}
+
+TEST(MultiChip, CommunicationGrowsWithTokens) {
+  const SystemModel sys = make_system_model("trn2.48xlarge", spec_70b(), hw_path());
+  auto* mc = dynamic_cast<serve::MultiChipPerfModel*>(sys.perf.get());
+  ASSERT_NE(mc, nullptr);
+  const std::vector<serve::SeqStep> one(1, serve::SeqStep{500, 1, true, nullptr});
+  const std::vector<serve::SeqStep> sixteen(16, serve::SeqStep{500, 1, true, nullptr});
+  const std::vector<serve::SeqStep> prefill(1, serve::SeqStep{0, 512, true, nullptr});
+  const double c1 = mc->comm_ns(one), c16 = mc->comm_ns(sixteen), cp = mc->comm_ns(prefill);
+  EXPECT_GT(c1, 0);
+  EXPECT_GT(c16, c1);
+  EXPECT_GT(cp, c16);
+  // 80 layers x 2 all-reduces, each at least the fabric's fixed start.
+  EXPECT_GT(c1, 160 * 3000.0);
+  EXPECT_LT(c1, decode_ns(*sys.perf, 1, 500));  // a share of the step, not more
+}
+
+TEST(MultiChip, UnfitParallelismIsAClearError) {
+  DeploySpec s = spec_70b();
+  s.tp = 20;  // not a multiple of the 16 chips
+  const std::string e = error_of([&] { make_system_model("trn2.48xlarge", s, hw_path()); });
+  EXPECT_NE(e.find("--tp 20"), std::string::npos) << e;
+  EXPECT_NE(e.find("16 chips"), std::string::npos) << e;
+  // TP24 over inf2.48xlarge's 12 chips: llama-3.1-8b's 32 heads do not divide over 12, nor
+  // does any smaller chip count that divides 24 fit the chips' two cores.
+  DeploySpec m = spec_70b();
+  m.model = *llm::builtin_config("llama-3.1-8b");
+  m.tp = 24;
+  const std::string h = error_of([&] { make_system_model("inf2.48xlarge", m, hw_path()); });
+  EXPECT_NE(h.find("inf2.48xlarge"), std::string::npos) << h;
+  EXPECT_NE(h.find("attention heads"), std::string::npos) << h;
+}
+
+}  // namespace
+}  // namespace npulab::deploy
