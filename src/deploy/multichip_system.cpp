@@ -5,6 +5,8 @@
 // is simulated, the cross-chip collectives are timed on the system's fabric.
 #include <fmt/format.h>
 
+#include <optional>
+
 #include "arch/chip_search.h"
 #include "arch/chip_system.h"
 #include "common/error.h"
@@ -46,20 +48,38 @@ llm::ModelConfig chip_shard(const llm::ModelConfig& m, const arch::ChipSystem& s
   return s;
 }
 
-bool shard_fits(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t chips, int64_t tp_local) {
+// The chip's (tp, lnc) for its shard when one fits: the chip's own choice (choose_chip_tp),
+// else at LNC=1 the given tp or, without one, the most logical cores that divide (a shard
+// of one head runs on one core rather than not at all).
+std::optional<std::pair<int64_t, int64_t>> fit_on_chip(const llm::ModelConfig& shard, const arch::ChipConfig& chip,
+                                                       int64_t tp_local) {
+  auto fits = [&](int64_t tp, int64_t lnc) {
+    try {
+      llm::compile::tp_ranks(shard, chip, tp, lnc);
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  const auto choice = choose_chip_tp(shard, chip, tp_local);
+  if (fits(choice.first, choice.second)) return choice;
+  for (int64_t t = tp_local > 0 ? tp_local : int64_t(chip.cores_per_chip); t >= 1 && (tp_local <= 0 || t == tp_local); --t)
+    if (fits(t, 1)) return std::pair<int64_t, int64_t>{t, 1};
+  return std::nullopt;
+}
+
+std::optional<std::pair<int64_t, int64_t>> shard_fits(const llm::ModelConfig& m, const arch::ChipSystem& sys,
+                                                      int64_t chips, int64_t tp_local) {
   try {
-    const llm::ModelConfig shard = chip_shard(m, sys, chips);
-    const auto [tp, lnc] = choose_chip_tp(shard, sys.chip, tp_local);
-    llm::compile::tp_ranks(shard, sys.chip, tp, lnc);
-    return true;
+    return fit_on_chip(chip_shard(m, sys, chips), sys.chip, tp_local);
   } catch (const Error&) {
-    return false;
+    return std::nullopt;  // the model does not divide over the chips
   }
 }
 
 // How many chips the model is split over, and each chip's (tp, lnc). Without --tp: all of
 // the system's chips when the model divides over them, else the most that it divides over
-// (the first ones; the rest stay idle), each chip at its own choice (choose_chip_tp). --tp T
+// (the first ones; the rest stay idle), each chip as fit_on_chip chooses. --tp T
 // is the whole deployment's TP, chips x logical cores per chip: the most chips that divide T
 // with T / chips logical cores on each. Unfit choices fail with the reason for the system's
 // whole width.
@@ -71,9 +91,7 @@ ChipSplit chip_split(const llm::ModelConfig& m, const arch::ChipSystem& sys, int
   for (int64_t c = all; c >= 1; --c) {
     if (tp > 0 && tp % c) continue;
     const int64_t local = tp > 0 ? tp / c : 0;
-    if (!shard_fits(m, sys, c, local)) continue;
-    const auto [t, l] = choose_chip_tp(chip_shard(m, sys, c), sys.chip, local);
-    return {c, t, l};
+    if (const auto f = shard_fits(m, sys, c, local)) return {c, f->first, f->second};
   }
   if (tp > 0 && tp % all)
     fail("--tp {}: system '{}' has {} chips and no chip count up to {} both divides --tp {} and splits model '{}'; "
