@@ -11,8 +11,7 @@
 #include "serve/perf_cache.h"
 
 namespace npulab::deploy {
-namespace {
-bool fits(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp, int64_t lnc) {
+bool chip_tp_fits(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp, int64_t lnc) {
   try {
     llm::compile::tp_ranks(m, chip, tp, lnc);
     return true;
@@ -21,20 +20,18 @@ bool fits(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp, i
   }
 }
 
-}  // namespace
-
 // For tp = 0: as many logical cores as the chip has at the default LNC, else at LNC=1,
 // else the most at the default LNC that divide.
 std::pair<int64_t, int64_t> choose_chip_tp(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp) {
   const int64_t lnc = chip.lnc_default, cores = chip.cores_per_chip;
   if (tp > 0) {
-    if (fits(m, chip, tp, lnc) || lnc == 1) return {tp, lnc};
-    return {tp, fits(m, chip, tp, 1) ? 1 : lnc};  // an unfit choice fails in validate() with the reason
+    if (chip_tp_fits(m, chip, tp, lnc) || lnc == 1) return {tp, lnc};
+    return {tp, chip_tp_fits(m, chip, tp, 1) ? 1 : lnc};  // an unfit choice fails in validate() with the reason
   }
-  if (fits(m, chip, cores / lnc, lnc)) return {cores / lnc, lnc};
-  if (fits(m, chip, cores, 1)) return {cores, 1};
+  if (chip_tp_fits(m, chip, cores / lnc, lnc)) return {cores / lnc, lnc};
+  if (chip_tp_fits(m, chip, cores, 1)) return {cores, 1};
   for (int64_t t = cores / lnc; t > 1; --t)
-    if (fits(m, chip, t, lnc)) return {t, lnc};
+    if (chip_tp_fits(m, chip, t, lnc)) return {t, lnc};
   return {1, lnc};
 }
 

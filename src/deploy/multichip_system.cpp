@@ -53,18 +53,10 @@ llm::ModelConfig chip_shard(const llm::ModelConfig& m, const arch::ChipSystem& s
 // of one head runs on one core rather than not at all).
 std::optional<std::pair<int64_t, int64_t>> fit_on_chip(const llm::ModelConfig& shard, const arch::ChipConfig& chip,
                                                        int64_t tp_local) {
-  auto fits = [&](int64_t tp, int64_t lnc) {
-    try {
-      llm::compile::tp_ranks(shard, chip, tp, lnc);
-      return true;
-    } catch (const Error&) {
-      return false;
-    }
-  };
   const auto choice = choose_chip_tp(shard, chip, tp_local);
-  if (fits(choice.first, choice.second)) return choice;
+  if (chip_tp_fits(shard, chip, choice.first, choice.second)) return choice;
   for (int64_t t = tp_local > 0 ? tp_local : int64_t(chip.cores_per_chip); t >= 1 && (tp_local <= 0 || t == tp_local); --t)
-    if (fits(t, 1)) return std::pair<int64_t, int64_t>{t, 1};
+    if (chip_tp_fits(shard, chip, t, 1)) return std::pair<int64_t, int64_t>{t, 1};
   return std::nullopt;
 }
 

@@ -55,5 +55,7 @@ SystemKind multichip_system_kind();
 // or, for tp = 0, the whole chip when the model divides over it, else the most logical cores
 // that divide.
 std::pair<int64_t, int64_t> choose_chip_tp(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp);
+// Whether llm::compile::tp_ranks accepts `tp` x `lnc` for `m` on `chip`.
+bool chip_tp_fits(const llm::ModelConfig& m, const arch::ChipConfig& chip, int64_t tp, int64_t lnc);
 
 }  // namespace npulab::deploy

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# npulab bench on a multi-chip system (deploy chip-system kind): llama-3.1-70b split over the
+# 16 chips of trn2.48xlarge, timing-only; the deployment line names chips x TP x LNC, the run
+# occupies (and is priced for) all 16 chips, and an unfit --tp is an error naming the chips.
+# Usage: bench_chip_system.sh <path to npulab>; run from the repository root.
+set -u
+NPULAB=$1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$NPULAB" bench --model llama-3.1-70b --system trn2.48xlarge --isl 128 --osl 16 --requests 4 --concurrency 4 \
+  --max-num-seqs 4 --max-model-len 256 --threads 2 --cache-dir "$tmp/cache" --json "$tmp/run.json" >"$tmp/out" 2>&1 ||
+  { echo "FAIL: bench: $(cat "$tmp/out")"; exit 1; }
+grep -q "16 chips x TP" "$tmp/out" || { echo "FAIL: no 'chips x TP' deployment line:"; cat "$tmp/out"; exit 1; }
+grep -q "16 x 500 W" "$tmp/out" || { echo "FAIL: power not for 16 chips:"; cat "$tmp/out"; exit 1; }
+python3 - "$tmp/run.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["runs"][0]
+tpot = r["tpot_ms"]["mean"]
+print(f"llama-3.1-70b on trn2.48xlarge: mean TPOT {tpot:.2f} ms")
+# Above the 16 chips' HBM bound (141 GB of bf16 weights over 16 x 2.9 TB/s = 3.0 ms).
+assert tpot > 3.0, tpot
+PY
+if "$NPULAB" bench --model llama-3.1-70b --system trn2.48xlarge --tp 20 --isl 16 --osl 4 --requests 1 \
+    --cache-dir "$tmp/cache" >"$tmp/err" 2>&1; then
+  echo "FAIL: --tp 20 on 16 chips was accepted"; exit 1
+fi
+grep -q -- "--tp 20" "$tmp/err" && grep -q "16 chips" "$tmp/err" || { echo "FAIL: unclear error:"; cat "$tmp/err"; exit 1; }
+echo ok
