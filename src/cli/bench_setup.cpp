@@ -20,8 +20,9 @@ using namespace npulab::serve;
 void add_bench_options(CLI::App& app, BenchArgs& a) {
   app.add_option("--model", a.model, "built-in config name (timing-only) or checkpoint path (default llama-3.1-8b)");
   app.add_option("--system,--hw", a.systems,
-                 "system to run on, may repeat or list (trn2,h100): a chip (hw/<name>.toml) or a GPU system "
-                 "(hw/systems/<name>.toml); default trn2 and h100 side by side")
+                 "system to run on, may repeat or list (trn2,h100): a chip (hw/<name>.toml), a multi-chip system "
+                 "(hw/systems/trn2.48xlarge.toml, ...) or a GPU system (hw/systems/8xh100.toml, ...); default trn2 and "
+                 "h100 side by side")
       ->delimiter(',');
   app.add_option("--dtype", a.dtype, "weight dtype: fp32, bf16 or fp8 (default bf16; fp32 with --functional)");
   app.add_option("--tp", a.tp,
