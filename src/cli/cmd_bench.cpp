@@ -160,6 +160,7 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
     eo.max_concurrency = p.concurrency;
     ProgressBar bar("npulab bench: " + system + ": " + p.label);
     BenchRun r;
+    const double comm0 = b.functional ? 0 : b.sys.perf->comm_ns_total();
     r.run = run_engine(eo, b.backend(), w.requests, [&](int64_t done, int64_t total, double now_s) {
       bar.update(done, total, fmt::format("requests, {:.1f} s simulated", now_s));
     });
@@ -178,6 +179,9 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
     r.info.max_concurrency = p.concurrency;
     r.info.slo = a.slo;
     r.info.label = p.label;
+    double busy_ns = 0;
+    for (const StepRecord& st : r.run.steps) busy_ns += st.dur_s * 1e9;
+    if (!b.functional && busy_ns > 0) r.info.comm_share = (b.sys.perf->comm_ns_total() - comm0) / busy_ns;
     r.info.expected_errors = errors;
     r.summary = summarize(r.run, a.slo);
     r.cost = serve::price_run(r.summary, r.run, cost_data);

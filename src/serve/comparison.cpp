@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "serve/interactivity.h"
@@ -76,6 +77,12 @@ std::string comparison_table(const std::vector<BenchRun>& runs, double tok_s_per
   for (const BenchRun& r : runs) {
     if (!seen.insert(r.info.system).second) continue;
     o += fmt::format("{}: {}\n", r.info.system, r.info.deployment);
+    double lo = 1, hi = 0;
+    for (const BenchRun& q : runs)
+      if (q.info.system == r.info.system) lo = std::min(lo, q.info.comm_share), hi = std::max(hi, q.info.comm_share);
+    if (hi > 0)
+      o += fmt::format("  cross-chip communication: {:.1f}-{:.1f}% of the step time over the sweep (not overlapped)\n",
+                       100 * lo, 100 * hi);
     if (r.cost.report) o += fmt::format("  price: {} ({})\n", r.cost.price_label, r.cost.basis);
     else o += fmt::format("  price: none ({})\n", r.cost.missing);
     o += fmt::format("  power: {}\n", r.cost.power_label);

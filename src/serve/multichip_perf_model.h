@@ -45,7 +45,7 @@ class MultiChipPerfModel : public PerfModel {
   double step_ns(std::span<const SeqStep> step) override;
   // The cross-chip collectives' share of the step (exposed for tests and reports).
   double comm_ns(std::span<const SeqStep> step);
-  double comm_ns_total() const { return comm_total_; }  // over every step_ns call
+  double comm_ns_total() const override { return comm_total_; }  // over every step_ns call
   double step_ns_total() const { return step_total_; }
   const NpuPerfModel& chip() const { return *chip_; }
   const MultiChipPlan& plan() const { return plan_; }

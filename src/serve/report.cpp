@@ -50,6 +50,7 @@ nlohmann::json run_json(const BenchRun& r) {
   for (const FigureError& e : i.expected_errors)
     ee[e.metric] = {{"median_abs_error_pct", e.median_abs_pct}, {"cases", e.cases}};
   j["expected_error"] = ee;
+  j["communication_share"] = i.comm_share;
   j["dtype"] = i.dtype;
   j["tp"] = i.tp;
   j["mode"] = i.mode;

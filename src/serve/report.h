@@ -36,6 +36,7 @@ struct RunInfo {
   Slo slo;
   std::string label;                       // this run of a sweep ("qps=4", "concurrency=32")
   std::vector<FigureError> expected_errors;  // empty: no validation summary for this kind
+  double comm_share = 0;  // cross-device communication's share of the engine's step time (0: none)
 };
 
 struct BenchRun {

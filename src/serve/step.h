@@ -37,6 +37,9 @@ class PerfModel {
   virtual KvMemory memory() const = 0;
   // Simulated time of one step, nanoseconds.
   virtual double step_ns(std::span<const SeqStep> step) = 0;
+  // Of all step_ns so far, the nanoseconds of communication between devices that the model
+  // adds without overlap (multi-chip systems' cross-chip collectives; 0 for the others).
+  virtual double comm_ns_total() const { return 0; }
 };
 
 struct StepResult {
