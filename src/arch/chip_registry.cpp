@@ -75,20 +75,24 @@ fs::path find_hw_file(const std::string& name, const ChipSearchPath& path, const
   return {};
 }
 
+std::string find_hw_file_or_path(const std::string& name_or_path, const ChipSearchPath& path, const std::string& subdir) {
+  if (looks_like_path(name_or_path)) return name_or_path;
+  return find_hw_file(name_or_path, path, subdir).string();
+}
+
 std::string resolve_hw_file(const std::string& kind, const std::string& name_or_path, const ChipSearchPath& path,
                             const std::string& subdir) {
   const std::string where = subdir.empty() ? path.describe() : fmt::format("{} under {}/", path.describe(), subdir);
   if (name_or_path.empty())
     fail("empty {} name (available: {}; searched {})", kind, fmt::join(hw_names(path, subdir), ", "), where);
-  if (looks_like_path(name_or_path)) return name_or_path;
-  const fs::path f = find_hw_file(name_or_path, path, subdir);
+  const std::string f = find_hw_file_or_path(name_or_path, path, subdir);
   if (f.empty()) {
     const auto names = hw_names(path, subdir);
     fail("unknown {} '{}' (available: {}; searched {}; set NPULAB_HW_PATH or give a path to a "
          ".toml file)", kind, name_or_path, names.empty() ? std::string("none") : fmt::format("{}", fmt::join(names, ", ")),
          where);
   }
-  return f.string();
+  return f;
 }
 
 std::vector<std::string> chip_names(const ChipSearchPath& path) { return hw_names(path, ""); }

@@ -51,5 +51,8 @@ std::filesystem::path find_hw_file(const std::string& name, const ChipSearchPath
 // names found and every directory searched.
 std::string resolve_hw_file(const std::string& kind, const std::string& name_or_path, const ChipSearchPath& path,
                             const std::string& subdir);
+// The same lookup without the error: a path as given, else the first <dir>/<subdir>/<name>.toml,
+// else "" (for callers that ask several kinds of file in turn).
+std::string find_hw_file_or_path(const std::string& name_or_path, const ChipSearchPath& path, const std::string& subdir);
 
 }  // namespace npulab::arch

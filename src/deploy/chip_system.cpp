@@ -38,7 +38,7 @@ std::pair<int64_t, int64_t> choose_chip_tp(const llm::ModelConfig& m, const arch
 namespace {
 
 bool claims(const std::string& system, const arch::ChipSearchPath& path) {
-  const std::string file = looks_like_path(system) ? system : arch::find_chip_file(system, path).string();
+  const std::string file = arch::find_hw_file_or_path(system, path, "");
   return !file.empty() && file_has_table(file, "chip");
 }
 

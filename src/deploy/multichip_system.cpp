@@ -21,7 +21,7 @@ namespace npulab::deploy {
 namespace {
 
 bool claims(const std::string& system, const arch::ChipSearchPath& path) {
-  const std::string file = looks_like_path(system) ? system : arch::find_hw_file(system, path, "systems").string();
+  const std::string file = arch::find_hw_file_or_path(system, path, "systems");
   return !file.empty() && file_has_table(file, "system", "chip");
 }
 

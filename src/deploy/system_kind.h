@@ -43,7 +43,6 @@ const SystemKind* find_system_kind(const std::string& system, const arch::ChipSe
 // `key`): how a kind recognises its files ([chip]; [system] with gpu = ...). A file that does
 // not parse is nobody's here; the loader of the kind it was meant for reports its error.
 bool file_has_table(const std::string& file, const char* table, const char* key = nullptr);
-bool looks_like_path(const std::string& system);
 
 // The kinds' implementations (chip_system.cpp, gpu_system.cpp, multichip_system.cpp).
 SystemKind chip_system_kind();

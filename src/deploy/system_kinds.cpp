@@ -13,10 +13,6 @@ std::span<const SystemKind> system_kinds() {
   return kinds;
 }
 
-bool looks_like_path(const std::string& system) {
-  return system.find('/') != std::string::npos || system.ends_with(".toml");
-}
-
 bool file_has_table(const std::string& file, const char* table, const char* key) {
   try {
     const toml::table t = toml::parse_file(file);
