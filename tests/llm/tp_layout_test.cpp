@@ -74,15 +74,20 @@ TEST(TpLayout, FewerKvHeadsThanRanksAreReplicated) {
 TEST(TpLayout, DegreesTheModelOrChipCannotTakeAreClearErrors) {
   const auto trn2 = arch::load_chip_by_name("trn2");
   Model m = load_model(test::tiny_path("llama3"));  // 4 heads / 2 kv heads, FFN 96
-  EXPECT_ERROR_CONTAINS(TpLayout(m.config, trn2, opts(8, 1)), "4 attention heads do not divide over 8 ranks",
-                        "--tp");
-  EXPECT_ERROR_CONTAINS(TpLayout(m.config, trn2, opts(4, 2)), "4 attention heads do not divide over 8 ranks",
-                        "--tp 4 x --lnc 2");
+  // 4 heads over 8 ranks or over 4 logical cores of 2: attention units of 2 ranks sharing
+  // their heads by rows (row-split attention, tp_plan.h). Over 6 ranks, units of 3 or 6
+  // ranks would split 64 or 128 fused QKV columns: neither divides.
+  EXPECT_EQ(TpLayout(m.config, trn2, opts(8, 1)).rank(0).shard().attn_subs, 2);
+  EXPECT_EQ(TpLayout(m.config, trn2, opts(4, 2)).rank(0).shard().attn_subs, 2);
+  EXPECT_ERROR_CONTAINS(TpLayout(m.config, trn2, opts(3, 2)), "4 attention heads (2 kv heads)",
+                        "6 ranks (--tp 3 x --lnc 2");
   ModelConfig c = m.config;
-  c.n_heads = 12;
-  c.n_kv_heads = 4;
-  c.head_dim = 16;
-  EXPECT_ERROR_CONTAINS(TpLayout(c, trn2, opts(3, 1)), "4 kv heads and 3 ranks", "--tp");
+  // One head of dim 2 over 4 ranks: no unit's 6 fused QKV columns divide over its ranks.
+  c.n_heads = 1;
+  c.n_kv_heads = 1;
+  c.head_dim = 2;
+  EXPECT_ERROR_CONTAINS(TpLayout(c, trn2, opts(4, 1)), "1 attention heads (1 kv heads)", "--tp 4",
+                        "use a --tp (x --lnc) that divides 1");
   c = m.config;
   c.n_heads = 8;
   c.head_dim = 8;

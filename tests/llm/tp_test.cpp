@@ -82,14 +82,14 @@ void check_fixture(const std::string& dir) {
   auto torch_greedy = ref["greedy"].get<std::vector<int64_t>>();
   const auto one_core = npu_greedy(m, tp_opts(DType::F32, {1, 1}), prompt, int64_t(torch_greedy.size()));
   EXPECT_EQ(one_core, torch_greedy) << dir;
-  for (Tp t : {Tp{2, 1}, Tp{4, 1}, Tp{2, 2}}) {
+  for (Tp t : {Tp{2, 1}, Tp{4, 1}, Tp{2, 2}, Tp{4, 2}}) {
     auto got = npu_logits(m, tp_opts(DType::F32, t), prompt);
     ASSERT_EQ(got.size(), want.size());
     for (size_t p = 0; p < got.size(); ++p) EXPECT_LT(worst_rel(got[p], want[p]), kFp32Tol) << dir << " " << name(t) << " position " << p;
     EXPECT_EQ(npu_greedy(m, tp_opts(DType::F32, t), prompt, int64_t(torch_greedy.size())), one_core)
         << dir << " " << name(t);
   }
-  for (Tp t : {Tp{2, 1}, Tp{2, 2}}) {
+  for (Tp t : {Tp{2, 1}, Tp{2, 2}, Tp{4, 2}}) {
     auto got = npu_logits(m, tp_opts(DType::BF16, t), prompt);
     for (size_t p = 0; p < got.size(); ++p) {
       float scale = 0;
@@ -201,6 +201,60 @@ TEST(TensorParallel, BucketsLoopsResidencyAndTimingOnlyKeepWorking) {
     EXPECT_EQ(r.steps()[i].sim_ns, exact_steps[i].sim_ns) << "step " << i;
     EXPECT_EQ(r.steps()[i].instrs, exact_steps[i].instrs) << "step " << i;
   }
+}
+
+// Row-split attention (tp_plan.h): the tiny fixture's 4 heads over TP 4 x LNC 2 = 8 cores
+// divide over the logical cores only, so the two cores of each share its head by rows.
+// A prefill of 9 positions splits them 4 / 5; a decode of a batch of 3 splits the
+// sequences 1 / 2. Logits match the reference per sequence and the tokens match one core.
+TEST(TensorParallel, RowSplitAttentionSharesALogicalCoresHeadByRows) {
+  Model m = load_model(test::tiny_path("llama3"));
+  const std::vector<std::vector<int64_t>> prompts = {
+      {1, 7, 42, 9, 3, 88, 15, 61, 2}, {1, 5, 77, 23, 4, 19, 30, 8, 50}, {1, 99, 12, 6, 140, 3, 71, 20, 9}};
+  const int64_t B = int64_t(prompts.size());
+  auto opts = [&](Tp t) {
+    RunnerOptions o = tp_opts(DType::F32, t, 32);
+    o.compile.batch = B;
+    return o;
+  };
+  ModelRunner split(m.config, m.weights.get(), arch::load_chip_by_name("trn2"), opts({4, 2}));
+  ModelRunner one(m.config, m.weights.get(), arch::load_chip_by_name("trn2"), opts({1, 1}));
+  const compile::TpLayout& L = split.tp_layout();
+  ASSERT_EQ(L.ranks(), 8);
+  for (int64_t r = 0; r < L.ranks(); ++r) {
+    EXPECT_EQ(L.rank(r).shard().attn_subs, 2) << r;
+    EXPECT_EQ(L.rank(r).config().n_heads, 1) << r;
+  }
+  EXPECT_EQ(L.rank(0).shard().attn_rows(9), (std::pair<uint32_t, uint32_t>{0, 4}));
+  EXPECT_EQ(L.rank(1).shard().attn_rows(9), (std::pair<uint32_t, uint32_t>{4, 9}));
+  std::vector<reference::ReferenceModel> refs;
+  std::vector<int64_t> next(prompts.size()), next_one(prompts.size());
+  for (int64_t b = 0; b < B; ++b) {
+    refs.emplace_back(m.config, *m.weights, 32);
+    std::span<const float> want;
+    for (size_t p = 0; p < prompts[size_t(b)].size(); ++p) want = refs.back().forward(prompts[size_t(b)][p], int64_t(p));
+    const auto got = split.prefill(prompts[size_t(b)], b);
+    EXPECT_LT(worst_rel(got, std::vector<float>(want.begin(), want.end())), kFp32Tol) << "prefill " << b;
+    next[size_t(b)] = reference::argmax(want);
+    next_one[size_t(b)] = reference::argmax(one.prefill(prompts[size_t(b)], b));
+  }
+  EXPECT_EQ(next, next_one);
+  const int64_t p0 = int64_t(prompts[0].size());
+  const size_t V = size_t(m.config.vocab_size);
+  for (int64_t step = 0; step < 5; ++step) {
+    const auto got = split.decode(next);
+    const auto got_one = one.decode(next);
+    for (int64_t b = 0; b < B; ++b) {
+      const auto want = refs[size_t(b)].forward(next[size_t(b)], p0 + step);
+      const std::vector<float> row(got.begin() + ptrdiff_t(size_t(b) * V), got.begin() + ptrdiff_t(size_t(b + 1) * V));
+      const std::vector<float> row_one(got_one.begin() + ptrdiff_t(size_t(b) * V),
+                                       got_one.begin() + ptrdiff_t(size_t(b + 1) * V));
+      EXPECT_LT(worst_rel(row, std::vector<float>(want.begin(), want.end())), kFp32Tol) << "decode " << step << " seq " << b;
+      EXPECT_EQ(reference::argmax(row), reference::argmax(row_one)) << "decode " << step << " seq " << b;
+      next[size_t(b)] = reference::argmax(want);
+    }
+  }
+  for (const auto& s : split.steps()) EXPECT_EQ(s.races, 0u);
 }
 
 }  // namespace

@@ -170,5 +170,25 @@ TEST(RaceDetectorBytes, OrderedOverwriteKeepsTheOtherBytesTracked) {
   EXPECT_TRUE(dve_pool);
 }
 
+TEST(RaceDetectorBytes, ManyPiecesOfOneBlockStayExact) {
+  // Decode attention's zero-padded stationaries: POOL zeroes a block, DVE then writes one
+  // f32 into it at bytes 0, 16 and 32 (four live writers of one block), and ACT reads
+  // bytes [0, 12) ordered after the first copy only: no race (the records are exact; a
+  // merged record would blame the later copies for the zeroed bytes). A read of the third
+  // copy's bytes ordered after the first copy only is a real race, with that copy named.
+  auto exe = make_exe();
+  stream(exe, Stream::POOL).push_back(with_signal(memset(sbuf(DType::F32, 128, 16, 0), 0.0f), 0));
+  for (uint64_t off : {0, 16, 32})
+    stream(exe, Stream::DVE).push_back(
+        with_signal(with_wait(tensor_copy(sbuf(DType::F32, 128, 1, off), sbuf(DType::F32, 128, 1, 4096)), 0, 1), 1));
+  stream(exe, Stream::ACT).push_back(with_wait(tensor_copy(sbuf(DType::F32, 128, 3, 8192), sbuf(DType::F32, 128, 3, 0)), 1, 1));
+  EXPECT_TRUE(run(exe, Mode::TimingOnly, true).races.empty());
+  stream(exe, Stream::ACT).push_back(tensor_copy(sbuf(DType::F32, 128, 1, 8192 + 64), sbuf(DType::F32, 128, 1, 32)));
+  const auto r = run(exe, Mode::TimingOnly, true).races;
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_TRUE(r[0].message.find("core0.dve[2]") != std::string::npos) << r[0].message;
+  EXPECT_TRUE(r[0].message.find("core0.act[1]") != std::string::npos) << r[0].message;
+}
+
 }  // namespace
 }  // namespace npulab::sim

@@ -78,12 +78,10 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
     }
     b.set_tag(0);
   };
-  uint32_t group = 0;
-  project(k, t.xT, P, dim, H[size_t(ws.wqkv)], 0, 0, qkvd, [&](uint64_t c0_, uint32_t n, const Tile& acc) {
-    const uint32_t c0 = uint32_t(c0_);
-    Tile dst = a.qkv[group++ % 2].cols(0, n);
-    if (c.qkv_bias) b.tensor_tensor(dst, acc, a.bias.cols(c0, n), AluOp::add);
-    else b.tensor_copy(dst, acc, k.evac_engine());
+  // One column group of the fused q|k|v [T, n] (FP32, bias not yet added): RoPE on its q/k
+  // heads, q/k heads transposed into qT/kT, its V rows appended to the cache.
+  auto on_group = [&](uint32_t c0, uint32_t n, const Tile& dst) {
+    if (c.qkv_bias) b.tensor_tensor(dst, dst, a.bias.cols(c0, n), AluOp::add);
     // Whole heads: groups are multiples of hd wide (2048 / hd or the whole qkv).
     const uint32_t rope_end = std::min(c0 + n, qd + kvd);
     for (uint32_t h0 = c0; h0 < rope_end; h0 += a.rope_heads * hd) {
@@ -103,7 +101,35 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
       const uint32_t s0 = std::max(c0, qd + kvd);
       store_v(s0 - qd - kvd, c0 + n - s0, dst.cols(s0 - c0, c0 + n - s0));
     }
-  });
+  };
+  const TpShard& sh = L.shard();
+  uint32_t group = 0;
+  if (!sh.row_split()) {
+    project(k, t.xT, P, dim, H[size_t(ws.wqkv)], 0, 0, qkvd, [&](uint64_t c0, uint32_t n, const Tile& acc) {
+      Tile dst = a.qkv[group++ % 2].cols(0, n);
+      b.tensor_copy(dst, acc, k.evac_engine());
+      on_group(uint32_t(c0), n, dst);
+    });
+  } else {
+    // This core's columns [sub * W, (sub + 1) * W) to HBM, then every core's, gathered.
+    const uint32_t W = qkvd / uint32_t(sh.attn_subs), subs = uint32_t(sh.attn_subs);
+    project(k, t.xT, P, dim, H[size_t(ws.wqkv)], 0, 0, W, [&](uint64_t c0, uint32_t n, const Tile& acc) {
+      Tile dst = a.qkv[group++ % 2].cols(0, n);
+      b.tensor_copy(dst, acc, k.evac_engine());
+      b.store(a.qkv_part.view(0, T, c0, n), dst);
+    });
+    b.all_gather(a.qkv_all.view(0, subs * T, 0, W), a.qkv_part.view(0, T, 0, W), sh.attn_group());
+    const uint32_t G = a.qkv[0].free_elems() < qkvd ? uint32_t(a.qkv[0].free_elems()) : qkvd;
+    for (uint32_t c0 = 0; c0 < qkvd; c0 += G) {
+      const uint32_t n = std::min(G, qkvd - c0);
+      Tile dst = a.qkv[group++ % 2].cols(0, n);
+      for (uint32_t p = c0 / W; p * W < c0 + n; ++p) {  // the parts this group's columns come from
+        const uint32_t s0 = std::max(c0, p * W), e = std::min(c0 + n, (p + 1) * W);
+        b.load(dst.cols(s0 - c0, e - s0), a.qkv_all.view(p * T, T, s0 - p * W, e - s0));
+      }
+      on_group(c0, n, dst);
+    }
+  }
   // Append K^T columns to the cache.
   {
     isa::TensorRef kd = K.view(0, hd, 0, 1);
@@ -133,27 +159,31 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
   const int64_t key_lo = c.sliding_window > 0 ? std::max<int64_t>(0, s.pos0 - c.sliding_window + 1) : 0;
   // Keys are loaded from a multiple of P (whole V tiles); keys before the window are masked.
   const int64_t key_from = key_lo / P * P;
-  if (s.decode) {  // every (sequence, kv head) block of the batch, stacked (decode_attention.h)
+  // This core's rows (all of them unless row-split): decode sequences, prefill positions.
+  const auto [r0, r1] = sh.attn_rows(T);
+  const uint32_t Tq = r1 - r0;
+  if (Tq > 0 && s.decode) {  // every (sequence, kv head) block of the batch, stacked (decode_attention.h)
     DecodeAttn d;
     d.hd = hd;
     d.M = grp;
     d.kv_heads = KVH;
-    d.blocks = T * KVH;
-    d.kT0 = K.view(0, hd, 0, uint32_t(ctx));
+    d.blocks = Tq * KVH;
+    d.kT0 = K.view(uint64_t(r0) * KVH * hd, hd, 0, uint32_t(ctx));
     d.k_block_stride = int64_t(hd) * ctx;
-    d.v0 = V.view(0, 1, 0, hd);
+    d.v0 = V.view(uint64_t(r0) * KVH * uint64_t(vrows), 1, 0, hd);
     d.v_block_stride = vrows * hd;
     d.v_part_stride = J * hd;
-    d.qT = a.qT;
-    d.out_T = a.attnT;
+    d.qT = a.qT.slice(1, r0, Tq);
+    d.out_T = a.attnT.slice(1, r0, Tq);
     d.key_lo = key_from;
     d.key_first = key_lo;
     d.key_hi = s.bucket_end;
     if (s.key_bucket > 0) d.mask_above = s.pos0;
     d.scale = scale;
     decode_attention(k, d);
-  } else {  // per kv head: its query heads x the chunk's T positions (flash_attention.cpp),
-            // at most kPrefillHeads per block (their accumulators live in SBUF side by side)
+  } else if (Tq > 0) {  // per kv head: its query heads x this core's positions of the chunk
+                        // (flash_attention.cpp), at most kPrefillHeads per block (their
+                        // accumulators live in SBUF side by side)
     for (uint32_t h0 = 0, nh = 0; h0 < NH; h0 += nh) {
       const uint32_t g = h0 / grp;
       nh = std::min(grp - h0 % grp, kPrefillHeads);
@@ -166,17 +196,25 @@ void emit_attention_block(KernelCtx& k, const ModelLayout& L, const std::vector<
       blk.scale = scale;
       blk.window = c.sliding_window;
       blk.key_lo = key_from;  // the window mask hides the keys before each row's window
-      blk.M = T;
-      blk.q = a.qT.slice(0, h0, nh);
-      blk.key_hi = s.pos0 + T;
-      blk.row_pos0 = s.pos0;
-      blk.out_T = a.attnT.slice(0, h0, nh);
+      blk.M = Tq;
+      blk.q = a.qT.slice(0, h0, nh).slice(1, r0, Tq);
+      blk.key_hi = s.pos0 + r1;
+      blk.row_pos0 = s.pos0 + r0;
+      blk.out_T = a.attnT.slice(0, h0, nh).slice(1, r0, Tq);
       flash_attention(k, blk, hd);
     }
   }
-  project(k, a.attnT, hd, qd, H[size_t(ws.wo)], 0, 0, dim,
-          [&](uint64_t c0, uint32_t n, const Tile& acc) { residual_add(k, t.x, c0, n, acc); });
-  residual_reduce(k, t.x);
+  if (!sh.row_split()) {
+    project(k, a.attnT, hd, qd, H[size_t(ws.wo)], 0, 0, dim,
+            [&](uint64_t c0, uint32_t n, const Tile& acc) { residual_add(k, t.x, c0, n, acc); });
+    residual_reduce(k, t.x);
+    return;
+  }
+  // Row-split: this core's rows of attnT^T Wo are its partial sum (its other rows zero).
+  if (Tq > 0)
+    project(k, a.attnT.slice(1, r0, Tq), hd, qd, H[size_t(ws.wo)], 0, 0, dim,
+            [&](uint64_t c0, uint32_t n, const Tile& acc) { residual_add_rows(k, c0, n, acc); });
+  residual_reduce_rows(k, t.x);
 }
 
 }  // namespace npulab::llm::compile

@@ -3,6 +3,9 @@
 //   q/k heads transposed into qT/kT, its V rows appended to the cache; K^T appended;
 //   attention -> attnT (decode: every (sequence, kv head) block stacked, decode_attention.h;
 //   prefill: flash attention per head, flash_attention.cpp);  x += attnT^T Wo.
+// Row-split attention (a logical core's heads shared by its physical cores, tp_plan.h):
+// the projection computes this core's columns, an all-gather among the logical core's
+// cores assembles every column group, and attention and wo run on this core's rows only.
 // qkv never exists whole: two alternating [T, <=2048] FP32 buffers hold one projection
 // column group at a time (a wide model's full FP32 qkv row would not fit SBUF next to x).
 #pragma once
@@ -29,6 +32,9 @@ struct AttnTiles {
   Tile cos, sin;   // RoPE tables of these positions [T, rope_heads * hd/2]
   Tile bias;       // Qwen2 QKV bias [T, qkv] (broadcast rows), else invalid
   uint32_t rope_heads = 0;
+  // Row-split attention (tp_plan.h): this core's QKV columns [T, qkv / subs] and the
+  // logical core's, gathered [subs * T, qkv / subs] (FP32, HBM); invalid otherwise.
+  HbmTensor qkv_part, qkv_all;
 };
 
 // x += Attention(RMSNorm(x)) for layer `layer`.

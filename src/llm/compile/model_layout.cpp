@@ -32,8 +32,8 @@ ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, c
 
 ModelLayout::ModelLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const CompileOptions& opt,
                          const TpShard& shard, uint64_t base, uint64_t capacity, const std::vector<HbmSlot>& shared)
-    : model_(cfg), cfg_(tp_shard_config(cfg, shard.ranks)), chip_(chip), opt_(opt), shard_(shard), base_(base),
-      shared_(shared) {
+    : model_(cfg), cfg_(tp_shard_config(cfg, shard.ranks, shard.attn_subs)), shard_(shard), base_(base),
+      shared_(shared), chip_(chip), opt_(opt) {
   init(capacity);
 }
 
@@ -130,7 +130,8 @@ void ModelLayout::plan(int64_t weight_layers, int64_t kv_layers) {
     LayerSlots ls;
     const std::string p = fmt::format("L{}.", l);
     ls.attn_norm = add(p + "attn_norm", DType::F32, {dim});
-    ls.wqkv = add(p + "wqkv", w, {dim, qkv});
+    // Row-split attention: this core's 1/attn_subs of the logical core's fused columns.
+    ls.wqkv = add(p + "wqkv", w, {dim, qkv / uint64_t(shard_.attn_subs)});
     if (c.qkv_bias) ls.bqkv = add(p + "bqkv", DType::F32, {qkv});
     ls.wo = add(p + "wo", w, {qd, dim});
     ls.ffn_norm = add(p + "ffn_norm", DType::F32, {dim});

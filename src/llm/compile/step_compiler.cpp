@@ -108,7 +108,11 @@ EmittedStep emit_step(Builder& b, const ModelLayout& L, const std::vector<HbmTen
   HbmTensor logits;
   if (rows_out) logits = shared_logits ? *shared_logits : b.output("logits", DType::F32, {rows_out, uint64_t(c.vocab_size)});
   std::optional<TpReduce> tp;  // a rank: its row-parallel outputs are all-reduced
-  if (ranks > 1) tp = make_tp_reduce(b, ranks, T, dim, kv);
+  if (ranks > 1) {
+    std::optional<std::pair<uint32_t, uint32_t>> rows;
+    if (L.shard().row_split()) rows = L.shard().attn_rows(T);
+    tp = make_tp_reduce(b, ranks, T, dim, kv, rows);
+  }
 
   // Weight staging: 3 x 16 KiB per partition (24 KiB tiles or a 4th buffer simulated no faster).
   // Wide models (dim > 8192: Llama-3.1-405B) hold a 64 KiB FP32 residual row per partition,
@@ -184,6 +188,11 @@ EmittedStep emit_step(Builder& b, const ModelLayout& L, const std::vector<HbmTen
   attn.sin = sinT;
   attn.bias = bias;
   attn.rope_heads = rope_heads;
+  if (L.shard().row_split()) {  // the logical core's q|k|v columns, gathered from its cores
+    const uint64_t subs = uint64_t(L.shard().attn_subs), W = qkvd / subs;
+    attn.qkv_part = b.scratch("qkv_part", DType::F32, {T, W});
+    attn.qkv_all = b.scratch("qkv_all", DType::F32, {subs * T, W});
+  }
   const StepShape shape{decode, T, spec.pos0, spec.slot, spec.key_bucket, bucket_end};
 
   auto emit_layer = [&](int64_t layer) {

@@ -9,7 +9,8 @@ namespace npulab::llm::compile {
 TpLayout::TpLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const CompileOptions& opt)
     : tp_(opt.tp), lnc_(opt.lnc) {
   cfg.validate(cfg.name.empty() ? "model config" : cfg.name);
-  const int64_t R = tp_ranks(cfg, chip, opt.tp, opt.lnc);
+  const TpSplit split = tp_split(cfg, chip, opt.tp, opt.lnc);
+  const int64_t R = split.ranks;
   if (R == 1) {
     ranks_.push_back(std::make_unique<ModelLayout>(cfg, chip, opt));
     return;
@@ -33,7 +34,7 @@ TpLayout::TpLayout(const ModelConfig& cfg, const arch::ChipConfig& chip, const C
   for (int64_t r = 0; r < R; ++r) {
     // Each rank must fit its fair share of what the ranks before it left.
     const uint64_t capacity = end + (cap - end) / uint64_t(R - r);
-    ranks_.push_back(std::make_unique<ModelLayout>(cfg, chip, opt, tp_shard(cfg, R, r), end, capacity, shared_));
+    ranks_.push_back(std::make_unique<ModelLayout>(cfg, chip, opt, tp_shard(cfg, split, r), end, capacity, shared_));
     end = ranks_.back()->end_offset();
   }
 }

@@ -1,5 +1,6 @@
 #include "llm/compile/weight_writer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <tuple>
 
@@ -118,6 +119,13 @@ void write_weights(const ModelLayout& L, const Weights& w, sim::Hbm& hbm) {
     put_transposed(expect(w, layer_tensor(l, "attn.wq"), mc.q_dim(), dim), m, qkv, 0, {q0, qd});
     put_transposed(expect(w, layer_tensor(l, "attn.wk"), mc.kv_dim(), dim), m, qkv, qd, {k0, kvd});
     put_transposed(expect(w, layer_tensor(l, "attn.wv"), mc.kv_dim(), dim), m, qkv, qd + kvd, {k0, kvd});
+    if (sh.row_split()) {  // this core's columns of the logical core's fused QKV (tp_plan.h)
+      const int64_t w_cols = qkv / sh.attn_subs, c0 = sh.attn_sub * w_cols;
+      std::vector<float> part(size_t(dim * w_cols));
+      for (int64_t r = 0; r < dim; ++r)
+        std::copy_n(m.begin() + r * qkv + c0, w_cols, part.begin() + r * w_cols);
+      m.swap(part);
+    }
     write_converted(hbm, L.slot(s.wqkv), m);
     if (c.qkv_bias) {
       std::vector<float> bias = vec_part(vec_f32(w, layer_tensor(l, "attn.bq"), mc.q_dim()), q0, qd);

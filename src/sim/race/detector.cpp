@@ -98,42 +98,44 @@ void RaceDetector::report(const Access& prev, bool prev_write, const Access& me,
                                   describe(me), me_write ? "write" : "read")});
 }
 
-void RaceDetector::insert(Access (&slots)[2], const Access& me, uint32_t g) {
-  // Records keep only bytes disjoint from `me` (a write removed its bytes from all of
-  // them). Prefer a free slot: merging loses which instruction touched which bytes.
+void RaceDetector::insert(Access (&slots)[2], bool& spilled, const Cell* c, bool write, const Access& me) {
   for (Access& a : slots)
     if (!a.valid()) {
       a = me;
       return;
     }
-  // Same stream or ordered before `me`: merge into `me`. Anything unordered with the old
-  // record is unordered with `me` (no race is lost); an access ordered after the old
-  // record but not after `me` may be reported for the old record's bytes (conservative).
-  for (Access& a : slots)
-    if (ordered(a, g)) {
-      const uint64_t m = a.mask | me.mask;
-      a = me;
-      a.mask = m;
-      return;
-    }
-  // Two live unordered records already: drop the older one (may miss a race with it).
-  slots[slots[0].epoch <= slots[1].epoch ? 0 : 1] = me;
+  Spill& sp = spill(c, write);
+  std::erase_if(sp, [](const Access& a) { return !a.valid(); });
+  sp.push_back(me);
+  spilled = true;
 }
 
 void RaceDetector::access_block(Cell& c, bool write, const Access& me, uint32_t g, isa::Space space,
                                 uint32_t core, uint32_t partition, uint64_t block) {
-  for (Access& w : c.w)
-    if ((w.mask & me.mask) && !ordered(w, g)) report(w, true, me, write, space, core, partition, block);
-  if (!write) {
-    insert(c.r, me, g);
-    return;
-  }
-  for (Access& r : c.r)
-    if ((r.mask & me.mask) && !ordered(r, g)) report(r, false, me, true, space, core, partition, block);
-  // The bytes written now no longer need the older records.
-  for (Access& a : c.r) a.mask &= ~me.mask;
-  for (Access& a : c.w) a.mask &= ~me.mask;
-  insert(c.w, me, g);
+  // Check `me` against one record set, then take its bytes from the records it covers:
+  // all of them for a write (a later access conflicting with those bytes conflicts with
+  // me), those that happen before me for a read (concurrent readers stay apart).
+  const auto visit = [&](Access& a, bool a_write) {
+    if (!(a.mask & me.mask)) return;
+    const bool before = ordered(a, g);
+    if (!before && (write || a_write)) report(a, a_write, me, write, space, core, partition, block);
+    if (write || (before && !a_write)) a.mask &= ~me.mask;
+  };
+  const auto visit_set = [&](Access (&slots)[2], bool& spilled, bool set_write) {
+    for (Access& a : slots) visit(a, set_write);
+    if (!spilled) return;
+    Spill& sp = spill(&c, set_write);
+    for (Access& a : sp) visit(a, set_write);
+    std::erase_if(sp, [](const Access& a) { return !a.valid(); });
+    if (sp.empty()) {
+      spill_.erase({&c, set_write});
+      spilled = false;
+    }
+  };
+  visit_set(c.w, c.spilled_w, true);
+  visit_set(c.r, c.spilled_r, false);
+  if (write) insert(c.w, c.spilled_w, &c, true, me);
+  else insert(c.r, c.spilled_r, &c, false, me);
 }
 
 void RaceDetector::on_issue(uint32_t core, uint32_t stream, uint32_t pc, const isa::Instr& in,

@@ -19,6 +19,7 @@
 // race); docs/SIMULATOR.md.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -71,7 +72,9 @@ class RaceDetector {
   struct Cell {
     Access w[2];
     Access r[2];
+    bool spilled_w = false, spilled_r = false;  // more records in spill_ (rare)
   };
+  using Spill = std::vector<Access>;
   static constexpr uint32_t kCellsPerPage = 1024;  // 64 KiB of address space per page
 
   Cell* cell(isa::Space space, uint32_t core, uint32_t partition, uint64_t addr);
@@ -85,8 +88,10 @@ class RaceDetector {
   void accesses(uint32_t g, uint32_t epoch, uint32_t pc, const isa::Instr& in, const uint64_t* offsets);
   void access_block(Cell& c, bool write, const Access& me, uint32_t g, isa::Space space, uint32_t core,
                     uint32_t partition, uint64_t block);
-  // Put `me` into a two-slot record set after its bytes were removed from the others.
-  void insert(Access (&slots)[2], const Access& me, uint32_t g);
+  // Put `me` into a record set (two inline slots, then the spill) after its bytes were
+  // removed from the records it covers.
+  void insert(Access (&slots)[2], bool& spilled, const Cell* c, bool write, const Access& me);
+  Spill& spill(const Cell* c, bool write) { return spill_[{c, write}]; }
   void report(const Access& prev, bool prev_write, const Access& me, bool me_write,
               isa::Space space, uint32_t core, uint32_t partition, uint64_t block);
   std::string describe(const Access& a) const;
@@ -115,6 +120,7 @@ class RaceDetector {
   uint64_t last_key_ = ~0ull;
   Cell* last_page_ = nullptr;
   std::set<std::pair<uint64_t, uint64_t>> seen_pairs_;
+  std::map<std::pair<const Cell*, bool>, Spill> spill_;  // (cell, writers?) -> further records
   std::vector<RaceReport> reports_;
   uint64_t suppressed_ = 0;
 };
