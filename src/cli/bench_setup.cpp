@@ -8,7 +8,7 @@
 #include "cli/model_tokenizer.h"
 #include "cli/ranges.h"
 #include "common/error.h"
-#include "llm/builtin_configs.h"
+#include "llm/config_source.h"
 #include "llm/compile/model_layout.h"
 #include "serve/dataset.h"
 #include "serve/trace.h"
@@ -120,10 +120,10 @@ void BenchArgs::validate() {
 BenchModel load_bench_model(const BenchArgs& a) {
   BenchModel m;
   if (a.functional) m.chip = arch::load_chip_by_name(a.systems.at(0));
-  if (auto bc = llm::builtin_config(a.model)) {
+  if (auto wc = llm::weightless_config(a.model)) {
     if (a.functional)
-      fail("--model '{}' is a built-in config without weights: --functional needs a checkpoint path", a.model);
-    m.config = *bc;
+      fail("--model '{}' is a model config without weights: --functional needs a checkpoint path", a.model);
+    m.config = *wc;
   } else {
     m.model = llm::load_model(a.model);
     m.config = m.model->config;

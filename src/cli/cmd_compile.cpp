@@ -15,7 +15,7 @@
 #include "cli/token_ids.h"
 #include "cli/tp_args.h"
 #include "common/error.h"
-#include "llm/builtin_configs.h"
+#include "llm/config_source.h"
 #include "llm/compile/model_layout.h"
 #include "llm/compile/resident_weights.h"
 #include "llm/compile/step_compiler.h"
@@ -33,11 +33,6 @@ struct CompileArgs {
   TpArgs tp;
   EmitArgs emit;
 };
-
-ModelConfig config_of(const std::string& name) {
-  if (auto bc = builtin_config(name)) return *bc;
-  return load_model(name).config;  // memory-mapped: the weights are not read
-}
 
 // The step's tokens: --tokens, else token 1 (BOS of the llama family) per decode sequence or
 // per prefill position. Tokens only pick embedding rows, so any valid id shows the structure.

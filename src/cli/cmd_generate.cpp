@@ -20,7 +20,7 @@
 #include "cli/token_ids.h"
 #include "cli/tp_args.h"
 #include "common/error.h"
-#include "llm/builtin_configs.h"
+#include "llm/config_source.h"
 #include "llm/compile/resident_weights.h"
 #include "llm/model.h"
 #include "llm/runtime/generation.h"
@@ -161,10 +161,10 @@ int run(const Args& a) {
   const arch::ChipConfig chip = arch::load_chip_by_name(a.hw);
   std::optional<Model> model;
   ModelConfig cfg;
-  if (auto bc = builtin_config(a.model)) {
+  if (auto wc = weightless_config(a.model)) {
     if (!a.timing_only)
-      fail("'{}' is a built-in config without weights: add --timing-only, or pass a checkpoint path", a.model);
-    cfg = *bc;
+      fail("'{}' is a model config without weights: add --timing-only, or pass a checkpoint path", a.model);
+    cfg = *wc;
   } else {
     model = load_model(a.model);
     cfg = model->config;

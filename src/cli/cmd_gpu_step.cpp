@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "gpu/step_model.h"
 #include "llm/builtin_configs.h"
+#include "llm/config_source.h"
 #include "llm/hf_config.h"
 
 namespace npulab::cli {
@@ -26,20 +27,12 @@ struct Args {
   bool json = false;
 };
 
-// A built-in config name, a Hugging Face model folder or its config.json.
+// A built-in config name, a Hugging Face config.json or model folder, or a checkpoint.
 llm::ModelConfig model_config(const std::string& m) {
-  if (auto c = llm::builtin_config(m)) return *c;
-  std::filesystem::path p(m);
-  if (std::filesystem::is_directory(p)) p /= "config.json";
-  std::ifstream in(p);
-  if (!in)
-    fail("--model {}: not a built-in config ({}) nor a readable Hugging Face config.json", m,
-         fmt::join(llm::builtin_config_names(), ", "));
-  std::stringstream text;
-  text << in.rdbuf();
-  llm::ModelConfig c = llm::parse_hf_config_text(text.str(), p.string());
-  c.name = m;
-  return c;
+  std::error_code ec;
+  if (!llm::builtin_config(m) && !std::filesystem::exists(m, ec))
+    fail("--model {}: not a built-in config ({}) nor a file or directory", m, fmt::join(llm::builtin_config_names(), ", "));
+  return llm::config_of(m);
 }
 
 DType weight_dtype(const std::string& s) {

@@ -75,7 +75,7 @@ expect_fail() {
   [[ $err == *"$needle"* ]] || fail "npulab bench $*: stderr lacks '$needle': $err"
 }
 expect_fail "needs --functional" --model "$model" --dump-outputs "$tmp/x" --requests 2
-expect_fail "built-in config without weights" --model llama-3.1-8b --functional
+expect_fail "model config without weights" --model llama-3.1-8b --functional
 expect_fail "bad_trace_value.csv:3" --model "$model" --functional --trace tests/serve/fixtures/bad_trace_value.csv
 expect_fail "sweep one of them" --model "$model" --qps 1,2 --concurrency 1,2
 expect_fail "--isl" --model "$model" --isl uniform:9:3 --functional
