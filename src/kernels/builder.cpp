@@ -485,6 +485,24 @@ void Builder::tensor_scalar(const Tile& dst, const Tile& a, isa::AluOp op0, cons
   emit_op(in, {&dst, &a, &s0}, e);
 }
 
+void Builder::tensor_tensor_scan(const Tile& dst, const Tile& a, const Tile& b, isa::AluOp op0, isa::AluOp op1,
+                                 float init, Engine e) {
+  Instr in = op_instr(Opcode::tensor_tensor_scan);
+  in.alu0 = op0;
+  in.alu1 = op1;
+  in.imm0 = init;
+  emit_op(in, {&dst, &a, &b}, e);
+}
+
+void Builder::tensor_tensor_scan(const Tile& dst, const Tile& a, const Tile& b, isa::AluOp op0, isa::AluOp op1,
+                                 const Tile& init, Engine e) {
+  Instr in = op_instr(Opcode::tensor_tensor_scan);
+  in.alu0 = op0;
+  in.alu1 = op1;
+  in.flags = isa::F_SCALAR_TENSOR;
+  emit_op(in, {&dst, &a, &b, &init}, e);
+}
+
 void Builder::tensor_reduce(const Tile& dst, const Tile& src, isa::AluOp op, bool negate, bool all, Engine e) {
   Instr in = op_instr(Opcode::tensor_reduce);
   in.alu0 = op;

@@ -151,6 +151,12 @@ class Builder {
   // Same with s0 a per-partition scalar tile [P,1].
   void tensor_scalar(const Tile& dst, const Tile& a, isa::AluOp op0, const Tile& s0,
                      isa::AluOp op1 = isa::AluOp::bypass, float s1 = 0, Engine e = Engine::Default);
+  // Scan along each partition's free elements: dst[i] = (a[i] op0 dst[i-1]) op1 b[i] from
+  // dst[-1] = init (a float, or a per-partition tile [P,1]).
+  void tensor_tensor_scan(const Tile& dst, const Tile& a, const Tile& b, isa::AluOp op0, isa::AluOp op1,
+                          float init, Engine e = Engine::Default);
+  void tensor_tensor_scan(const Tile& dst, const Tile& a, const Tile& b, isa::AluOp op0, isa::AluOp op1,
+                          const Tile& init, Engine e = Engine::Default);
   void tensor_reduce(const Tile& dst, const Tile& src, isa::AluOp op, bool negate = false,
                      bool all_free_dims = false, Engine e = Engine::Default);
   void tensor_copy(const Tile& dst, const Tile& src, Engine e = Engine::Default);

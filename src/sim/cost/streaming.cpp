@@ -77,6 +77,11 @@ Streaming touch_all(const isa::Instr& in, const CostCtx& ctx) {
 Cost cost_tensor_tensor(const isa::Instr& in, CostCtx& ctx) {
   return touch_all(in, ctx).pass(in.t[1], &in.t[0]).pass(in.t[2], &in.t[0]).done(in);
 }
+// Two input tiles streamed, as tensor_tensor (NKI's VectorE model: two inputs ~ 2N cycles);
+// the [P,1] init is one element per partition.
+Cost cost_tensor_tensor_scan(const isa::Instr& in, CostCtx& ctx) {
+  return touch_all(in, ctx).pass(in.t[1], &in.t[0]).pass(in.t[2], &in.t[0]).done(in);
+}
 Cost cost_tensor_scalar(const isa::Instr& in, CostCtx& ctx) {
   return touch_all(in, ctx).pass(in.t[1], &in.t[0]).done(in);
 }

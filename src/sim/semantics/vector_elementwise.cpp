@@ -17,6 +17,10 @@
 //   must be bitwise or bypass.
 // tensor_copy    dst = src with cast; equal dtypes copy bits unchanged.
 // memset         every element of dst = imm0 rounded to dst's dtype (store_from_f32).
+// tensor_tensor_scan  per partition, along its flattened free elements in order:
+//   r = s0; r = (a[i] op0 r) op1 b[i]; dst[i] = r. s0 = imm0, or with F_SCALAR_TENSOR
+//   init[p] ([P,1]). r stays FP32 between elements (each op rounds to FP32, as the ALU
+//   does); dst gets r rounded to its dtype. Float ops only.
 #include "sim/semantics.h"
 #include "sim/semantics/alu.h"
 #include "sim/semantics/sem_util.h"
@@ -110,6 +114,45 @@ void sem_tensor_scalar(const isa::Instr& in, ExecCtx& ctx) {
       for (size_t i = 0; i < n; ++i) a[i] = op(a[i], s1);
     });
   }
+  scatter_f32(ctx, dst, a, Checked::Yes);
+}
+
+void sem_tensor_tensor_scan(const isa::Instr& in, ExecCtx& ctx) {
+  const bool init_tensor = in.flags & isa::F_SCALAR_TENSOR;
+  sem::check_operands(in, ctx, init_tensor ? 4 : 3);
+  sem::require_same_shape(in, 0, 1);
+  sem::require_same_shape(in, 0, 2);
+  if (alu::is_bitwise(in.alu0) || alu::is_bitwise(in.alu1))
+    fail("tensor_tensor_scan: op0 '{}' / op1 '{}': the scan runs on float values (no bitwise ops)",
+         isa::alu_name(in.alu0), isa::alu_name(in.alu1));
+  const auto& dst = in.t[0];
+  const uint32_t P = dst.part_count;
+  const uint64_t F = dst.free_elems();
+  const size_t n = size_t(P) * F;
+  float* s0 = sem::fbuf(2, P);
+  if (init_tensor) {
+    const auto& s = in.t[3];
+    if (s.part_count != P || s.free_elems() != 1)
+      fail("tensor_tensor_scan: operand 'init' must be [{} partitions, 1 element], got [{}, {}]", P, s.part_count,
+           s.free_elems());
+    gather_f32(ctx, s, s0, Checked::Yes);
+  } else {
+    for (uint32_t p = 0; p < P; ++p) s0[p] = in.imm0;
+  }
+  float* a = sem::fbuf(0, n);
+  float* b = sem::fbuf(1, n);
+  gather_f32(ctx, in.t[1], a, Checked::Yes);
+  gather_f32(ctx, in.t[2], b, Checked::Yes);
+  alu::with_float_op(in.alu0, "tensor_tensor_scan op0", [&](auto op0) {
+    alu::with_float_op(in.alu1, "tensor_tensor_scan op1", [&](auto op1) {
+      for (uint32_t p = 0; p < P; ++p) {
+        float r = s0[p];
+        float* ap = a + size_t(p) * F;
+        const float* bp = b + size_t(p) * F;
+        for (uint64_t i = 0; i < F; ++i) ap[i] = r = op1(op0(ap[i], r), bp[i]);
+      }
+    });
+  });
   scatter_f32(ctx, dst, a, Checked::Yes);
 }
 
