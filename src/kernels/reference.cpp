@@ -122,4 +122,22 @@ std::vector<float> collective(isa::Opcode op, isa::AluOp alu, DType t, const std
   return out;
 }
 
+std::vector<double> mamba(const std::vector<float>& delta, const std::vector<float>& u, const std::vector<float>& A,
+                          const std::vector<float>& B, const std::vector<float>& C, uint64_t batch, uint64_t channels,
+                          uint64_t seq, uint64_t state) {
+  std::vector<double> out(batch * channels * seq, 0.0);
+  for (uint64_t b = 0; b < batch; ++b)
+    for (uint64_t c = 0; c < channels; ++c)
+      for (uint64_t s = 0; s < state; ++s) {
+        double h = 0;
+        const uint64_t row = (b * channels + c) * seq, bc = (b * state + s) * seq;
+        for (uint64_t t = 0; t < seq; ++t) {
+          const double d = delta[row + t];
+          h = std::exp(d * A[c * state + s]) * h + d * u[row + t] * B[bc + t];
+          out[row + t] += C[bc + t] * h;
+        }
+      }
+  return out;
+}
+
 }  // namespace npulab::kernels::ref

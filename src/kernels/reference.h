@@ -36,4 +36,9 @@ struct Compare {
   bool ok() const { return bad == 0 && checked > 0; }
 };
 
+// The Mamba selective scan (kernels/mamba.h) in float64: out [batch * channels, seq].
+std::vector<double> mamba(const std::vector<float>& delta, const std::vector<float>& u, const std::vector<float>& A,
+                          const std::vector<float>& B, const std::vector<float>& C, uint64_t batch, uint64_t channels,
+                          uint64_t seq, uint64_t state);
+
 }  // namespace npulab::kernels::ref

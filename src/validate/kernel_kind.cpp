@@ -6,6 +6,7 @@
 #include "common/error.h"
 #include "kernels/gemm.h"
 #include "kernels/kernels.h"
+#include "kernels/mamba.h"
 #include "sim/simulator.h"
 #include "validate/kinds.h"
 
@@ -15,17 +16,19 @@ namespace {
 using kernels::Builder;
 
 struct KernelSetup {
-  std::string hw, kernel, layout = "mk";
+  std::string hw, kernel, layout = "mk", schedule = "v2";
   DType dtype = DType::BF16, out = DType::BF16;
   uint64_t m = 0, n = 0, k = 0, rows = 0, cols = 0;
+  kernels::MambaShape mamba;
 };
 
 constexpr int64_t kMaxDim = 65536;  // as `npulab kernel`
 
-// The kernels a case can name: what each builds (gemm's shape keys or the row-wise ones).
+// The kernels a case can name: what each builds and which shape keys it reads.
+enum class ShapeKeys { Matmul, Rows, Mamba };  // m, n, k, layout | rows, cols | schedule, batch, seq, channels, state
 struct KernelDef {
   const char* name;
-  bool matmul;  // m, n, k (and layout) instead of rows, cols
+  ShapeKeys keys;
   void (*build)(Builder& b, const KernelSetup& s);
 };
 
@@ -47,11 +50,21 @@ void build_softmax(Builder& b, const KernelSetup& s) {
   kernels::softmax(b, b.input("X", s.dtype, {s.rows, s.cols}), b.output("Y", s.out, {s.rows, s.cols}));
 }
 
+void build_mamba(Builder& b, const KernelSetup& s) {
+  const kernels::MambaShape& m = s.mamba;
+  const uint64_t rows = m.batch * m.channels, brow = m.batch * m.state;
+  kernels::mamba(b, b.input("delta", DType::F32, {rows, m.seq}), b.input("u", DType::F32, {rows, m.seq}),
+                 b.input("A", DType::F32, {m.channels, m.state}), b.input("B", DType::F32, {brow, m.seq}),
+                 b.input("C", DType::F32, {brow, m.seq}), b.output("out", DType::F32, {rows, m.seq}), m,
+                 kernels::parse_mamba_schedule(s.schedule));
+}
+
 constexpr KernelDef kKernels[] = {
-    {"gemm", true, build_gemm},
-    {"layernorm", false, build_layernorm},
-    {"rmsnorm", false, build_rmsnorm},
-    {"softmax", false, build_softmax},
+    {"gemm", ShapeKeys::Matmul, build_gemm},
+    {"layernorm", ShapeKeys::Rows, build_layernorm},
+    {"rmsnorm", ShapeKeys::Rows, build_rmsnorm},
+    {"softmax", ShapeKeys::Rows, build_softmax},
+    {"mamba", ShapeKeys::Mamba, build_mamba},
 };
 
 Prediction run(const KernelSetup& s, const KernelDef& def, const RunContext& ctx) {
@@ -66,7 +79,7 @@ Prediction run(const KernelSetup& s, const KernelDef& def, const RunContext& ctx
   const sim::SimResult r = sim.run(exe, opt);
   Prediction p;
   p.metrics["time_us"] = r.total_ns / 1e3;
-  if (def.matmul) p.metrics["tflops"] = 2.0 * double(s.m) * double(s.n) * double(s.k) / r.total_ns / 1e3;
+  if (def.keys == ShapeKeys::Matmul) p.metrics["tflops"] = 2.0 * double(s.m) * double(s.n) * double(s.k) / r.total_ns / 1e3;
   p.system_kind = "npu";
   p.note = fmt::format("{} on one NeuronCore of {}, {} instructions, timing-only", def.name, chip.name, exe.num_instrs());
   return p;
@@ -99,7 +112,16 @@ CaseRun parse(CaseReader& r, bool resolve) {
   s.dtype = dtype_of(r, "dtype", r.string("dtype"));
   s.out = s.dtype == DType::F32 ? DType::F32 : DType::BF16;  // `npulab kernel`'s default output dtype
   if (auto o = r.opt_string("out_dtype")) s.out = dtype_of(r, "out_dtype", *o);
-  if (def->matmul) {
+  if (def->keys == ShapeKeys::Mamba) {
+    s.schedule = r.string("schedule");
+    if (s.schedule != "v1" && s.schedule != "v2" && s.schedule != "v3")
+      r.fail_at("schedule", fmt::format("expected v1, v2 or v3, got '{}'", s.schedule));
+    if (s.dtype != DType::F32) r.fail_at("dtype", "the mamba kernel is FP32 (dtype = \"f32\")");
+    s.mamba.batch = uint64_t(r.integer("batch", 1, 64));
+    s.mamba.seq = uint64_t(r.integer("seq", 1, kMaxDim));
+    s.mamba.channels = uint64_t(r.integer("channels", 128, kMaxDim));
+    s.mamba.state = uint64_t(r.integer("state", 1, 256));
+  } else if (def->keys == ShapeKeys::Matmul) {
     s.m = uint64_t(r.integer("m", 1, kMaxDim));
     s.n = uint64_t(r.integer("n", 1, kMaxDim));
     s.k = uint64_t(r.integer("k", 1, kMaxDim));

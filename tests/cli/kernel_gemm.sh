@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npulab kernel`: GEMM verifies against the host reference with zero races; timing-only
-# reports a sane % of peak; row-wise kernels verify; bad options give clear errors.
+# reports a sane % of peak; row-wise and mamba kernels verify; bad options give clear errors.
 set -euo pipefail
 NPULAB="$1"
 out=$("$NPULAB" kernel gemm --m 200 --n 300 --k 130 --dtype bf16 --seed 3)
@@ -18,6 +18,14 @@ for k in softmax rmsnorm layernorm transpose; do
   "$NPULAB" kernel $k --rows 130 --cols 200 | grep -q "verify:        PASS" || { echo "$k failed"; exit 1; }
 done
 "$NPULAB" kernel act --func silu --rows 64 --cols 96 | grep -q "verify:        PASS"
+for v in v1 v2 v3; do
+  "$NPULAB" kernel mamba --schedule $v --seq 1024 --channels 128 --state 2 | grep -q "verify:        PASS" ||
+    { echo "mamba $v failed"; exit 1; }
+done
+if err=$("$NPULAB" kernel mamba --schedule v2 --seq 8192 --channels 128 --hw trn1 --timing-only 2>&1); then
+  echo "mamba v2 beyond SBUF accepted"; exit 1
+fi
+grep -q "needs 352 KiB of SBUF per partition" <<<"$err" || { echo "unclear error: $err"; exit 1; }
 # Errors: non-zero exit and a message naming the problem.
 if err=$("$NPULAB" kernel gemm --m 64 --n 64 --k 64 --dtype nope 2>&1); then echo "bad dtype accepted"; exit 1; fi
 grep -q "unknown dtype 'nope'" <<<"$err" || { echo "unclear error: $err"; exit 1; }

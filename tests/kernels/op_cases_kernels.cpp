@@ -9,6 +9,7 @@
 #include "kernels/gemm.h"
 #include "kernels/host_io.h"
 #include "kernels/kernels.h"
+#include "kernels/mamba.h"
 #include "kernels/reference.h"
 #include "op_cases.h"
 
@@ -94,10 +95,40 @@ void add_rowwise(std::vector<OpCase>& cs) {
 
 }  // namespace
 
+// The Mamba selective scan, one case per schedule: 1 batch, 128 channels, 1024 steps (two v3
+// chunks), 2 states; delta in (0, 0.1], A < 0 as in Mamba.
+void add_mamba(std::vector<OpCase>& cs) {
+  const MambaShape s{1, 128, 1024, 2};
+  const auto uniform = [](float lo, float hi) {
+    return [lo, hi](uint64_t n, uint64_t seed) { return random_values(n, seed, lo, hi); };
+  };
+  for (const char* v : {"v1", "v2", "v3"}) {
+    cs.push_back({"mamba", v, {s.channels, s.seq}, DType::F32, 1e-5, 1e-4,
+                  {TensorSpec{"delta", DType::F32, {s.channels, s.seq}, uniform(0.001f, 0.1f)},
+                   TensorSpec{"u", DType::F32, {s.channels, s.seq}, {}},
+                   TensorSpec{"A", DType::F32, {s.channels, s.state}, uniform(-4.0f, -0.5f)},
+                   TensorSpec{"B", DType::F32, {s.state, s.seq}, {}}, TensorSpec{"C", DType::F32, {s.state, s.seq}, {}}},
+                  TensorSpec{"out", DType::F32, {s.channels, s.seq}, {}},
+                  [s, v](Builder& b, const Tensors& t) {
+                    mamba(b, t.at("delta"), t.at("u"), t.at("A"), t.at("B"), t.at("C"), t.at("out"), s,
+                          parse_mamba_schedule(v));
+                  },
+                  [s](const Values& x) {
+                    std::vector<double> w = ref::mamba(x.at("delta"), x.at("u"), x.at("A"), x.at("B"), x.at("C"),
+                                                       s.batch, s.channels, s.seq, s.state);
+                    Expected e;
+                    for (double d : w) e.scale.push_back(std::fabs(d));
+                    e.want = std::move(w);
+                    return e;
+                  }});
+  }
+}
+
 std::vector<OpCase> kernel_cases() {
   std::vector<OpCase> cs;
   add_gemms(cs);
   add_rowwise(cs);
+  add_mamba(cs);
   return cs;
 }
 
