@@ -69,8 +69,9 @@ std::optional<std::pair<int64_t, int64_t>> shard_fits(const llm::ModelConfig& m,
   }
 }
 
-// How many chips the model is split over, and each chip's (tp, lnc). Without --tp: all of
-// the system's chips when the model divides over them, else the most that it divides over
+// How many chips the model is split over, and each chip's (tp, lnc), within `all` chips (the
+// system's, or one data-parallel replica's share of them). Without --tp: all `all` chips when
+// the model divides over them, else the most that it divides over
 // (the first ones; the rest stay idle), each chip as fit_on_chip chooses. --tp T
 // is the whole deployment's TP, chips x logical cores per chip: the most chips that divide T
 // with T / chips logical cores on each. Unfit choices fail with the reason for the system's
@@ -78,18 +79,18 @@ std::optional<std::pair<int64_t, int64_t>> shard_fits(const llm::ModelConfig& m,
 struct ChipSplit {
   int64_t chips = 1, tp = 1, lnc = 1;
 };
-ChipSplit chip_split(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t tp) {
-  const int64_t all = int64_t(sys.chips());
+ChipSplit chip_split(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t tp, int64_t all) {
   for (int64_t c = all; c >= 1; --c) {
     if (tp > 0 && tp % c) continue;
     const int64_t local = tp > 0 ? tp / c : 0;
     if (const auto f = shard_fits(m, sys, c, local)) return {c, f->first, f->second};
   }
   if (tp > 0 && tp % all)
-    fail("--tp {}: system '{}' has {} chips and no chip count up to {} both divides --tp {} and splits model '{}'; "
+    fail("--tp {}: system '{}' has {} chips{} and no chip count up to {} both divides --tp {} and splits model '{}'; "
          "use --tp = chips x logical cores per chip (a multiple of {} up to {} x {})",
-         tp, sys.name, all, all, tp, m.name, all, all, sys.chip.cores_per_chip);
-  const llm::ModelConfig shard = chip_shard(m, sys, all);  // throws the reason over the whole system
+         tp, sys.name, sys.chips(), all < int64_t(sys.chips()) ? fmt::format(", {} per replica (--dp)", all) : "", all,
+         tp, m.name, all, all, sys.chip.cores_per_chip);
+  const llm::ModelConfig shard = chip_shard(m, sys, all);  // throws the reason over the replica's whole share
   const auto [t, l] = choose_chip_tp(shard, sys.chip, tp > 0 ? tp / all : 0);
   llm::compile::tp_ranks(shard, sys.chip, t, l);  // throws naming --tp / --lnc
   fail("model '{}' does not split over system '{}'", m.name, sys.name);
@@ -113,7 +114,9 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
   const arch::ChipSystem sys = arch::load_chip_system(system, path);
   ChipSplit split;
   try {
-    split = chip_split(spec.model, sys, spec.tp);
+    // A replica's chips: the whole system, or 1/dp of it with --dp.
+    const int64_t budget = std::max<int64_t>(1, int64_t(sys.chips()) / std::max<int64_t>(1, spec.dp));
+    split = chip_split(spec.model, sys, spec.tp, budget);
   } catch (const Error& e) {
     fail("--system '{}' ({} chips of '{}'): {}", sys.name, sys.chips(), sys.chip.name, e.what());
   }
@@ -136,7 +139,7 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
   serve::PerfTable t = serve::standard_perf_table(d, spec.cache_dir, std::max(1, spec.threads), spec.progress, &origin);
   SystemModel m;
   m.device = d.chip.name;
-  m.devices = chips;
+  m.devices = chips;  // one replica's
   m.tp = chips * d.tp;
   m.note = fmt::format("one chip's shard simulated ({}, {:.2f} s); cross-chip collectives on the '{}' fabric",
                        origin.cached ? "performance table from the cache " + origin.path

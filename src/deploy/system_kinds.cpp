@@ -45,7 +45,25 @@ SystemModel make_system_model(const std::string& system, const DeploySpec& spec,
   s.fp8_kv_cache = stack && stack->fp8_kv_cache;
   if (s.max_batched_tokens <= 0) s.max_batched_tokens = stack ? stack->max_num_batched_tokens : 512;
   if (!chunked) s.max_batched_tokens = std::max(s.max_batched_tokens, s.max_context);
+  // Data parallelism: dp replicas of the deployment, each on its own devices.
+  const Occupied whole = k->occupies(system, path);
+  const char* unit = std::string(k->family) == "gpu" ? "GPU" : "chip";
+  auto count = [&](int64_t n) { return fmt::format("{} {}{}", n, unit, n == 1 ? "" : "s"); };
+  if (s.dp < 0) fail("--dp {}: expected 0 (as many replicas as the system holds) or a number of replicas", s.dp);
+  if (s.dp > whole.devices)
+    fail("--dp {}: system '{}' has {}, fewer than one per replica{}", s.dp, system, count(whole.devices),
+         whole.devices == 1 ? " (a chip holds one replica; replicas need a multi-chip system such as trn2.48xlarge)"
+                            : "");
   SystemModel m = k->deploy(system, s, path);
+  const int64_t per = m.devices;
+  m.system_devices = whole.devices;
+  m.dp = s.dp > 0 ? s.dp : std::max<int64_t>(1, whole.devices / per);
+  if (m.dp * per > whole.devices)
+    fail("--dp {} --tp {}: {} replicas of TP{} on {} each need {}; system '{}' has {} (at most --dp {} at this "
+         "--tp, or a smaller --tp)",
+         m.dp, s.tp > 0 ? fmt::format("{}", s.tp) : fmt::format("(default, {})", m.tp), m.dp, m.tp, count(per),
+         count(m.dp * per), system, whole.devices, whole.devices / per);
+  m.devices = m.dp * per;
   m.system = system;
   m.kind = k->name;
   m.family = k->family;

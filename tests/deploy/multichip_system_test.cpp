@@ -111,3 +111,48 @@ TEST(MultiChip, UnfitParallelismIsAClearError) {
 
 }  // namespace
 }  // namespace npulab::deploy
+
+namespace npulab::deploy {
+namespace {
+
+// trn2.48xlarge as 8 data-parallel replicas of llama-3.1-8b at TP8 = 2 chips x TP4 x LNC2:
+// each replica's step is a 2-chip shard's, and the run is priced for all 16 chips.
+TEST(MultiChip, DataParallelReplicasSplitTheChips) {
+  DeploySpec s = spec_70b();
+  s.model = *llm::builtin_config("llama-3.1-8b");
+  s.tp = 8;
+  s.dp = 8;
+  const SystemModel m = make_system_model("trn2.48xlarge", s, hw_path());
+  EXPECT_EQ(m.tp, 8);
+  EXPECT_EQ(m.dp, 8);
+  EXPECT_EQ(m.devices, 16);
+  auto* mc = dynamic_cast<serve::MultiChipPerfModel*>(m.perf.get());
+  ASSERT_NE(mc, nullptr);
+  EXPECT_EQ(mc->plan().chips, 2);
+  // Without --dp, TP8 is the most chips that divide it (8 chips x 1 logical core, as before
+  // replicas) and two such replicas fill the system; --dp 1 is one of them.
+  s.dp = 0;
+  const SystemModel wide = make_system_model("trn2.48xlarge", s, hw_path());
+  EXPECT_EQ(wide.dp, 2);
+  EXPECT_EQ(wide.devices, 16);
+  s.dp = 1;
+  EXPECT_EQ(make_system_model("trn2.48xlarge", s, hw_path()).devices, 8);
+  // --tp 5 --dp 2: no chip count up to a replica's 8 chips divides 5 and splits the model.
+  s.tp = 5;
+  s.dp = 2;
+  const std::string e = error_of([&] { make_system_model("trn2.48xlarge", s, hw_path()); });
+  EXPECT_NE(e.find("--tp 5"), std::string::npos) << e;
+  EXPECT_NE(e.find("8 per replica (--dp)"), std::string::npos) << e;
+  // --dp 3 --tp 16: a replica's 5 chips hold TP16 as 4 chips x 4 logical cores; the run
+  // occupies (and pays for) the 12 chips its replicas use, 4 stay idle.
+  s.tp = 16;
+  s.dp = 3;
+  const SystemModel three = make_system_model("trn2.48xlarge", s, hw_path());
+  EXPECT_EQ(three.devices, 12);
+  auto* mc3 = dynamic_cast<serve::MultiChipPerfModel*>(three.perf.get());
+  ASSERT_NE(mc3, nullptr);
+  EXPECT_EQ(mc3->plan().chips, 4);
+}
+
+}  // namespace
+}  // namespace npulab::deploy
