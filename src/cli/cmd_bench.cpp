@@ -75,6 +75,8 @@ Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string
   spec.weight_dtype = bm.dtype;
   spec.tp = a.tp;
   spec.dp = a.dp;
+  spec.pp = a.pp;
+  spec.micro_batches = a.micro_batches;
   spec.max_context = max_context;
   spec.max_batch = a.max_num_seqs;
   spec.max_batched_tokens = a.max_num_batched_tokens;
@@ -182,6 +184,7 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
     r.info.mode = b.functional ? "functional" : "timing-only";
     r.info.tp = b.functional ? 1 : b.sys.tp;
     r.info.dp = b.functional ? 1 : b.sys.dp;
+    r.info.pp = b.functional ? 1 : b.sys.pp;
     r.info.routing = routing_name(eo.routing);
     r.info.devices = b.sys.devices;
     r.info.device = b.sys.device;

@@ -45,6 +45,12 @@ SystemModel make_system_model(const std::string& system, const DeploySpec& spec,
   s.fp8_kv_cache = stack && stack->fp8_kv_cache;
   if (s.max_batched_tokens <= 0) s.max_batched_tokens = stack ? stack->max_num_batched_tokens : 512;
   if (!chunked) s.max_batched_tokens = std::max(s.max_batched_tokens, s.max_context);
+  if (s.pp != 1 && !k->pipelines)
+    fail("--pp {}: pipeline parallelism is modelled across the chips of multi-chip systems (hw/systems files with "
+         "chip = ..., e.g. trn2.48xlarge); '{}' is one of the {}",
+         s.pp, system, k->what);
+  if (s.micro_batches != 0 && s.pp == 1)
+    fail("--micro-batches {}: micro-batches split a step over pipeline stages; give --pp", s.micro_batches);
   // Data parallelism: dp replicas of the deployment, each on its own devices.
   const Occupied whole = k->occupies(system, path);
   const char* unit = std::string(k->family) == "gpu" ? "GPU" : "chip";
@@ -61,7 +67,8 @@ SystemModel make_system_model(const std::string& system, const DeploySpec& spec,
   if (m.dp * per > whole.devices)
     fail("--dp {} --tp {}: {} replicas of TP{} on {} each need {}; system '{}' has {} (at most --dp {} at this "
          "--tp, or a smaller --tp)",
-         m.dp, s.tp > 0 ? fmt::format("{}", s.tp) : fmt::format("(default, {})", m.tp), m.dp, m.tp, count(per),
+         m.dp, s.tp > 0 ? fmt::format("{}", s.tp) : fmt::format("(default, {})", m.tp), m.dp,
+         m.pp > 1 ? fmt::format("{} x PP{}", m.tp, m.pp) : fmt::format("{}", m.tp), count(per),
          count(m.dp * per), system, whole.devices, whole.devices / per);
   m.devices = m.dp * per;
   m.system = system;

@@ -29,6 +29,10 @@ struct DeploySpec {
   // 0 = as many as the system holds (with tp = 0 too: one, over the whole system); a replica
   // then gets 1/dp of the system's devices for its default tp.
   int64_t dp = 0;
+  // Pipeline parallelism (multi-chip systems): stages of consecutive layers, each a TP group
+  // of tp; micro-batches per step (0 = pp). serve/pipeline_perf_model.h.
+  int64_t pp = 1;
+  int64_t micro_batches = 0;
   int64_t max_context = 0;          // longest sequence (prompt + output)
   int64_t max_batch = 128;          // running sequences at most
   int64_t max_batched_tokens = 0;   // tokens per step at most; 0 = the stack's default (512 without one)
@@ -49,6 +53,7 @@ struct SystemModel {
   std::string device;   // the accelerator's hw name ("trn2", "h100-sxm"): prices and power
   int64_t devices = 1;  // how many of them the deployment occupies: all replicas (prices, power)
   int64_t tp = 1;       // the tensor parallelism used by one replica
+  int64_t pp = 1;       // pipeline stages of one replica (each a TP group of `tp`)
   int64_t dp = 1;       // data-parallel replicas, each `devices / dp` devices running `perf`
   int64_t system_devices = 1;  // the system's whole width (chips or GPUs)
   std::string note;     // how the model was obtained ("performance table from the cache ...")

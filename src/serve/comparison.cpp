@@ -42,7 +42,9 @@ std::string comparison_table(const std::vector<BenchRun>& runs, double tok_s_per
     const std::string joules = c && c->joules_per_output_token ? fmt::format("{:.3f}", *c->joules_per_output_token) : "-";
     o += fmt::format("{:<10} {:<13} {:<6} {:<16} {:>10.1f} {:>9.1f} {:>9} {:>9} {:>9.1f} {:>9.1f} {:>9.2f} {:>9.2f} {:>8}\n",
                      r.info.system, fmt::format("{} x {}", r.info.devices, r.info.device),
-                     fmt::format("{}x{}", r.info.tp, r.info.dp), r.info.label,
+                     r.info.pp > 1 ? fmt::format("{}x{}x{}", r.info.tp, r.info.pp, r.info.dp)
+                                   : fmt::format("{}x{}", r.info.tp, r.info.dp),
+                     r.info.label,
                      s.output_tok_s, s.output_tok_s / double(std::max<int64_t>(1, r.info.devices)),
                      money(c, &CostReport::usd_per_1m_output_tokens), money(c, &CostReport::usd_per_1m_total_tokens),
                      s.ttft.mean, s.ttft.p99, s.tpot.mean, s.tpot.p99, joules);
@@ -69,7 +71,8 @@ std::string comparison_table(const std::vector<BenchRun>& runs, double tok_s_per
                                                   : std::string("no price"));
     }
   }
-  o += "\nTPxDP: tensor parallelism of one replica x data-parallel replicas (--dp), requests routed to the replicas\n"
+  o += "\nTPxDP: tensor parallelism of one replica x data-parallel replicas (--dp; TPxPPxDP with pipeline stages,\n"
+       "--pp), requests routed to the replicas\n"
        "as a load balancer does (least outstanding requests unless --routing says otherwise); devices: all replicas'.\n";
   o += "out tok/s: output tokens per second of the whole run; per dev: per chip or GPU; $/1M out: per million output\n"
        "tokens, $/1M all: per million input plus output tokens (1e6 / tok/s x $ per hour / 3600); J/token: joules per\n"

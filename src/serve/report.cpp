@@ -53,6 +53,7 @@ nlohmann::json run_json(const BenchRun& r) {
   j["communication_share"] = i.comm_share;
   j["dtype"] = i.dtype;
   j["tp"] = i.tp;
+  j["pp"] = i.pp;  // pipeline stages of a replica, each tp wide
   j["dp"] = i.dp;  // data-parallel replicas of the tp-wide deployment (devices = dp x a replica's)
   j["routing"] = i.routing;
   j["mode"] = i.mode;
@@ -152,7 +153,8 @@ std::string summary_text(const BenchRun& r) {
   auto line = [&](const std::string& k, const std::string& v) { o += fmt::format("{:<40} {}\n", k, v); };
   auto num = [](double v) { return fmt::format("{:.2f}", v); };
   o += fmt::format("{:=^60}\n", " npulab bench: " + (i.label.empty() ? std::string("run") : i.label) + " ");
-  line("System:", fmt::format("{} ({}, TP{}{}, {})", i.system, i.dtype, i.tp,
+  line("System:", fmt::format("{} ({}, TP{}{}{}, {})", i.system, i.dtype, i.tp,
+                              i.pp > 1 ? fmt::format(" x PP{}", i.pp) : "",
                               i.dp > 1 ? fmt::format(" x DP{} ({})", i.dp, i.routing) : "", i.mode));
   if (!i.deployment.empty()) line("Deployment:", i.deployment);
   line("Model:", i.model);
