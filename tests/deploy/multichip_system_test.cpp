@@ -158,7 +158,7 @@ TEST(MultiChip, DataParallelReplicasSplitTheChips) {
 
 
 // llama-3.1-70b on trn2.48xlarge as 2 pipeline stages of 40 layers, each 8 chips x TP4 x LNC2
-// (every NeuronCore, where TP over all 16 chips leaves 4 of 8 idle): the stages before the last
+// (8 heads per chip, on every NeuronCore): the stages before the last
 // compute no logits, the step follows the stages, and unfit depths are errors naming --pp.
 TEST(MultiChip, PipelineStagesSplitTheLayersAndTheChips) {
   DeploySpec s = spec_70b();
