@@ -160,7 +160,8 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
   fmt::print(stderr,
              "npulab bench: {}; {} requests ({}); KV cache{} {} blocks x {} positions ({:.2f} GiB), up to {} sequences, "
              "{} tokens per step{}\n",
-             b.describe(), w.requests.size(), w.describe, b.sys.dp > 1 ? " per replica" : "", eo.scheduler.num_blocks, eo.scheduler.block_size,
+             b.describe(), w.requests.size(), w.describe, b.sys.dp > 1 ? " per replica" : "", eo.scheduler.num_blocks,
+             eo.scheduler.block_size,
              double(eo.scheduler.num_blocks * eo.scheduler.block_size * mem.bytes_per_token) / 1073741824.0,
              eo.scheduler.max_num_seqs, eo.scheduler.max_num_batched_tokens,
              eo.scheduler.prefix_caching ? ", prefix caching" : "");

@@ -107,7 +107,8 @@ double pairwise_send_ns(const Network& net, const std::vector<uint32_t>& from, c
   std::vector<uint32_t> group(from);
   group.insert(group.end(), to.begin(), to.end());
   Step st;
-  for (uint32_t i = 0; i < uint32_t(from.size()); ++i) st.transfers.push_back({i, uint32_t(from.size()) + i, 0, s.count, s.count, false});
+  const uint32_t n = uint32_t(from.size());
+  for (uint32_t i = 0; i < n; ++i) st.transfers.push_back({i, n + i, 0, s.count, s.count, false});
   s.steps.push_back(std::move(st));
   return time_schedule(s, net, group, elem_bytes).total_ns;
 }

@@ -71,9 +71,9 @@ std::string comparison_table(const std::vector<BenchRun>& runs, double tok_s_per
                                                   : std::string("no price"));
     }
   }
-  o += "\nTPxDP: tensor parallelism of one replica x data-parallel replicas (--dp; TPxPPxDP with pipeline stages,\n"
-       "--pp), requests routed to the replicas\n"
-       "as a load balancer does (least outstanding requests unless --routing says otherwise); devices: all replicas'.\n";
+  o += "\nTPxDP: tensor parallelism of one replica x data-parallel replicas (--dp; TPxPPxDP with --pp pipeline\n"
+       "stages), requests routed to the replicas as a load balancer does (least outstanding requests unless\n"
+       "--routing says otherwise); devices: all replicas'.\n";
   o += "out tok/s: output tokens per second of the whole run; per dev: per chip or GPU; $/1M out: per million output\n"
        "tokens, $/1M all: per million input plus output tokens (1e6 / tok/s x $ per hour / 3600); J/token: joules per\n"
        "output token from the devices' power and the modelled utilisation. TPOT excludes the first token (vLLM).\n";

@@ -90,7 +90,7 @@ EngineRun run_engine(const EngineOptions& opt, std::span<StepBackend* const> bac
   const int64_t total = int64_t(requests.size());
   int64_t ended = 0, in_flight = 0;
   double now = 0;
-  auto replica_of = [&](const Sequence& s) -> size_t { return size_t(run.replica_of[size_t(s.req - requests.data())]); };
+  auto replica_of = [&](const Sequence& s) { return size_t(run.replica_of[size_t(s.req - requests.data())]); };
   auto end = [&](Sequence& s) {
     const size_t r = replica_of(s);
     reps[r]->backend.release(s);

@@ -61,8 +61,8 @@ struct EngineRun {
 using EngineProgress = std::function<void(int64_t, int64_t, double)>;
 
 // One replica per backend (each backend serves one replica's steps).
-EngineRun run_engine(const EngineOptions& opt, std::span<StepBackend* const> replicas, std::span<const Request> requests,
-                     const EngineProgress& progress = {});
+EngineRun run_engine(const EngineOptions& opt, std::span<StepBackend* const> replicas,
+                     std::span<const Request> requests, const EngineProgress& progress = {});
 // The single engine.
 EngineRun run_engine(const EngineOptions& opt, StepBackend& backend, std::span<const Request> requests,
                      const EngineProgress& progress = {});

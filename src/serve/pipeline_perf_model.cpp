@@ -26,7 +26,8 @@ std::string PipelinePerfModel::describe() const {
 
 KvMemory PipelinePerfModel::memory() const {
   const KvMemory a = inner_->memory(), b = last_->memory();
-  if (a.bytes_per_token <= 0 || b.bytes_per_token <= 0) fail("pipeline model on '{}': a stage caches nothing", plan_.system);
+  if (a.bytes_per_token <= 0 || b.bytes_per_token <= 0)
+    fail("pipeline model on '{}': a stage caches nothing", plan_.system);
   const int64_t positions = std::min(a.capacity_bytes / a.bytes_per_token, b.capacity_bytes / b.bytes_per_token);
   KvMemory m;
   m.bytes_per_token = (plan_.stages - 1) * a.bytes_per_token + b.bytes_per_token;

@@ -17,7 +17,8 @@ Router::Router(Routing policy, size_t replicas) : policy_(policy), replicas_(rep
 }
 
 size_t Router::pick(std::span<const int64_t> outstanding) {
-  if (outstanding.size() != replicas_) fail("internal: router of {} replicas given {} counts", replicas_, outstanding.size());
+  if (outstanding.size() != replicas_)
+    fail("internal: router of {} replicas given {} counts", replicas_, outstanding.size());
   if (policy_ == Routing::RoundRobin) {
     const size_t r = next_;
     next_ = (next_ + 1) % replicas_;
