@@ -39,8 +39,13 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
                  "pipeline stages of consecutive layers on multi-chip systems, each stage a --tp group of chips "
                  "(default 1)")
       ->check(int_range(1, 1024));
+  app.add_option("--virtual-engines", a.virtual_engines,
+                 "--pp: engines sharing the pipeline, each its own scheduler and share of the KV cache, so stages "
+                 "work on several batches at once (default: the stages, as vLLM; 1 = one batch at a time)")
+      ->check(int_range(1, 1024));
   app.add_option("--micro-batches", a.micro_batches,
-                 "--pp: micro-batches a step's sequences are split into (default: the stages)")
+                 "--pp: micro-batches a step's sequences are split into (default 1 with several virtual engines, "
+                 "else the stages)")
       ->check(int_range(1, 65536));
   app.add_flag("--summaries", a.summaries, "print each run's vLLM-style summary also when comparing systems");
   app.add_option("--interactivity", a.interactivity,

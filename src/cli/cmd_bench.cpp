@@ -33,17 +33,15 @@ namespace {
 
 using namespace npulab::serve;
 
-// One system's backends: one per data-parallel replica over its deployment's PerfModel
-// (timing-only), or the functional chip.
+// One system's backends: one per engine (data-parallel replicas x a pipeline's virtual
+// engines) over its deployment's PerfModel (timing-only), or the functional chip.
 struct Backends {
   deploy::SystemModel sys;
   std::vector<std::unique_ptr<TimingBackend>> timing;
   std::unique_ptr<FunctionalBackend> functional;
   std::vector<StepBackend*> replicas() const {
     if (functional) return {functional.get()};
-    std::vector<StepBackend*> r;
-    for (const auto& t : timing) r.push_back(t.get());
-    return r;
+    return deploy::backend_ptrs(timing);
   }
   KvMemory memory() const { return functional ? functional->memory() : sys.perf->memory(); }
   std::string describe() const {
@@ -77,6 +75,7 @@ Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string
   spec.dp = a.dp;
   spec.pp = a.pp;
   spec.micro_batches = a.micro_batches;
+  spec.virtual_engines = a.virtual_engines;
   spec.max_context = max_context;
   spec.max_batch = a.max_num_seqs;
   spec.max_batched_tokens = a.max_num_batched_tokens;
@@ -89,7 +88,7 @@ Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string
   b.sys = deploy::make_system_model(system, spec, arch::ChipSearchPath::standard());
   bar.finish();
   fmt::print(stderr, "npulab bench: {}: {}\n", system, b.sys.note);
-  for (int64_t r = 0; r < b.sys.dp; ++r) b.timing.push_back(std::make_unique<TimingBackend>(*b.sys.perf));
+  b.timing = deploy::engine_backends(b.sys);
   return b;
 }
 
@@ -107,8 +106,10 @@ SchedulerConfig scheduler_config(const BenchArgs& a, const BenchModel& bm, const
   c.prefix_caching = !a.no_prefix_caching && !a.functional;
   c.eos_ids = bm.config.eos_ids;
   const int64_t block_bytes = mem.bytes_per_token * a.block_size;
+  // A pipeline's virtual engines each hold an equal share of its cache.
   c.num_blocks = a.functional ? a.max_num_seqs * ((mem.max_context + a.block_size - 1) / a.block_size)
-                              : int64_t(double(mem.capacity_bytes) * a.kv_fraction) / block_bytes;
+                              : int64_t(double(mem.capacity_bytes) * a.kv_fraction) / block_bytes /
+                                    std::max<int64_t>(1, b.sys.virtual_engines);
   if (c.num_blocks < 1)
     fail("the KV cache gets {:.1f} MiB ({} of the memory left), less than one block of {} positions ({:.1f} KiB)",
          double(mem.capacity_bytes) * a.kv_fraction / 1048576.0, a.kv_fraction, a.block_size, block_bytes / 1024.0);
@@ -160,7 +161,7 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
   fmt::print(stderr,
              "npulab bench: {}; {} requests ({}); KV cache{} {} blocks x {} positions ({:.2f} GiB), up to {} sequences, "
              "{} tokens per step{}\n",
-             b.describe(), w.requests.size(), w.describe, b.sys.dp > 1 ? " per replica" : "", eo.scheduler.num_blocks,
+             b.describe(), w.requests.size(), w.describe, b.sys.dp > 1 || b.sys.virtual_engines > 1 ? " per engine" : "", eo.scheduler.num_blocks,
              eo.scheduler.block_size,
              double(eo.scheduler.num_blocks * eo.scheduler.block_size * mem.bytes_per_token) / 1073741824.0,
              eo.scheduler.max_num_seqs, eo.scheduler.max_num_batched_tokens,
@@ -186,6 +187,7 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
     r.info.tp = b.functional ? 1 : b.sys.tp;
     r.info.dp = b.functional ? 1 : b.sys.dp;
     r.info.pp = b.functional ? 1 : b.sys.pp;
+    r.info.virtual_engines = b.functional ? 1 : b.sys.virtual_engines;
     r.info.routing = routing_name(eo.routing);
     r.info.devices = b.sys.devices;
     r.info.device = b.sys.device;

@@ -203,7 +203,10 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
     plan.model = spec.model.name;
     plan.stages = pp;
     plan.layers_per_stage = stage.n_layers;
-    plan.micro_batches = spec.micro_batches > 0 ? spec.micro_batches : pp;
+    // vLLM's default: as many virtual engines as stages, each step one micro-batch.
+    plan.virtual_engines = spec.virtual_engines > 0 ? spec.virtual_engines : pp;
+    plan.micro_batches = spec.micro_batches > 0 ? spec.micro_batches : (plan.virtual_engines > 1 ? 1 : pp);
+    m.virtual_engines = plan.virtual_engines;
     plan.dim = spec.model.dim;
     plan.activation_bytes = 2;  // bf16
     // Stage s holds chips [s G, (s + 1) G) of the replica's (the system's first, ascending);

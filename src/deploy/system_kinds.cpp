@@ -44,6 +44,8 @@ void check_layout(const SystemKind& k, const std::string& system, const DeploySp
          s.pp, system, k.what);
   if (s.micro_batches != 0 && s.pp == 1)
     fail("--micro-batches {}: micro-batches split a step over pipeline stages; give --pp", s.micro_batches);
+  if (s.virtual_engines != 0 && s.pp == 1)
+    fail("--virtual-engines {}: virtual engines share a pipeline's stages; give --pp", s.virtual_engines);
   if (s.dp < 0) fail("--dp {}: expected 0 (as many replicas as the system holds) or a number of replicas", s.dp);
   if (s.dp > whole)
     fail("--dp {}: system '{}' has {}, fewer than one per replica{}", s.dp, system, count_of(k, whole),
@@ -68,6 +70,19 @@ void place_replicas(SystemModel& m, const SystemKind& k, const std::string& syst
 }
 
 }  // namespace
+
+std::vector<std::unique_ptr<serve::TimingBackend>> engine_backends(const SystemModel& m) {
+  std::vector<std::unique_ptr<serve::TimingBackend>> b;
+  for (int64_t r = 0; r < m.dp; ++r)
+    for (int64_t v = 0; v < m.virtual_engines; ++v) b.push_back(std::make_unique<serve::TimingBackend>(*m.perf, r));
+  return b;
+}
+
+std::vector<serve::StepBackend*> backend_ptrs(const std::vector<std::unique_ptr<serve::TimingBackend>>& b) {
+  std::vector<serve::StepBackend*> p;
+  for (const auto& x : b) p.push_back(x.get());
+  return p;
+}
 
 SystemModel make_system_model(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path) {
   if (system.empty()) fail("--system: expected a system name or hw file path, got an empty string");

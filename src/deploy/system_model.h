@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "arch/chip_search.h"
 #include "arch/stack.h"
@@ -30,8 +31,11 @@ struct DeploySpec {
   // then gets 1/dp of the system's devices for its default tp.
   int64_t dp = 0;
   // Pipeline parallelism (multi-chip systems): stages of consecutive layers, each a TP group
-  // of tp; micro-batches per step (0 = pp). serve/pipeline_perf_model.h.
+  // of tp (serve/pipeline_perf_model.h); engines sharing each pipeline, each with its own
+  // scheduler and 1/virtual_engines of the KV cache (0 = pp, as vLLM); micro-batches per step
+  // (0 = 1 with several virtual engines, else pp).
   int64_t pp = 1;
+  int64_t virtual_engines = 0;
   int64_t micro_batches = 0;
   int64_t max_context = 0;          // longest sequence (prompt + output)
   int64_t max_batch = 128;          // running sequences at most
@@ -54,6 +58,7 @@ struct SystemModel {
   int64_t devices = 1;  // how many of them the deployment occupies: all replicas (prices, power)
   int64_t tp = 1;       // the tensor parallelism used by one replica
   int64_t pp = 1;       // pipeline stages of one replica (each a TP group of `tp`)
+  int64_t virtual_engines = 1;  // engines sharing one replica's devices (a pipeline's), each its own scheduler
   int64_t dp = 1;       // data-parallel replicas, each `devices / dp` devices running `perf`
   int64_t system_devices = 1;  // the system's whole width (chips or GPUs)
   std::string note;     // how the model was obtained ("performance table from the cache ...")
@@ -66,6 +71,12 @@ struct SystemModel {
   // only on its shape, so every replica's engine asks this one model.
   std::unique_ptr<serve::PerfModel> perf;
 };
+
+// The engines' backends of a deployment: dp x virtual_engines, replica r's engines timed on
+// device group r (serve::PerfModel::step_ns_at), in that order.
+std::vector<std::unique_ptr<serve::TimingBackend>> engine_backends(const SystemModel& m);
+// Their pointers, as serve::run_engine takes them.
+std::vector<serve::StepBackend*> backend_ptrs(const std::vector<std::unique_ptr<serve::TimingBackend>>& b);
 
 // Resolves `system` on `path` to its kind and deploys `spec` on it. Throws npulab::Error
 // naming the system (unknown names list every kind's names) or the option at fault.

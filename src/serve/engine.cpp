@@ -149,7 +149,7 @@ EngineRun run_engine(const EngineOptions& opt, std::span<StepBackend* const> bac
       }
       return false;
     }
-    rp.res = rp.backend.run(rp.plan.seqs);
+    rp.res = rp.backend.run_at(now, rp.plan.seqs);
     if (!(rp.res.ns > 0) || !std::isfinite(rp.res.ns))
       fail("internal: a step of {} tokens took {} ns", rp.plan.num_tokens, rp.res.ns);
     rp.busy = true;

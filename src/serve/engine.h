@@ -10,7 +10,9 @@
 // concurrency limit over the whole system, as one benchmark client in front of the balancer -
 // and each request is routed when it is sent (serve/router.h). Replicas step independently
 // in simulated time; events are taken in time order (ties: step ends before sends, replicas
-// by index), so a run is deterministic and one replica is the single engine.
+// by index), so a run is deterministic and one replica is the single engine. A step starts
+// on its backend at the engine's time (StepBackend::run_at): a pipeline's virtual engines are
+// such replicas whose backends share the pipeline's stages (serve/pipeline_perf_model.h).
 #pragma once
 #include <cstdint>
 #include <functional>

@@ -16,12 +16,16 @@ PipelinePerfModel::PipelinePerfModel(std::unique_ptr<PerfModel> inner, std::uniq
   if (plan_.micro_batches < 1)
     fail("--micro-batches {}: expected at least 1 micro-batch per step", plan_.micro_batches);
   if (!plan_.send) fail("pipeline model on '{}': no activation transfer timing", plan_.system);
+  if (plan_.virtual_engines < 1)
+    fail("--virtual-engines {}: expected at least 1 engine per pipeline", plan_.virtual_engines);
 }
 
 std::string PipelinePerfModel::describe() const {
-  return fmt::format("PP{} = {} stages of {} layers, up to {} micro-batches per step; stages 0-{}: {}; stage {}: {}",
-                     plan_.stages, plan_.stages, plan_.layers_per_stage, plan_.micro_batches, plan_.stages - 2,
-                     inner_->describe(), plan_.stages - 1, last_->describe());
+  return fmt::format(
+      "PP{} = {} stages of {} layers, {} virtual engine{}, up to {} micro-batch{} per step; stages 0-{}: {}; stage {}: {}",
+      plan_.stages, plan_.stages, plan_.layers_per_stage, plan_.virtual_engines, plan_.virtual_engines == 1 ? "" : "s",
+      plan_.micro_batches, plan_.micro_batches == 1 ? "" : "es", plan_.stages - 2, inner_->describe(),
+      plan_.stages - 1, last_->describe());
 }
 
 KvMemory PipelinePerfModel::memory() const {
@@ -43,10 +47,9 @@ double PipelinePerfModel::send_ns(int64_t from, uint64_t bytes) {
   return it->second;
 }
 
-double PipelinePerfModel::step_ns(std::span<const SeqStep> step) {
+double PipelinePerfModel::place(std::span<const SeqStep> step, double start_ns, std::vector<double>& done) {
   const int64_t S = plan_.stages, n = int64_t(step.size());
   const int64_t M = std::max<int64_t>(1, std::min(plan_.micro_batches, n));
-  std::vector<double> done(size_t(S), 0.0);  // done[s] after the previous micro-batch
   double comm = 0;
   for (int64_t m = 0; m < M; ++m) {
     // Micro-batch m: sequences [m n / M, (m + 1) n / M).
@@ -56,7 +59,7 @@ double PipelinePerfModel::step_ns(std::span<const SeqStep> step) {
     const double c0 = inner_->comm_ns_total(), l0 = last_->comm_ns_total();
     const double t_inner = inner_->step_ns(mb), t_last = last_->step_ns(mb);
     comm += double(S - 1) * (inner_->comm_ns_total() - c0) + (last_->comm_ns_total() - l0);
-    double arrive = 0;  // when micro-batch m's input is at stage s
+    double arrive = start_ns;  // when micro-batch m's input is at stage s
     for (int64_t s = 0; s < S; ++s) {
       if (s > 0) {
         const double send = send_ns(s - 1, uint64_t(std::max<int64_t>(1, tokens)) * uint64_t(plan_.dim) *
@@ -69,6 +72,17 @@ double PipelinePerfModel::step_ns(std::span<const SeqStep> step) {
   }
   comm_total_ += comm / double(S);
   return done[size_t(S - 1)];
+}
+
+double PipelinePerfModel::step_ns(std::span<const SeqStep> step) {
+  std::vector<double> free(size_t(plan_.stages), 0.0);
+  return place(step, 0, free);
+}
+
+double PipelinePerfModel::step_ns_at(double start_ns, int64_t pipeline, std::span<const SeqStep> step) {
+  std::vector<double>& free = free_[pipeline];
+  if (free.empty()) free.assign(size_t(plan_.stages), 0.0);
+  return place(step, start_ns, free) - start_ns;
 }
 
 }  // namespace npulab::serve

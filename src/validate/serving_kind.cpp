@@ -109,20 +109,16 @@ Prediction run(const ServingSetup& s, const RunContext& ctx) {
   c.block_size = s.block_size;
   c.prefix_caching = s.prefix_caching;
   c.eos_ids = s.model.eos_ids;
-  c.num_blocks = int64_t(double(mem.capacity_bytes) * s.kv_fraction) / (mem.bytes_per_token * s.block_size);
+  c.num_blocks = int64_t(double(mem.capacity_bytes) * s.kv_fraction) / (mem.bytes_per_token * s.block_size) /
+                 std::max<int64_t>(1, sys.virtual_engines);
   if (c.num_blocks < 1) fail("{}: the KV cache gets less than one block of {} positions", s.system, s.block_size);
   c.validate();
   eo.max_concurrency = s.mode == "offline" ? 0 : s.concurrency;
   eo.routing = s.routing;
 
-  // One engine per data-parallel replica, all timed by the replica's model (identical replicas).
-  std::vector<std::unique_ptr<TimingBackend>> backends;
-  std::vector<StepBackend*> replicas;
-  for (int64_t i = 0; i < sys.dp; ++i) {
-    backends.push_back(std::make_unique<TimingBackend>(*sys.perf));
-    replicas.push_back(backends.back().get());
-  }
-  const EngineRun r = run_engine(eo, replicas, reqs);
+  // One engine per data-parallel replica (and per virtual engine of a pipeline).
+  const auto backends = deploy::engine_backends(sys);
+  const EngineRun r = run_engine(eo, deploy::backend_ptrs(backends), reqs);
   const Summary sum = summarize(r, Slo{});
   if (sum.failed > 0) {
     std::string why;

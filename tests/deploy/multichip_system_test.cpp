@@ -169,6 +169,9 @@ TEST(MultiChip, PipelineStagesSplitTheLayersAndTheChips) {
   auto* pm = dynamic_cast<serve::PipelinePerfModel*>(m.perf.get());
   ASSERT_NE(pm, nullptr);
   EXPECT_EQ(pm->plan().layers_per_stage, 40);
+  EXPECT_EQ(m.virtual_engines, 2);  // vLLM's default: an engine per stage
+  EXPECT_EQ(pm->plan().virtual_engines, 2);
+  EXPECT_EQ(deploy::engine_backends(m).size(), 2u);
   auto* inner = dynamic_cast<serve::MultiChipPerfModel*>(&pm->inner());
   auto* last = dynamic_cast<serve::MultiChipPerfModel*>(&pm->last());
   ASSERT_TRUE(inner && last);
@@ -212,6 +215,11 @@ TEST(MultiChip, UnfitPipelinesAreClearErrors) {
   s.micro_batches = 4;
   e = error_of([&] { make_system_model("trn2.48xlarge", s, hw_path()); });
   EXPECT_NE(e.find("--micro-batches 4"), std::string::npos) << e;
+  s.micro_batches = 0;
+  s.virtual_engines = 2;
+  e = error_of([&] { make_system_model("trn2.48xlarge", s, hw_path()); });
+  EXPECT_NE(e.find("--virtual-engines 2: virtual engines share a pipeline's stages; give --pp"), std::string::npos)
+      << e;
 }
 
 }  // namespace

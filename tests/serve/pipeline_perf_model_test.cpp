@@ -1,7 +1,8 @@
 // The pipeline schedule of serve::PipelinePerfModel on stage models with known times: a
 // micro-batch starts on a stage when the stage is free and its activations have arrived,
-// the step ends with the last stage's last micro-batch; the KV budget is what every stage
-// can hold; communication counts each stage's share.
+// the step ends with the last stage's last micro-batch; engines sharing a pipeline wait for
+// its stages (virtual engines); the KV budget is what every stage can hold; communication
+// counts each stage's share.
 #include <gtest/gtest.h>
 
 #include "common/error.h"
@@ -85,6 +86,46 @@ TEST(Pipeline, CommunicationIsTheStagesMeanShare) {
   EXPECT_DOUBLE_EQ(m.comm_ns_total(), 12);
 }
 
+TEST(Pipeline, StepsSharingAPipelineWaitForItsStages) {
+  // 2 stages of 10 ns each, no send: a step alone takes 20; a second started at 0 on the
+  // same pipeline takes stage 0 at 10-20 and stage 1 at 20-30; another pipeline is free.
+  const KvMemory mem{1000, 10, 4096};
+  PipelinePerfModel m(std::make_unique<StageModel>(10, 0, 0, mem), std::make_unique<StageModel>(10, 0, 0, mem),
+                      plan(2, 1, 0));
+  EXPECT_DOUBLE_EQ(m.step_ns_at(0, 0, decode(4)), 20);
+  EXPECT_DOUBLE_EQ(m.step_ns_at(0, 0, decode(4)), 30);
+  EXPECT_DOUBLE_EQ(m.step_ns_at(0, 1, decode(4)), 20);
+  EXPECT_DOUBLE_EQ(m.step_ns_at(35, 0, decode(4)), 20);  // after both: from empty again
+  EXPECT_DOUBLE_EQ(m.step_ns(decode(4)), 20);            // a pipeline of its own
+}
+
+// Two virtual engines on one 2-stage pipeline keep both stages busy: 2B requests of K tokens
+// each (a 1-token prompt), at most B running per engine. One engine runs two waves of K
+// steps of 2t; two engines run their waves together, the second a stage behind (its first
+// step waits t for stage 0): 2Kt + t.
+TEST(Pipeline, VirtualEnginesKeepTheStagesBusy) {
+  constexpr int64_t B = 4, K = 20;
+  constexpr double t = 1e6;  // ns per stage and step
+  const KvMemory mem{int64_t(1) << 30, 1024, 4096};
+  std::vector<Request> reqs;
+  for (int64_t i = 0; i < 2 * B; ++i) reqs.push_back(test::make_request(i, 1, K));
+  EngineOptions o;
+  o.scheduler = test::small_config(256, 16, 64, B);
+  auto duration = [&](int engines) {
+    PipelinePerfModel m(std::make_unique<StageModel>(t, 0, 0, mem), std::make_unique<StageModel>(t, 0, 0, mem),
+                        plan(2, 1, 0));
+    std::vector<std::unique_ptr<TimingBackend>> be;
+    std::vector<StepBackend*> ptrs;
+    for (int e = 0; e < engines; ++e) {
+      be.push_back(std::make_unique<TimingBackend>(m, 0));  // one pipeline
+      ptrs.push_back(be.back().get());
+    }
+    return run_engine(o, ptrs, reqs).end_s;
+  };
+  EXPECT_NEAR(duration(1), 2 * K * 2 * t * 1e-9, 1e-12);
+  EXPECT_NEAR(duration(2), (2 * K * t + t) * 1e-9, 1e-12);
+}
+
 TEST(Pipeline, ImpossiblePlansAreErrors) {
   const KvMemory mem{1000, 10, 4096};
   auto make = [&](PipelinePlan p) {
@@ -94,6 +135,9 @@ TEST(Pipeline, ImpossiblePlansAreErrors) {
   EXPECT_THROW(make(plan(2, 0, 0)), Error);
   PipelinePlan p = plan(2, 1, 0);
   p.send = nullptr;
+  EXPECT_THROW(make(p), Error);
+  p = plan(2, 1, 0);
+  p.virtual_engines = 0;
   EXPECT_THROW(make(p), Error);
 }
 
