@@ -28,6 +28,25 @@ void add_bench_options(CLI::App& app, BenchArgs& a) {
   app.add_option("--tp", a.tp,
                  "tensor parallelism: logical NeuronCores of the chip or GPUs of the system (default: all)")
       ->check(int_range(0, 1024));
+  app.add_option("--dp", a.dp,
+                 "data-parallel replicas of the --tp deployment, each its own engine (default 0: as many as the "
+                 "system holds, which is 1 without --tp)")
+      ->check(int_range(0, 1024));
+  app.add_option("--routing", a.routing,
+                 "how requests are spread over --dp replicas: least-outstanding (default) or round-robin")
+      ->check(CLI::IsMember({"least-outstanding", "round-robin"}));
+  app.add_option("--pp", a.pp,
+                 "pipeline stages of consecutive layers on multi-chip systems, each stage a --tp group of chips "
+                 "(default 1)")
+      ->check(int_range(1, 1024));
+  app.add_option("--virtual-engines", a.virtual_engines,
+                 "--pp: engines sharing the pipeline, each its own scheduler and share of the KV cache, so stages "
+                 "work on several batches at once (default: the stages, as vLLM; 1 = one batch at a time)")
+      ->check(int_range(1, 1024));
+  app.add_option("--micro-batches", a.micro_batches,
+                 "--pp: micro-batches a step's sequences are split into (default 1 with several virtual engines, "
+                 "else the stages)")
+      ->check(int_range(1, 65536));
   app.add_flag("--summaries", a.summaries, "print each run's vLLM-style summary also when comparing systems");
   app.add_option("--interactivity", a.interactivity,
                  "comparing systems: read throughput per device and $ per 1M tokens at this many output tokens/s "
@@ -112,6 +131,8 @@ void BenchArgs::validate() {
   if (!dump_outputs.empty() && !functional)
     fail("--dump-outputs needs --functional (timing-only runs produce no token ids)");
   if (functional && tp > 1) fail("--functional runs on one NeuronCore: --tp 1");
+  if (functional && pp > 1) fail("--functional runs on one simulated chip: --pp 1 (pipelines are timing-only)");
+  if (functional && dp > 1) fail("--functional runs on one simulated chip: --dp 1 (replicas are timing-only)");
   if (temperature > 0 && !functional) fail("--temperature needs --functional (timing-only runs sample nothing)");
   if (stop_on_eos && !functional) fail("--stop-on-eos needs --functional (timing-only runs sample no EOS)");
   slo.validate();

@@ -20,7 +20,12 @@ struct BenchArgs {
   // Systems side by side (--system may repeat): chips and GPU systems. Default: the headline
   // pair, one trn2 chip and one H100 (a --functional run: trn2 alone).
   std::vector<std::string> systems;
-  int64_t tp = 0;  // 0 = each system's whole width
+  int64_t tp = 0;  // 0 = each system's whole width (a replica's share of it with --dp)
+  int64_t dp = 0;  // data-parallel replicas; 0 = as many as each system holds
+  std::string routing = "least-outstanding";  // how requests are spread over the replicas
+  // Pipeline stages (multi-chip systems), engines sharing a pipeline (0 = pp) and
+  // micro-batches per step (0 = 1 with several engines, else pp).
+  int64_t pp = 1, virtual_engines = 0, micro_batches = 0;
   bool summaries = false;  // per-run vLLM summaries even when comparing systems
   bool compare = false;    // set by validate(): several systems -> the comparison table
   double interactivity = 50;  // tok/s per user at which the comparison reads each system's front

@@ -33,16 +33,22 @@ namespace {
 
 using namespace npulab::serve;
 
-// One system's backend: its deployment's PerfModel (timing-only) or the functional chip.
+// One system's backends: one per engine (data-parallel replicas x a pipeline's virtual
+// engines) over its deployment's PerfModel (timing-only), or the functional chip.
 struct Backends {
   deploy::SystemModel sys;
-  std::unique_ptr<TimingBackend> timing;
+  std::vector<std::unique_ptr<TimingBackend>> timing;
   std::unique_ptr<FunctionalBackend> functional;
-  StepBackend& backend() { return functional ? static_cast<StepBackend&>(*functional) : *timing; }
+  std::vector<StepBackend*> replicas() const {
+    if (functional) return {functional.get()};
+    return deploy::backend_ptrs(timing);
+  }
   KvMemory memory() const { return functional ? functional->memory() : sys.perf->memory(); }
   std::string describe() const {
-    return functional ? functional->runner().layout().config().name + " functional on " + sys.device
-                      : sys.perf->describe();
+    if (functional) return functional->runner().layout().config().name + " functional on " + sys.device;
+    if (sys.dp == 1) return sys.perf->describe();
+    return fmt::format("{} data-parallel replicas on {} of the system's {} devices, each {}", sys.dp, sys.devices,
+                       sys.system_devices, sys.perf->describe());
   }
 };
 
@@ -66,6 +72,10 @@ Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string
   spec.model = bm.config;
   spec.weight_dtype = bm.dtype;
   spec.tp = a.tp;
+  spec.dp = a.dp;
+  spec.pp = a.pp;
+  spec.micro_batches = a.micro_batches;
+  spec.virtual_engines = a.virtual_engines;
   spec.max_context = max_context;
   spec.max_batch = a.max_num_seqs;
   spec.max_batched_tokens = a.max_num_batched_tokens;
@@ -78,7 +88,7 @@ Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string
   b.sys = deploy::make_system_model(system, spec, arch::ChipSearchPath::standard());
   bar.finish();
   fmt::print(stderr, "npulab bench: {}: {}\n", system, b.sys.note);
-  b.timing = std::make_unique<TimingBackend>(*b.sys.perf);
+  b.timing = deploy::engine_backends(b.sys);
   return b;
 }
 
@@ -96,8 +106,10 @@ SchedulerConfig scheduler_config(const BenchArgs& a, const BenchModel& bm, const
   c.prefix_caching = !a.no_prefix_caching && !a.functional;
   c.eos_ids = bm.config.eos_ids;
   const int64_t block_bytes = mem.bytes_per_token * a.block_size;
+  // A pipeline's virtual engines each hold an equal share of its cache.
   c.num_blocks = a.functional ? a.max_num_seqs * ((mem.max_context + a.block_size - 1) / a.block_size)
-                              : int64_t(double(mem.capacity_bytes) * a.kv_fraction) / block_bytes;
+                              : int64_t(double(mem.capacity_bytes) * a.kv_fraction) / block_bytes /
+                                    std::max<int64_t>(1, b.sys.virtual_engines);
   if (c.num_blocks < 1)
     fail("the KV cache gets {:.1f} MiB ({} of the memory left), less than one block of {} positions ({:.1f} KiB)",
          double(mem.capacity_bytes) * a.kv_fraction / 1048576.0, a.kv_fraction, a.block_size, block_bytes / 1024.0);
@@ -145,10 +157,12 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
   const KvMemory mem = b.memory();
   EngineOptions eo;
   eo.scheduler = scheduler_config(a, bm, b, mem);
+  eo.routing = parse_routing(a.routing, "--routing");
   fmt::print(stderr,
-             "npulab bench: {}; {} requests ({}); KV cache {} blocks x {} positions ({:.2f} GiB), up to {} sequences, "
+             "npulab bench: {}; {} requests ({}); KV cache{} {} blocks x {} positions ({:.2f} GiB), up to {} sequences, "
              "{} tokens per step{}\n",
-             b.describe(), w.requests.size(), w.describe, eo.scheduler.num_blocks, eo.scheduler.block_size,
+             b.describe(), w.requests.size(), w.describe, b.sys.dp > 1 || b.sys.virtual_engines > 1 ? " per engine" : "", eo.scheduler.num_blocks,
+             eo.scheduler.block_size,
              double(eo.scheduler.num_blocks * eo.scheduler.block_size * mem.bytes_per_token) / 1073741824.0,
              eo.scheduler.max_num_seqs, eo.scheduler.max_num_batched_tokens,
              eo.scheduler.prefix_caching ? ", prefix caching" : "");
@@ -161,7 +175,7 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
     ProgressBar bar("npulab bench: " + system + ": " + p.label);
     BenchRun r;
     const double comm0 = b.functional ? 0 : b.sys.perf->comm_ns_total();
-    r.run = run_engine(eo, b.backend(), w.requests, [&](int64_t done, int64_t total, double now_s) {
+    r.run = run_engine(eo, b.replicas(), w.requests, [&](int64_t done, int64_t total, double now_s) {
       bar.update(done, total, fmt::format("requests, {:.1f} s simulated", now_s));
     });
     bar.finish();
@@ -171,6 +185,10 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
     r.info.dtype = dtype_name(bm.dtype);
     r.info.mode = b.functional ? "functional" : "timing-only";
     r.info.tp = b.functional ? 1 : b.sys.tp;
+    r.info.dp = b.functional ? 1 : b.sys.dp;
+    r.info.pp = b.functional ? 1 : b.sys.pp;
+    r.info.virtual_engines = b.functional ? 1 : b.sys.virtual_engines;
+    r.info.routing = routing_name(eo.routing);
     r.info.devices = b.sys.devices;
     r.info.device = b.sys.device;
     r.info.workload = w.describe;

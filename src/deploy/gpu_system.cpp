@@ -22,12 +22,13 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
   d.system = arch::load_gpu_system(system, path);
   d.cal = arch::load_gpu_calibration_by_name(d.system.gpu.calibration, path);
   d.weight_dtype = spec.weight_dtype;
-  d.tp = spec.tp > 0 ? spec.tp : int64_t(d.system.gpus);
+  // Default: a replica's share of the GPUs (all of them for one replica).
+  d.tp = spec.tp > 0 ? spec.tp : std::max<int64_t>(1, int64_t(d.system.gpus) / std::max<int64_t>(1, spec.dp));
   d.max_context = spec.max_context;
   if (spec.fp8_kv_cache && d.weight_dtype == DType::F8E4M3) d.kv_dtype = DType::F8E4M3;
   SystemModel m;
   m.device = d.system.gpu.name;
-  m.devices = d.tp;
+  m.devices = d.tp;  // one replica's
   m.tp = d.tp;
   m.note = fmt::format("GPU operator model, calibration {}, KV cache {}", d.cal.name, dtype_name(d.kv_dtype));
   m.perf = std::make_unique<gpu::GpuPerfModel>(std::move(d), spec.max_batched_tokens);  // validates

@@ -5,6 +5,7 @@
 // is simulated, the cross-chip collectives are timed on the system's fabric.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <optional>
 
 #include "arch/chip_search.h"
@@ -16,6 +17,7 @@
 #include "llm/compile/tp_plan.h"
 #include "serve/multichip_perf_model.h"
 #include "serve/perf_cache.h"
+#include "serve/pipeline_perf_model.h"
 
 namespace npulab::deploy {
 namespace {
@@ -69,8 +71,9 @@ std::optional<std::pair<int64_t, int64_t>> shard_fits(const llm::ModelConfig& m,
   }
 }
 
-// How many chips the model is split over, and each chip's (tp, lnc). Without --tp: all of
-// the system's chips when the model divides over them, else the most that it divides over
+// How many chips the model is split over, and each chip's (tp, lnc), within `all` chips (the
+// system's, or one data-parallel replica's share of them). Without --tp: all `all` chips when
+// the model divides over them, else the most that it divides over
 // (the first ones; the rest stay idle), each chip as fit_on_chip chooses. --tp T
 // is the whole deployment's TP, chips x logical cores per chip: the most chips that divide T
 // with T / chips logical cores on each. Unfit choices fail with the reason for the system's
@@ -78,18 +81,18 @@ std::optional<std::pair<int64_t, int64_t>> shard_fits(const llm::ModelConfig& m,
 struct ChipSplit {
   int64_t chips = 1, tp = 1, lnc = 1;
 };
-ChipSplit chip_split(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t tp) {
-  const int64_t all = int64_t(sys.chips());
+ChipSplit chip_split(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t tp, int64_t all) {
   for (int64_t c = all; c >= 1; --c) {
     if (tp > 0 && tp % c) continue;
     const int64_t local = tp > 0 ? tp / c : 0;
     if (const auto f = shard_fits(m, sys, c, local)) return {c, f->first, f->second};
   }
   if (tp > 0 && tp % all)
-    fail("--tp {}: system '{}' has {} chips and no chip count up to {} both divides --tp {} and splits model '{}'; "
+    fail("--tp {}: system '{}' has {} chips{} and no chip count up to {} both divides --tp {} and splits model '{}'; "
          "use --tp = chips x logical cores per chip (a multiple of {} up to {} x {})",
-         tp, sys.name, all, all, tp, m.name, all, all, sys.chip.cores_per_chip);
-  const llm::ModelConfig shard = chip_shard(m, sys, all);  // throws the reason over the whole system
+         tp, sys.name, sys.chips(), all < int64_t(sys.chips()) ? fmt::format(", {} per replica (--dp)", all) : "", all,
+         tp, m.name, all, all, sys.chip.cores_per_chip);
+  const llm::ModelConfig shard = chip_shard(m, sys, all);  // throws the reason over the replica's whole share
   const auto [t, l] = choose_chip_tp(shard, sys.chip, tp > 0 ? tp / all : 0);
   llm::compile::tp_ranks(shard, sys.chip, t, l);  // throws naming --tp / --lnc
   fail("model '{}' does not split over system '{}'", m.name, sys.name);
@@ -109,23 +112,42 @@ struct Fabric {
   }
 };
 
-SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path) {
-  const arch::ChipSystem sys = arch::load_chip_system(system, path);
-  ChipSplit split;
-  try {
-    split = chip_split(spec.model, sys, spec.tp);
-  } catch (const Error& e) {
-    fail("--system '{}' ({} chips of '{}'): {}", sys.name, sys.chips(), sys.chip.name, e.what());
-  }
+// The layers of one pipeline stage (docs/SYSTEMS.md, "Pipeline parallelism"): --pp equal
+// stages of consecutive layers, each on an equal share of the replica's chips. Errors name
+// --pp and what it must divide.
+llm::ModelConfig stage_model(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t pp, int64_t chips) {
+  if (pp < 1) fail("--pp {}: expected at least 1 stage", pp);
+  if (pp == 1) return m;
+  if (pp > m.n_layers)
+    fail("--pp {}: model '{}' has {} layers, fewer than the stages (each stage holds at least one layer)", pp, m.name,
+         m.n_layers);
+  if (m.n_layers % pp)
+    fail("--pp {}: model '{}''s {} layers do not split into {} equal stages (use a --pp that divides {})", pp, m.name,
+         m.n_layers, pp, m.n_layers);
+  if (chips % pp)
+    fail("--pp {}: system '{}' gives a replica {} chips, which do not split into {} equal stages (use a --pp that "
+         "divides {})",
+         pp, sys.name, chips, pp, chips);
+  llm::ModelConfig s = m;
+  s.n_layers = m.n_layers / pp;
+  return s;
+}
+
+// One tensor-parallel group of `chips` chips running `model` (the whole model or a stage's
+// layers): one chip's shard simulated, its collectives on the fabric.
+std::unique_ptr<serve::MultiChipPerfModel> tp_group(const arch::ChipSystem& sys, const DeploySpec& spec,
+                                                    const llm::ModelConfig& model, const ChipSplit& split, bool logits,
+                                                    std::string& note) {
   const int64_t chips = split.chips;
   serve::NpuDeployment d;
-  d.model = chip_shard(spec.model, sys, chips);
+  d.model = chip_shard(model, sys, chips);
   d.chip = sys.chip;
   d.weight_dtype = spec.weight_dtype;
   d.tp = split.tp;
   d.lnc = split.lnc;
   d.max_context = spec.max_context;
   d.max_batch = std::min<int64_t>(spec.max_batch, d.chip.tensor.cols);
+  d.logits = logits;
   try {
     d.validate();
   } catch (const Error& e) {
@@ -134,28 +156,75 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
   }
   serve::PerfTableOrigin origin;
   serve::PerfTable t = serve::standard_perf_table(d, spec.cache_dir, std::max(1, spec.threads), spec.progress, &origin);
-  SystemModel m;
-  m.device = d.chip.name;
-  m.devices = chips;
-  m.tp = chips * d.tp;
-  m.note = fmt::format("one chip's shard simulated ({}, {:.2f} s); cross-chip collectives on the '{}' fabric",
-                       origin.cached ? "performance table from the cache " + origin.path
-                                     : fmt::format("{} step programs", origin.programs),
-                       origin.host_s, sys.name);
+  note += fmt::format("{}{}", note.empty() ? "" : "; ",
+                      origin.cached ? "performance table from the cache " + origin.path
+                                    : fmt::format("{} step programs", origin.programs));
   serve::MultiChipPlan plan;
   plan.system = sys.name;
   plan.model = spec.model.name;
   plan.chips = chips;
-  plan.dim = spec.model.dim;
-  plan.n_layers = spec.model.n_layers;
-  plan.vocab_size = spec.model.vocab_size;
+  plan.dim = model.dim;
+  plan.n_layers = model.n_layers;
+  plan.vocab_size = model.vocab_size;
   plan.activation_bytes = 2;  // bf16
   auto fab = std::make_shared<const Fabric>(sys, uint32_t(chips));
   plan.comm = [fab](serve::ChipCollective k, uint64_t bytes) {
     return fab->ns(k, bytes, k == serve::ChipCollective::AllReduce ? 2 : 4);
   };
-  m.perf = std::make_unique<serve::MultiChipPerfModel>(std::make_unique<serve::NpuPerfModel>(std::move(d), std::move(t)),
-                                                       std::move(plan));
+  return std::make_unique<serve::MultiChipPerfModel>(std::make_unique<serve::NpuPerfModel>(std::move(d), std::move(t)),
+                                                     std::move(plan));
+}
+
+SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path) {
+  const arch::ChipSystem sys = arch::load_chip_system(system, path);
+  const int64_t pp = spec.pp;
+  ChipSplit split;
+  llm::ModelConfig stage;
+  try {
+    // A replica's chips: the whole system, or 1/dp of it with --dp; a stage's: 1/pp of those.
+    const int64_t budget = std::max<int64_t>(1, int64_t(sys.chips()) / std::max<int64_t>(1, spec.dp));
+    stage = stage_model(spec.model, sys, pp, budget);
+    split = chip_split(stage, sys, spec.tp, budget / pp);
+  } catch (const Error& e) {
+    fail("--system '{}' ({} chips of '{}'): {}", sys.name, sys.chips(), sys.chip.name, e.what());
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  SystemModel m;
+  m.device = sys.chip.name;
+  m.devices = pp * split.chips;  // one replica's
+  m.tp = split.chips * split.tp;
+  m.pp = pp;
+  std::string tables;
+  if (pp == 1) {
+    m.perf = tp_group(sys, spec, stage, split, true, tables);
+  } else {
+    serve::PipelinePlan plan;
+    plan.system = sys.name;
+    plan.model = spec.model.name;
+    plan.stages = pp;
+    plan.layers_per_stage = stage.n_layers;
+    // vLLM's default: as many virtual engines as stages, each step one micro-batch.
+    plan.virtual_engines = spec.virtual_engines > 0 ? spec.virtual_engines : pp;
+    plan.micro_batches = spec.micro_batches > 0 ? spec.micro_batches : (plan.virtual_engines > 1 ? 1 : pp);
+    m.virtual_engines = plan.virtual_engines;
+    plan.dim = spec.model.dim;
+    plan.activation_bytes = 2;  // bf16
+    // Stage s holds chips [s G, (s + 1) G) of the replica's (the system's first, ascending);
+    // each of its chips hands the activations to the same position of stage s + 1.
+    const int64_t G = split.chips;
+    auto fab = std::make_shared<const Fabric>(sys, uint32_t(pp * G));
+    plan.send = [fab, G](int64_t from, uint64_t bytes) {
+      const auto first = fab->group.begin() + from * G;
+      const std::vector<uint32_t> a(first, first + G), b(first + G, first + 2 * G);
+      return fabric::pairwise_send_ns(*fab->net, a, b, bytes, 2);
+    };
+    auto inner = tp_group(sys, spec, stage, split, false, tables);
+    auto last = tp_group(sys, spec, stage, split, true, tables);
+    m.perf = std::make_unique<serve::PipelinePerfModel>(std::move(inner), std::move(last), std::move(plan));
+  }
+  m.note = fmt::format("one chip's shard {}simulated ({}, {:.2f} s); cross-chip collectives on the '{}' fabric",
+                       pp > 1 ? "of each kind of pipeline stage " : "", tables,
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), sys.name);
   return m;
 }
 
@@ -170,7 +239,7 @@ Occupied occupies(const std::string& system, const arch::ChipSearchPath& path) {
 
 SystemKind multichip_system_kind() {
   return {"chip-system", "multi-chip systems (hw/systems/<name>.toml with chip = ...)", "neuron-vllm", "npu", claims,
-          names, deploy, occupies};
+          names, deploy, occupies, true};
 }
 
 }  // namespace npulab::deploy

@@ -32,6 +32,7 @@ struct SystemKind {
   std::vector<std::string> (*names)(const arch::ChipSearchPath& path);
   SystemModel (*deploy)(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path);
   Occupied (*occupies)(const std::string& system, const arch::ChipSearchPath& path);
+  bool pipelines = false;  // deploys DeploySpec::pp > 1 (pipeline stages across its devices)
 };
 
 std::span<const SystemKind> system_kinds();

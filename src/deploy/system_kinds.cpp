@@ -29,6 +29,61 @@ const SystemKind* find_system_kind(const std::string& system, const arch::ChipSe
   return nullptr;
 }
 
+namespace {
+
+std::string count_of(const SystemKind& k, int64_t n) {
+  return fmt::format("{} {}{}", n, std::string(k.family) == "gpu" ? "GPU" : "chip", n == 1 ? "" : "s");
+}
+
+// What the kind must support for the layout asked: pipeline stages, micro-batches with them,
+// replicas the system's `whole` devices can give at least one device each.
+void check_layout(const SystemKind& k, const std::string& system, const DeploySpec& s, int64_t whole) {
+  if (s.pp != 1 && !k.pipelines)
+    fail("--pp {}: pipeline parallelism is modelled across the chips of multi-chip systems (hw/systems files with "
+         "chip = ..., e.g. trn2.48xlarge); '{}' is one of the {}",
+         s.pp, system, k.what);
+  if (s.micro_batches != 0 && s.pp == 1)
+    fail("--micro-batches {}: micro-batches split a step over pipeline stages; give --pp", s.micro_batches);
+  if (s.virtual_engines != 0 && s.pp == 1)
+    fail("--virtual-engines {}: virtual engines share a pipeline's stages; give --pp", s.virtual_engines);
+  if (s.dp < 0) fail("--dp {}: expected 0 (as many replicas as the system holds) or a number of replicas", s.dp);
+  if (s.dp > whole)
+    fail("--dp {}: system '{}' has {}, fewer than one per replica{}", s.dp, system, count_of(k, whole),
+         whole == 1 ? " (a chip holds one replica; replicas need a multi-chip system such as trn2.48xlarge)" : "");
+}
+
+// Data parallelism (docs/SERVING.md, "Data parallelism"): `m` is one replica as the kind
+// deployed it; the run is s.dp of them (0: as many as the system's `whole` devices hold),
+// each on its own devices, and occupies them all.
+void place_replicas(SystemModel& m, const SystemKind& k, const std::string& system, const DeploySpec& s,
+                    int64_t whole) {
+  const int64_t per = m.devices;
+  m.system_devices = whole;
+  m.dp = s.dp > 0 ? s.dp : std::max<int64_t>(1, whole / per);
+  if (m.dp * per > whole)
+    fail("--dp {} --tp {}: {} replicas of TP{} on {} each need {}; system '{}' has {} (at most --dp {} at this "
+         "--tp, or a smaller --tp)",
+         m.dp, s.tp > 0 ? fmt::format("{}", s.tp) : fmt::format("(default, {})", m.tp), m.dp,
+         m.pp > 1 ? fmt::format("{} x PP{}", m.tp, m.pp) : fmt::format("{}", m.tp), count_of(k, per),
+         count_of(k, m.dp * per), system, whole, whole / per);
+  m.devices = m.dp * per;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<serve::TimingBackend>> engine_backends(const SystemModel& m) {
+  std::vector<std::unique_ptr<serve::TimingBackend>> b;
+  for (int64_t r = 0; r < m.dp; ++r)
+    for (int64_t v = 0; v < m.virtual_engines; ++v) b.push_back(std::make_unique<serve::TimingBackend>(*m.perf, r));
+  return b;
+}
+
+std::vector<serve::StepBackend*> backend_ptrs(const std::vector<std::unique_ptr<serve::TimingBackend>>& b) {
+  std::vector<serve::StepBackend*> p;
+  for (const auto& x : b) p.push_back(x.get());
+  return p;
+}
+
 SystemModel make_system_model(const std::string& system, const DeploySpec& spec, const arch::ChipSearchPath& path) {
   if (system.empty()) fail("--system: expected a system name or hw file path, got an empty string");
   const SystemKind* k = find_system_kind(system, path);
@@ -45,7 +100,10 @@ SystemModel make_system_model(const std::string& system, const DeploySpec& spec,
   s.fp8_kv_cache = stack && stack->fp8_kv_cache;
   if (s.max_batched_tokens <= 0) s.max_batched_tokens = stack ? stack->max_num_batched_tokens : 512;
   if (!chunked) s.max_batched_tokens = std::max(s.max_batched_tokens, s.max_context);
+  const int64_t whole = k->occupies(system, path).devices;
+  check_layout(*k, system, s, whole);
   SystemModel m = k->deploy(system, s, path);
+  place_replicas(m, *k, system, s, whole);
   m.system = system;
   m.kind = k->name;
   m.family = k->family;

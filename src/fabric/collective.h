@@ -116,6 +116,12 @@ CollectiveTiming time_schedule(const Schedule& s, const Network& net, const std:
 double collective_time_ns(const Network& net, CollKind kind, const std::vector<uint32_t>& group, uint64_t message_bytes,
                           uint32_t elem_bytes, Algo algo = Algo::Auto, uint32_t ranks_per_chip = 1);
 
+// Pipeline stages handing activations on: chip from[i] sends `bytes` to chip to[i], every
+// pair at once, as one direct step (start_ns, step_ns and the flows on `net`, contending
+// where their routes share links).
+double pairwise_send_ns(const Network& net, const std::vector<uint32_t>& from, const std::vector<uint32_t>& to,
+                        uint64_t bytes, uint32_t elem_bytes);
+
 // The first `chips` chips (ascending): the default group. The ring algorithm walks a group
 // that is one whole 2D-torus server in boustrophedon order (every step one link), any other
 // group in rank order.

@@ -89,3 +89,28 @@ double collective_time_ns(const Network& net, CollKind kind, const std::vector<u
 }
 
 }  // namespace npulab::fabric
+
+namespace npulab::fabric {
+
+double pairwise_send_ns(const Network& net, const std::vector<uint32_t>& from, const std::vector<uint32_t>& to,
+                        uint64_t bytes, uint32_t elem_bytes) {
+  if (from.empty() || from.size() != to.size())
+    fail("pairwise send: {} senders and {} receivers, expected as many of each (at least one)", from.size(), to.size());
+  if (elem_bytes == 0 || bytes < elem_bytes) fail("pairwise send: {} B holds no element of {} B", bytes, elem_bytes);
+  Schedule s;
+  s.kind = CollKind::SendRecv;
+  s.algo = Algo::Direct;
+  s.description = "pairwise send";
+  s.ranks = uint32_t(2 * from.size());
+  s.count = bytes / elem_bytes;
+  s.buffer_elems = 2 * s.count;
+  std::vector<uint32_t> group(from);
+  group.insert(group.end(), to.begin(), to.end());
+  Step st;
+  const uint32_t n = uint32_t(from.size());
+  for (uint32_t i = 0; i < n; ++i) st.transfers.push_back({i, n + i, 0, s.count, s.count, false});
+  s.steps.push_back(std::move(st));
+  return time_schedule(s, net, group, elem_bytes).total_ns;
+}
+
+}  // namespace npulab::fabric

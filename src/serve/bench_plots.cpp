@@ -1,5 +1,7 @@
 #include "serve/bench_plots.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "serve/interactivity.h"
@@ -19,14 +21,19 @@ ChartSeries cdf(const std::string& name, std::vector<double> v) {
   return s;
 }
 
-// At most ~2000 points per time series (a 10,000-request run has ~100,000 steps).
+// At most ~2000 points per time series (a 10,000-request run has ~100,000 steps). With
+// data-parallel replicas, replica 0's steps: each replica's batch and KV use are its own
+// (the replicas' series interleaved would zigzag between them).
 template <class F>
 ChartSeries over_time(const std::string& name, const EngineRun& run, F value) {
-  ChartSeries s{name, {}, {}, false};
-  const size_t stride = std::max<size_t>(1, run.steps.size() / 2000);
-  for (size_t i = 0; i < run.steps.size(); i += stride) {
-    s.x.push_back(run.steps[i].start_s);
-    s.y.push_back(value(run.steps[i]));
+  ChartSeries s{run.replicas > 1 ? fmt::format("{} (replica 0 of {})", name, run.replicas) : name, {}, {}, false};
+  std::vector<const StepRecord*> steps;
+  for (const StepRecord& st : run.steps)
+    if (st.replica == 0) steps.push_back(&st);
+  const size_t stride = std::max<size_t>(1, steps.size() / 2000);
+  for (size_t i = 0; i < steps.size(); i += stride) {
+    s.x.push_back(steps[i]->start_s);
+    s.y.push_back(value(*steps[i]));
   }
   return s;
 }

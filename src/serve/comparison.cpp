@@ -33,15 +33,18 @@ std::string comparison_table(const std::vector<BenchRun>& runs, double tok_s_per
   std::string o = fmt::format("\n{} {}, {} ({}; latencies in ms of simulated time)\n\n", first.model, first.dtype,
                               first.workload, first.mode);
   const bool slo = first.slo.ttft_ms > 0 || first.slo.tpot_ms > 0 || first.slo.e2e_ms > 0;
-  o += fmt::format("{:<10} {:<13} {:<5} {:<16} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}{}\n", "system",
-                   "devices", "TP", "run", "out tok/s", "per dev", "$/1M out", "$/1M all", "TTFT avg", "TTFT p99",
+  o += fmt::format("{:<10} {:<13} {:<6} {:<16} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8}{}\n", "system",
+                   "devices", "TPxDP", "run", "out tok/s", "per dev", "$/1M out", "$/1M all", "TTFT avg", "TTFT p99",
                    "TPOT avg", "TPOT p99", "J/token", slo ? fmt::format(" {:>9} {:>9}", "good %", "$/1M good") : "");
   for (const BenchRun& r : runs) {
     const Summary& s = r.summary;
     const std::optional<CostReport>& c = r.cost.report;
     const std::string joules = c && c->joules_per_output_token ? fmt::format("{:.3f}", *c->joules_per_output_token) : "-";
-    o += fmt::format("{:<10} {:<13} {:<5} {:<16} {:>10.1f} {:>9.1f} {:>9} {:>9} {:>9.1f} {:>9.1f} {:>9.2f} {:>9.2f} {:>8}\n",
-                     r.info.system, fmt::format("{} x {}", r.info.devices, r.info.device), r.info.tp, r.info.label,
+    o += fmt::format("{:<10} {:<13} {:<6} {:<16} {:>10.1f} {:>9.1f} {:>9} {:>9} {:>9.1f} {:>9.1f} {:>9.2f} {:>9.2f} {:>8}\n",
+                     r.info.system, fmt::format("{} x {}", r.info.devices, r.info.device),
+                     r.info.pp > 1 ? fmt::format("{}x{}x{}", r.info.tp, r.info.pp, r.info.dp)
+                                   : fmt::format("{}x{}", r.info.tp, r.info.dp),
+                     r.info.label,
                      s.output_tok_s, s.output_tok_s / double(std::max<int64_t>(1, r.info.devices)),
                      money(c, &CostReport::usd_per_1m_output_tokens), money(c, &CostReport::usd_per_1m_total_tokens),
                      s.ttft.mean, s.ttft.p99, s.tpot.mean, s.tpot.p99, joules);
@@ -68,7 +71,10 @@ std::string comparison_table(const std::vector<BenchRun>& runs, double tok_s_per
                                                   : std::string("no price"));
     }
   }
-  o += "\nout tok/s: output tokens per second of the whole run; per dev: per chip or GPU; $/1M out: per million output\n"
+  o += "\nTPxDP: tensor parallelism of one replica x data-parallel replicas (--dp; TPxPPxDP with --pp pipeline\n"
+       "stages), requests routed to the replicas as a load balancer does (least outstanding requests unless\n"
+       "--routing says otherwise); devices: all replicas'.\n";
+  o += "out tok/s: output tokens per second of the whole run; per dev: per chip or GPU; $/1M out: per million output\n"
        "tokens, $/1M all: per million input plus output tokens (1e6 / tok/s x $ per hour / 3600); J/token: joules per\n"
        "output token from the devices' power and the modelled utilisation. TPOT excludes the first token (vLLM).\n";
   if (slo) o += "good %: requests meeting every SLO; $/1M good: per million output tokens of those requests.\n";

@@ -12,8 +12,10 @@ namespace npulab::serve {
 CostInputs cost_inputs(const Summary& s, const EngineRun& run) {
   CostInputs in;
   in.duration_s = s.duration_s;
+  // Every device of a replica is busy while its replica steps; data-parallel replicas step
+  // independently, so the devices' mean busy time is the replicas' summed step time / N.
   for (const StepRecord& st : run.steps) in.busy_s += st.dur_s;
-  in.busy_s = std::min(in.busy_s, in.duration_s);
+  in.busy_s = std::min(in.busy_s / double(std::max<int64_t>(1, run.replicas)), in.duration_s);
   in.input_tokens = s.input_tokens;
   in.output_tokens = s.output_tokens;
   in.has_goodput = s.has_goodput;

@@ -34,7 +34,7 @@ struct RunPower {
 // What the arithmetic reads from a run.
 struct CostInputs {
   double duration_s = 0;
-  double busy_s = 0;  // time engine steps ran, at most duration_s
+  double busy_s = 0;  // time engine steps ran (per replica: the mean over data-parallel replicas), at most duration_s
   int64_t input_tokens = 0, output_tokens = 0;  // of completed requests
   bool has_goodput = false;                     // SLOs were given
   int64_t good_output_tokens = 0;               // of requests meeting every SLO

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <memory>
 #include <numeric>
 
 #include "common/error.h"
@@ -47,75 +48,69 @@ class Clients {
   std::deque<double> free_since_;  // a free slot per entry, since when (nondecreasing)
 };
 
+// One data-parallel replica: its scheduler and backend, the requests routed to it while a
+// step ran (they join its scheduler when the step ends, as a single engine takes arrivals
+// between steps), and the step in flight.
+struct Replica {
+  Replica(const SchedulerConfig& c, StepBackend& b) : sched(c), backend(b) {}
+  Scheduler sched;
+  StepBackend& backend;
+  std::vector<Sequence*> arrived;
+  int64_t outstanding = 0;  // routed here and not yet ended (the router's count)
+  bool busy = false;
+  double start_s = 0, end_s = 0;
+  StepPlan plan;
+  StepResult res;
+};
+
 }  // namespace
 
 EngineRun run_engine(const EngineOptions& opt, StepBackend& backend, std::span<const Request> requests,
                      const EngineProgress& progress) {
+  StepBackend* one[] = {&backend};
+  return run_engine(opt, one, requests, progress);
+}
+
+EngineRun run_engine(const EngineOptions& opt, std::span<StepBackend* const> backends,
+                     std::span<const Request> requests, const EngineProgress& progress) {
   if (opt.max_concurrency < 0) fail("--concurrency {}: expected at least 1", opt.max_concurrency);
-  Scheduler sched(opt.scheduler);
+  if (backends.empty()) fail("internal: an engine of no replicas");
+  std::vector<std::unique_ptr<Replica>> reps;
+  for (StepBackend* b : backends) reps.push_back(std::make_unique<Replica>(opt.scheduler, *b));
+  std::vector<int64_t> outstanding(reps.size(), 0);
+  Router router(opt.routing, reps.size());
   EngineRun run;
   run.kv_blocks = opt.scheduler.num_blocks;
   run.block_size = opt.scheduler.block_size;
+  run.replicas = int64_t(reps.size());
   run.seqs.resize(requests.size());
+  run.replica_of.assign(requests.size(), 0);
   for (size_t i = 0; i < requests.size(); ++i) run.seqs[i].req = &requests[i];
   Clients clients(requests, opt.max_concurrency);
   const int64_t total = int64_t(requests.size());
   int64_t ended = 0, in_flight = 0;
   double now = 0;
+  auto replica_of = [&](const Sequence& s) { return size_t(run.replica_of[size_t(s.req - requests.data())]); };
   auto end = [&](Sequence& s) {
-    backend.release(s);
+    const size_t r = replica_of(s);
+    reps[r]->backend.release(s);
+    --outstanding[r];
     clients.finished(s.finish_s);
     --in_flight;
     ++ended;
     run.end_s = std::max(run.end_s, s.finish_s);
   };
+  // A replica's step ends at `now`: its tokens are stamped, its finished requests end.
   std::vector<double> prev_token_s;
-  while (ended < total) {
-    // Send every request whose time has come; reject those that can never be served.
-    while (clients.next_send_s() <= now) {
-      double send_s = 0;
-      Sequence& s = run.seqs[clients.send(send_s)];
-      s.send_s = send_s;
-      ++in_flight;
-      run.max_in_flight = std::max(run.max_in_flight, in_flight);
-      if (const std::string why = sched.rejection(*s.req); !why.empty()) {
-        s.state = SeqState::Failed;
-        s.reason = FinishReason::Rejected;
-        s.error = why;
-        s.finish_s = send_s;
-        end(s);
-        continue;
-      }
-      sched.add(&s);
-    }
-    if (sched.idle()) {
-      const double t = clients.next_send_s();
-      if (!std::isfinite(t)) {
-        if (ended < total) fail("internal: {} requests left but none can be sent", total - ended);
-        break;
-      }
-      now = std::max(now, t);
-      continue;
-    }
-    StepPlan plan = sched.schedule();
-    if (plan.empty()) {
-      // Only after preempting everything; an idle engine always admits the head (rejection()
-      // checked it fits the whole cache), so a second empty plan would be a scheduler bug.
-      if (plan.preempted.empty()) {
-        if (Sequence* s = sched.fail_stuck("the scheduler could not place it on an idle engine (internal)")) {
-          s->finish_s = now;
-          end(*s);
-        }
-      }
-      continue;
-    }
-    const StepResult res = backend.run(plan.seqs);
-    if (!(res.ns > 0) || !std::isfinite(res.ns)) fail("internal: a step of {} tokens took {} ns", plan.num_tokens, res.ns);
+  auto finish_step = [&](size_t ri) {
+    Replica& rp = *reps[ri];
+    rp.busy = false;
     StepRecord rec;
-    rec.start_s = now;
-    rec.dur_s = res.ns * 1e-9;
+    rec.replica = int32_t(ri);
+    rec.start_s = rp.start_s;
+    rec.dur_s = rp.res.ns * 1e-9;
     prev_token_s.clear();
-    for (const SeqStep& st : plan.seqs) {
+    for (const SeqStep& st : rp.plan.seqs) {
       rec.prefill_tokens += st.new_tokens > 1 || st.seq->num_output == 0 ? st.new_tokens : 0;
       rec.prefill_seqs += st.new_tokens > 1 || st.seq->num_output == 0;
       if (st.samples) {
@@ -123,24 +118,91 @@ EngineRun run_engine(const EngineOptions& opt, StepBackend& backend, std::span<c
         prev_token_s.push_back(st.seq->last_token_s);
       }
     }
-    rec.seqs = int32_t(plan.seqs.size());
-    rec.tokens = plan.num_tokens;
-    rec.preempted = int32_t(plan.preempted.size());
-    now += rec.dur_s;
-    const std::vector<Sequence*> done = sched.update(plan, res.tokens, now);
+    rec.seqs = int32_t(rp.plan.seqs.size());
+    rec.tokens = rp.plan.num_tokens;
+    rec.preempted = int32_t(rp.plan.preempted.size());
+    const std::vector<Sequence*> done = rp.sched.update(rp.plan, rp.res.tokens, now);
     for (double t : prev_token_s)
       if (t >= 0) run.itl_s.push_back(float(now - t));
     for (Sequence* s : done) end(*s);
-    rec.kv_blocks_used = sched.kv().num_used();
-    rec.running = int32_t(sched.num_running());
-    rec.waiting = int32_t(sched.num_waiting());
+    rec.kv_blocks_used = rp.sched.kv().num_used();
+    rec.running = int32_t(rp.sched.num_running());
+    rec.waiting = int32_t(rp.sched.num_waiting());
     run.steps.push_back(rec);
     if (progress && (!done.empty() || run.steps.size() % 256 == 0)) progress(ended, total, now);
+  };
+  // An idle replica plans its next step at `now`. False: the plan was empty and the engine
+  // must look again at this same time (after a preemption, or a request failed as stuck).
+  auto start_step = [&](Replica& rp) {
+    for (Sequence* s : rp.arrived) rp.sched.add(s);
+    rp.arrived.clear();
+    if (rp.sched.idle()) return true;
+    rp.plan = rp.sched.schedule();
+    if (rp.plan.empty()) {
+      // Only after preempting everything; an idle engine always admits the head (rejection()
+      // checked it fits the whole cache), so a second empty plan would be a scheduler bug.
+      if (rp.plan.preempted.empty()) {
+        if (Sequence* s = rp.sched.fail_stuck("the scheduler could not place it on an idle engine (internal)")) {
+          s->finish_s = now;
+          end(*s);
+        }
+      }
+      return false;
+    }
+    rp.res = rp.backend.run_at(now, rp.plan.seqs);
+    if (!(rp.res.ns > 0) || !std::isfinite(rp.res.ns))
+      fail("internal: a step of {} tokens took {} ns", rp.plan.num_tokens, rp.res.ns);
+    rp.busy = true;
+    rp.start_s = now;
+    rp.end_s = now + rp.res.ns * 1e-9;
+    return true;
+  };
+  while (ended < total) {
+    for (size_t r = 0; r < reps.size(); ++r)
+      if (reps[r]->busy && reps[r]->end_s <= now) finish_step(r);
+    // Send every request whose time has come, routed as it is sent; reject those that can
+    // never be served.
+    while (clients.next_send_s() <= now) {
+      double send_s = 0;
+      const size_t i = clients.send(send_s);
+      Sequence& s = run.seqs[i];
+      s.send_s = send_s;
+      const size_t r = router.pick(outstanding);
+      run.replica_of[i] = int32_t(r);
+      ++outstanding[r];
+      ++in_flight;
+      run.max_in_flight = std::max(run.max_in_flight, in_flight);
+      if (const std::string why = reps[r]->sched.rejection(*s.req); !why.empty()) {
+        s.state = SeqState::Failed;
+        s.reason = FinishReason::Rejected;
+        s.error = why;
+        s.finish_s = send_s;
+        end(s);
+        continue;
+      }
+      reps[r]->arrived.push_back(&s);
+    }
+    bool again = false;
+    for (auto& rp : reps)
+      if (!rp->busy) again |= !start_step(*rp);
+    if (again) continue;
+    double next = clients.next_send_s();
+    for (const auto& rp : reps)
+      if (rp->busy) next = std::min(next, rp->end_s);
+    if (!std::isfinite(next)) {
+      if (ended < total) fail("internal: {} requests left but none can be sent", total - ended);
+      break;
+    }
+    now = std::max(now, next);
   }
-  run.prefix = sched.kv().prefix_stats();
-  run.preemptions = sched.preemptions();
-  if (sched.kv().num_used() != 0)
-    fail("internal: {} KV blocks still referenced after every request ended", sched.kv().num_used());
+  for (const auto& rp : reps) {
+    const PrefixCacheStats p = rp->sched.kv().prefix_stats();
+    run.prefix.hit_tokens += p.hit_tokens;
+    run.prefix.queried_tokens += p.queried_tokens;
+    run.preemptions += rp->sched.preemptions();
+    if (rp->sched.kv().num_used() != 0)
+      fail("internal: {} KV blocks still referenced after every request ended", rp->sched.kv().num_used());
+  }
   if (progress) progress(ended, total, now);
   return run;
 }

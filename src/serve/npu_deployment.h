@@ -21,6 +21,9 @@ struct NpuDeployment {
   int64_t max_context = 0;    // longest sequence (prompt + output); the step programs' KV context
   int64_t max_batch = 128;    // sequences per decode program at most
   bool resident_weights = true;  // as llm::compile::CompileOptions::resident_weights
+  // The step programs end with the classifier (logits). A pipeline's stages before the last
+  // hand their activations on instead (serve/pipeline_perf_model.h): no logits, no all-gather.
+  bool logits = true;
 
   // Compile options of a step program for `batch` sequences (the KV cache sized to them).
   llm::compile::CompileOptions compile_options(int64_t batch) const;

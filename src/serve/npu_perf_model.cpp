@@ -21,8 +21,9 @@ KvMemory npu_kv_memory(const NpuDeployment& d) {
   const uint64_t fixed = L.rank(L.ranks() - 1).end_offset() - L.kv_bytes();
   // Each rank's largest step's own HBM tensors: token staging [T, dim] and FP32 logits [T, vocab].
   const uint64_t T = d.chip.tensor.cols;
-  const uint64_t step_bytes = uint64_t(L.ranks()) * (T * uint64_t(d.model.dim) * kvsz +
-                                                     T * uint64_t(d.model.vocab_size) * 4 + 2 * llm::compile::kHbmAlign);
+  const uint64_t logits_bytes = d.logits ? T * uint64_t(d.model.vocab_size) * 4 : 0;
+  const uint64_t step_bytes =
+      uint64_t(L.ranks()) * (T * uint64_t(d.model.dim) * kvsz + logits_bytes + 2 * llm::compile::kHbmAlign);
   KvMemory m;
   // K and V of one position over all layers and every rank (replicated kv heads once per replica).
   for (int64_t r = 0; r < L.ranks(); ++r)
@@ -43,7 +44,7 @@ void NpuPerfModel::for_each_program(std::span<const SeqStep> step, const Program
   int64_t nd = 0;
   double ctx_sum = 0;
   auto flush_decode = [&] {
-    if (nd) visit(StepProgramShape{true, nd, ctx_sum / double(nd), true});
+    if (nd) visit(StepProgramShape{true, nd, ctx_sum / double(nd), d_.logits});
     nd = 0;
     ctx_sum = 0;
   };
@@ -57,7 +58,7 @@ void NpuPerfModel::for_each_program(std::span<const SeqStep> step, const Program
     for (int64_t done = 0; done < s.new_tokens;) {
       const int64_t n = std::min(chunk, s.new_tokens - done);
       const bool last = done + n == s.new_tokens;
-      visit(StepProgramShape{false, n, double(s.context + done), last && s.samples});
+      visit(StepProgramShape{false, n, double(s.context + done), last && s.samples && d_.logits});
       done += n;
     }
   }

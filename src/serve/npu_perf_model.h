@@ -20,7 +20,8 @@ namespace npulab::serve {
 
 // One step program a step is lowered to: a decode program of `tokens` sequences at mean
 // context `context`, or a prefill chunk of `tokens` tokens after `context` cached ones
-// (`logits`: it ends a prompt and computes the next token's logits; decode always does).
+// (`logits`: it ends a prompt and computes the next token's logits; decode always does, unless the
+// deployment computes none: a pipeline's earlier stages).
 struct StepProgramShape {
   bool decode = false;
   int64_t tokens = 0;

@@ -90,6 +90,7 @@ PerfTableKey perf_table_key(const NpuDeployment& d, const PerfGrid& g, StepSimul
                 {"grid", g.to_json()},
                 {"compiler", {program_hash(dec), program_hash(pre)}},
                 {"simulator", {probe.simulate(dec), probe.simulate(pre)}}};
+  if (!d.logits) k.material["logits"] = false;  // only then, so every other table keeps its key
   const std::string text = k.material.dump();
   k.hash = fmt::format("{:016x}", hash_bytes(text.data(), text.size()));
   return k;

@@ -53,6 +53,10 @@ nlohmann::json run_json(const BenchRun& r) {
   j["communication_share"] = i.comm_share;
   j["dtype"] = i.dtype;
   j["tp"] = i.tp;
+  j["pp"] = i.pp;  // pipeline stages of a replica, each tp wide
+  j["virtual_engines"] = i.virtual_engines;
+  j["dp"] = i.dp;  // data-parallel replicas of the tp-wide deployment (devices = dp x a replica's)
+  j["routing"] = i.routing;
   j["mode"] = i.mode;
   j["workload"] = i.workload;
   j["requests"] = r.run.seqs.size();
@@ -73,7 +77,8 @@ nlohmann::json run_json(const BenchRun& r) {
                  {"preemptions", s.preemptions},
                  {"prefix_cache_hit_rate", s.prefix_hit_rate},
                  {"prefix_cache_hit_tokens", s.prefix_hit_tokens},
-                 {"kv_cache_blocks", r.run.kv_blocks},
+                 {"kv_cache_blocks", r.run.kv_blocks},  // of one replica
+                 {"replicas", r.run.replicas},
                  {"kv_block_size", r.run.block_size},
                  {"kv_cache_usage_mean", s.kv_usage_mean},
                  {"kv_cache_usage_max", s.kv_usage_max},
@@ -149,7 +154,11 @@ std::string summary_text(const BenchRun& r) {
   auto line = [&](const std::string& k, const std::string& v) { o += fmt::format("{:<40} {}\n", k, v); };
   auto num = [](double v) { return fmt::format("{:.2f}", v); };
   o += fmt::format("{:=^60}\n", " npulab bench: " + (i.label.empty() ? std::string("run") : i.label) + " ");
-  line("System:", fmt::format("{} ({}, TP{}, {})", i.system, i.dtype, i.tp, i.mode));
+  line("System:", fmt::format("{} ({}, TP{}{}{}, {})", i.system, i.dtype, i.tp,
+                              i.pp > 1 ? fmt::format(" x PP{} ({} virtual engine{})", i.pp, i.virtual_engines,
+                                                     i.virtual_engines == 1 ? "" : "s")
+                                       : "",
+                              i.dp > 1 ? fmt::format(" x DP{} ({})", i.dp, i.routing) : "", i.mode));
   if (!i.deployment.empty()) line("Deployment:", i.deployment);
   line("Model:", i.model);
   line("Workload:", i.workload);
@@ -181,8 +190,9 @@ std::string summary_text(const BenchRun& r) {
   o += fmt::format("{:-^60}\n", " Engine ");
   line("Steps:", fmt::format("{}", s.steps));
   line("Batch size (mean / max):", fmt::format("{:.1f} / {}", s.batch_mean, s.batch_max));
-  line("KV cache usage (mean / max):", fmt::format("{:.1f}% / {:.1f}% of {} blocks x {}", 100 * s.kv_usage_mean,
-                                                   100 * s.kv_usage_max, r.run.kv_blocks, r.run.block_size));
+  line("KV cache usage (mean / max):", fmt::format("{:.1f}% / {:.1f}% of {} blocks x {}{}", 100 * s.kv_usage_mean,
+                                                   100 * s.kv_usage_max, r.run.kv_blocks, r.run.block_size,
+                                                   r.run.replicas > 1 ? " per engine" : ""));
   line("Preemptions:", fmt::format("{}", s.preemptions));
   line("Prefix cache hit rate:", fmt::format("{:.1f}%", 100 * s.prefix_hit_rate));
   o += cost_text(r.cost);

@@ -28,7 +28,11 @@ struct RunInfo {
   std::string deployment;                  // the performance model's own description
   std::string device;                      // the accelerator's hw name (trn2, h100-sxm)
   int64_t devices = 1;                     // how many the run occupies (and pays for)
-  int64_t tp = 1;
+  int64_t tp = 1;                          // of one replica
+  int64_t pp = 1;                          // pipeline stages of one replica, each a TP group
+  int64_t virtual_engines = 1;             // engines sharing a replica's pipeline
+  int64_t dp = 1;                          // data-parallel replicas (devices counts them all)
+  std::string routing = "least-outstanding";  // how requests were spread over the replicas
   std::string workload;                    // how requests were made (lengths, source)
   double request_rate = 0;                 // 0 = all at once ("inf")
   double burstiness = 1;

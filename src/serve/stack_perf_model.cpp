@@ -60,4 +60,9 @@ double StackPerfModel::step_ns(std::span<const SeqStep> step) {
   return inner_->step_ns(p) + stack_.step_overhead_us * 1e3;
 }
 
+double StackPerfModel::step_ns_at(double start_ns, int64_t pipeline, std::span<const SeqStep> step) {
+  const std::vector<SeqStep> p = padded(step);
+  return inner_->step_ns_at(start_ns, pipeline, p) + stack_.step_overhead_us * 1e3;
+}
+
 }  // namespace npulab::serve

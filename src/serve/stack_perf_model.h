@@ -18,6 +18,8 @@ class StackPerfModel : public PerfModel {
   std::string describe() const override;
   KvMemory memory() const override { return inner_->memory(); }
   double step_ns(std::span<const SeqStep> step) override;
+  // The host time follows the device part of the step (sampling, the next step's inputs).
+  double step_ns_at(double start_ns, int64_t pipeline, std::span<const SeqStep> step) override;
   double comm_ns_total() const override { return inner_->comm_ns_total(); }
   // The step as the stack runs it (exposed for tests).
   std::vector<SeqStep> padded(std::span<const SeqStep> step) const;

@@ -37,6 +37,15 @@ class PerfModel {
   virtual KvMemory memory() const = 0;
   // Simulated time of one step, nanoseconds.
   virtual double step_ns(std::span<const SeqStep> step) = 0;
+  // The same step started at `start_ns` on device group `pipeline` (a data-parallel
+  // replica's devices), where steps of several engines share those devices: a pipeline's
+  // virtual engines wait for its stages (pipeline_perf_model.h). Default: devices of their
+  // own, the time does not depend on when.
+  virtual double step_ns_at(double start_ns, int64_t pipeline, std::span<const SeqStep> step) {
+    (void)start_ns;
+    (void)pipeline;
+    return step_ns(step);
+  }
   // Of all step_ns so far, the nanoseconds of communication between devices that the model
   // adds without overlap (multi-chip systems' cross-chip collectives; 0 for the others).
   virtual double comm_ns_total() const { return 0; }
@@ -51,18 +60,28 @@ class StepBackend {
  public:
   virtual ~StepBackend() = default;
   virtual StepResult run(std::span<const SeqStep> step) = 0;
+  // The step started at simulated time `start_s` (what the engine calls).
+  virtual StepResult run_at(double start_s, std::span<const SeqStep> step) {
+    (void)start_s;
+    return run(step);
+  }
   // A sequence left the engine (finished or failed): drop per-sequence state.
   virtual void release(const Sequence&) {}
 };
 
-// Timing-only: the step's time from a PerfModel, no token ids.
+// Timing-only: the step's time from a PerfModel, no token ids; `pipeline` names the device
+// group the engine's steps run on (PerfModel::step_ns_at).
 class TimingBackend : public StepBackend {
  public:
-  explicit TimingBackend(PerfModel& m) : m_(m) {}
+  explicit TimingBackend(PerfModel& m, int64_t pipeline = 0) : m_(m), pipeline_(pipeline) {}
   StepResult run(std::span<const SeqStep> step) override { return {m_.step_ns(step), {}}; }
+  StepResult run_at(double start_s, std::span<const SeqStep> step) override {
+    return {m_.step_ns_at(start_s * 1e9, pipeline_, step), {}};
+  }
 
  private:
   PerfModel& m_;
+  int64_t pipeline_;
 };
 
 }  // namespace npulab::serve

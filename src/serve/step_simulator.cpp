@@ -52,6 +52,7 @@ llm::compile::StepProgram StepSimulator::compile_decode(int64_t batch, int64_t c
   s.kind = StepSpec::Kind::Decode;
   s.tokens.assign(size_t(batch), d_.model.bos_id);
   s.pos0 = context;
+  s.logits = d_.logits;  // an earlier pipeline stage ends at its last layer
   return llm::compile::compile_step(layout(batch, context), s);
 }
 
@@ -62,7 +63,7 @@ llm::compile::StepProgram StepSimulator::compile_prefill(int64_t tokens, int64_t
   s.kind = StepSpec::Kind::Prefill;
   s.tokens.assign(size_t(tokens), d_.model.bos_id);
   s.pos0 = context;
-  s.logits = logits;
+  s.logits = logits && d_.logits;
   return llm::compile::compile_step(layout(1, context + tokens - 1), s);
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "common/error.h"
 #include "deploy/system_model.h"
@@ -25,6 +26,8 @@ struct ServingSetup {
   llm::ModelConfig model;
   DType dtype = DType::BF16;
   int64_t tp = 0, requests = 0, concurrency = 0;
+  int64_t dp = 1;  // a case states its layout: one tensor-parallel group unless it says dp
+  Routing routing = Routing::LeastOutstanding;
   LengthDist isl, osl;
   double rate = 0, burstiness = 1, kv_fraction = 0.9;
   int64_t max_num_seqs = 128, max_num_batched_tokens = 0, max_model_len = 0, block_size = 128;
@@ -84,6 +87,7 @@ Prediction run(const ServingSetup& s, const RunContext& ctx) {
   spec.model = s.model;
   spec.weight_dtype = s.dtype;
   spec.tp = s.tp;
+  spec.dp = s.dp;
   spec.max_context = s.max_model_len > 0 ? s.max_model_len : std::min(longest, s.model.max_seq_len);
   spec.max_batch = s.max_num_seqs;
   spec.max_batched_tokens = s.max_num_batched_tokens;
@@ -105,13 +109,16 @@ Prediction run(const ServingSetup& s, const RunContext& ctx) {
   c.block_size = s.block_size;
   c.prefix_caching = s.prefix_caching;
   c.eos_ids = s.model.eos_ids;
-  c.num_blocks = int64_t(double(mem.capacity_bytes) * s.kv_fraction) / (mem.bytes_per_token * s.block_size);
+  c.num_blocks = int64_t(double(mem.capacity_bytes) * s.kv_fraction) / (mem.bytes_per_token * s.block_size) /
+                 std::max<int64_t>(1, sys.virtual_engines);
   if (c.num_blocks < 1) fail("{}: the KV cache gets less than one block of {} positions", s.system, s.block_size);
   c.validate();
   eo.max_concurrency = s.mode == "offline" ? 0 : s.concurrency;
+  eo.routing = s.routing;
 
-  TimingBackend backend(*sys.perf);
-  const EngineRun r = run_engine(eo, backend, reqs);
+  // One engine per data-parallel replica (and per virtual engine of a pipeline).
+  const auto backends = deploy::engine_backends(sys);
+  const EngineRun r = run_engine(eo, deploy::backend_ptrs(backends), reqs);
   const Summary sum = summarize(r, Slo{});
   if (sum.failed > 0) {
     std::string why;
@@ -126,7 +133,8 @@ Prediction run(const ServingSetup& s, const RunContext& ctx) {
   Prediction p;
   p.metrics = metric_values(sum);
   p.system_kind = sys.kind == "gpu-system" ? "gpu" : "npu";
-  p.note = sys.perf->describe() + (sys.stack ? ", stack " + sys.stack->name : ", no stack");
+  p.note = (sys.dp > 1 ? fmt::format("{} data-parallel replicas ({}), each ", sys.dp, routing_name(s.routing)) : "") +
+           sys.perf->describe() + (sys.stack ? ", stack " + sys.stack->name : ", no stack");
   return p;
 }
 
@@ -136,6 +144,14 @@ CaseRun parse(CaseReader& r, bool resolve) {
   s.model_name = r.string("model");
   const std::string dtype = r.string("dtype");
   s.tp = r.opt_integer("tp", 0, 1024).value_or(0);
+  s.dp = r.opt_integer("dp", 1, 1024).value_or(1);
+  if (const auto routing = r.opt_string("routing")) {
+    try {
+      s.routing = parse_routing(*routing, "routing");
+    } catch (const Error& e) {
+      r.fail_at("routing", e.what());
+    }
+  }
   s.isl = length(r, "isl");
   s.osl = length(r, "osl");
   s.requests = r.integer("requests", 1, 1'000'000);

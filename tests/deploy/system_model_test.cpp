@@ -1,5 +1,6 @@
 // deploy::make_system_model: a name resolves to the kind whose hw folder holds it (a chip
-// or a GPU system), the default parallelism spans the whole system, the deployment's
+// or a GPU system), the default parallelism spans the whole system (data-parallel replicas
+// fill it when --tp is smaller), the deployment's
 // step times and KV memory come from that kind's model, and unknown names or unfit
 // parallelism are errors naming what to change.
 #include <gtest/gtest.h>
@@ -64,8 +65,55 @@ TEST(Deploy, GpuSystemNameIsTheGpuModelOverAllItsGpus) {
   EXPECT_EQ(m.device, "h100-sxm");
   EXPECT_EQ(m.devices, 8);
   EXPECT_EQ(m.tp, 8);
+  EXPECT_EQ(m.dp, 1);
   s.tp = 4;
+  s.dp = 1;
   EXPECT_EQ(make_system_model("8xh100", s, hw_path()).devices, 4);  // pays for the GPUs it uses
+}
+
+TEST(Deploy, DataParallelReplicasFillTheSystemByDefault) {
+  DeploySpec s = spec_8b();
+  s.tp = 2;  // --dp not given: as many TP2 replicas as 8 GPUs hold
+  SystemModel m = make_system_model("8xh100", s, hw_path());
+  EXPECT_EQ(m.tp, 2);
+  EXPECT_EQ(m.dp, 4);
+  EXPECT_EQ(m.devices, 8);  // prices and power cover every replica
+  EXPECT_EQ(m.system_devices, 8);
+  s.tp = 3;  // 32 heads do not divide over 3 GPUs: still the TP error, replicas or not
+  EXPECT_THROW(make_system_model("8xh100", s, hw_path()), Error);
+  s.tp = 0;
+  s.dp = 4;  // --dp without --tp: each replica gets 1/4 of the GPUs
+  m = make_system_model("8xh100", s, hw_path());
+  EXPECT_EQ(m.tp, 2);
+  EXPECT_EQ(m.dp, 4);
+  EXPECT_EQ(m.devices, 8);
+  s.dp = 0;  // neither: one replica over the whole system, as before replicas
+  m = make_system_model("8xh100", s, hw_path());
+  EXPECT_EQ(m.tp, 8);
+  EXPECT_EQ(m.dp, 1);
+  // A chip is one device: one replica.
+  EXPECT_EQ(make_system_model("trn2", spec_8b(), hw_path()).dp, 1);
+}
+
+TEST(Deploy, DataParallelErrorsNameDpTpAndTheSystemsDevices) {
+  DeploySpec s = spec_8b();
+  s.tp = 4;
+  s.dp = 4;
+  const std::string e = error_of([&] { make_system_model("8xh100", s, hw_path()); });
+  EXPECT_NE(e.find("--dp 4 --tp 4"), std::string::npos) << e;
+  EXPECT_NE(e.find("need 16 GPUs"), std::string::npos) << e;
+  EXPECT_NE(e.find("'8xh100' has 8"), std::string::npos) << e;
+  EXPECT_NE(e.find("at most --dp 2"), std::string::npos) << e;
+  s.tp = 0;
+  s.dp = 9;
+  const std::string g = error_of([&] { make_system_model("8xh100", s, hw_path()); });
+  EXPECT_NE(g.find("--dp 9: system '8xh100' has 8 GPUs"), std::string::npos) << g;
+  s.dp = 2;
+  const std::string c = error_of([&] { make_system_model("trn2", s, hw_path()); });
+  EXPECT_NE(c.find("--dp 2: system 'trn2' has 1 chip,"), std::string::npos) << c;
+  EXPECT_NE(c.find("multi-chip system"), std::string::npos) << c;
+  s.dp = -1;
+  EXPECT_NE(error_of([&] { make_system_model("h100", s, hw_path()); }).find("--dp -1"), std::string::npos);
 }
 
 TEST(Deploy, FilesGivenByPathAreRecognisedByTheirTables) {

@@ -235,6 +235,24 @@ TEST(CollectiveTime, ContentionSlowsSharedLinks) {
   EXPECT_LT(t, 1.1 * port_bound + 20000);
 }
 
+TEST(CollectiveTime, PairwiseSendsArePipelineHandOffs) {
+  const Topology topo(sys("trn2.48xlarge"));
+  const auto net = make_network("flow", topo);
+  const uint64_t bytes = 8u << 20;
+  // One pair is a send-recv.
+  EXPECT_DOUBLE_EQ(pairwise_send_ns(*net, {0}, {4}, bytes, 2),
+                   collective_time_ns(*net, CollKind::SendRecv, {0, 4}, bytes, 2));
+  // Pairs of the first 8 chips' to the last 8's (two 8-chip stages): at least one pair's
+  // time, more where their routes share links; bounded below by each chip's collective DMA.
+  std::vector<uint32_t> a, b;
+  for (uint32_t i = 0; i < 8; ++i) a.push_back(i), b.push_back(8 + i);
+  const double t8 = pairwise_send_ns(*net, a, b, bytes, 2), t1 = pairwise_send_ns(*net, {0}, {8}, bytes, 2);
+  EXPECT_GE(t8, t1);
+  EXPECT_GE(t1, topo.system().collectives.start_ns + double(bytes) / topo.chip_dma_gbps());
+  EXPECT_THROW(pairwise_send_ns(*net, {0, 1}, {2}, bytes, 2), Error);
+  EXPECT_THROW(pairwise_send_ns(*net, {0}, {1}, 1, 2), Error);
+}
+
 TEST(CollectiveTime, ChooserFollowsSizeAndTopology) {
   auto pick = [](const char* name, uint32_t n, uint64_t bytes, CollKind kind = CollKind::AllReduce) {
     const Topology topo(sys(name));
