@@ -7,6 +7,7 @@
 // Every operation is collective: all ranks call it, in the same order (as MPI requires).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -33,6 +34,9 @@ class Comm {
 
   bool root() const { return rank() == 0; }
 };
+
+// The communicator of a one-process run (rank 0 of 1); dist::Runtime's default.
+std::unique_ptr<Comm> make_single_comm();
 
 // Reductions of one number over every rank (exact: max, min and integer sums do not depend
 // on the order ranks are combined in).

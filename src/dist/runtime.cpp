@@ -7,7 +7,6 @@
 
 namespace npulab::dist {
 
-std::unique_ptr<Comm> make_single_comm();
 #ifdef NPULAB_HAVE_MPI
 std::unique_ptr<Comm> make_mpi_comm(int& argc, char**& argv);
 #endif

@@ -11,7 +11,6 @@
 
 namespace npulab::dist {
 
-std::unique_ptr<Comm> make_single_comm();
 
 namespace {
 
