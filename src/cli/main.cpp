@@ -52,7 +52,7 @@ int run_command(int argc, char** argv, npulab::dist::Comm& comm) {
       // Every rank sees this alike, so they all end normally and one says why.
       if (comm.root())
         fmt::print(stderr, "npulab: error: npulab {} runs in one process, but mpirun started {}: run it without "
-                   "mpirun (or -n 1); bench and collective spread over ranks\n", p.sub->get_name(), comm.size());
+                   "mpirun (or -n 1); bench, collective and validate spread over ranks\n", p.sub->get_name(), comm.size());
       return 1;
     }
     return p.run();
