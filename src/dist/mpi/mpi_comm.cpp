@@ -5,8 +5,10 @@
 // per rank is an error here, not a wrapped count).
 #include <mpi.h>
 
+#include <chrono>
 #include <climits>
 #include <memory>
+#include <thread>
 
 #include "common/error.h"
 #include "dist/comm.h"
@@ -61,6 +63,7 @@ class MpiComm final : public Comm {
   }
 
   std::vector<Bytes> gather(const Bytes& mine, int root) override {
+    wait_for_all();
     int n = checked_count(mine.size(), "gather");
     std::vector<int> counts(size_);
     MPI_Gather(&n, 1, MPI_INT, counts.data(), 1, MPI_INT, root, MPI_COMM_WORLD);
@@ -97,6 +100,18 @@ class MpiComm final : public Comm {
   }
 
  private:
+  // Waits until every rank has arrived, sleeping between polls: MPI's blocking collectives
+  // spin, and a rank done early with its share of a sweep would take a core from those still
+  // running theirs (ranks outnumber cores when oversubscribed). Only before gather, which
+  // ends a sweep: the simulation's frequent small exchanges keep MPI's low-latency wait.
+  void wait_for_all() {
+    MPI_Request req;
+    MPI_Ibarrier(MPI_COMM_WORLD, &req);
+    int done = 0;
+    for (MPI_Test(&req, &done, MPI_STATUS_IGNORE); !done; MPI_Test(&req, &done, MPI_STATUS_IGNORE))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
   int rank_ = 0, size_ = 1;
 };
 
