@@ -13,116 +13,106 @@ static_assert(std::is_trivially_copyable_v<PrefixCacheStats>);
 static_assert(std::is_trivially_copyable_v<Summary>);
 static_assert(std::is_trivially_copyable_v<std::optional<CostReport>>);
 
-void put_info(dist::ByteWriter& w, const RunInfo& i) {
-  for (const std::string* s : {&i.system, &i.model, &i.dtype, &i.mode, &i.deployment, &i.device, &i.workload, &i.label})
-    w.put(*s);
-  w.put(i.devices);
-  w.put(i.tp);
-  w.put(i.request_rate);
-  w.put(i.burstiness);
-  w.put(i.max_concurrency);
-  w.put(i.slo);
-  w.put(uint64_t(i.expected_errors.size()));
-  for (const FigureError& e : i.expected_errors) {
-    w.put(e.metric);
-    w.put(e.median_abs_pct);
-    w.put(e.cases);
+// One list of fields serves both directions: `fields(io, x)` hands every field of x to io,
+// which writes it (Out, x const) or reads it back (In); a field added to the list is sent
+// and received alike.
+struct Out {
+  dist::ByteWriter& w;
+  template <class T>
+  void operator()(const T& v) {
+    w.put(v);
   }
-  w.put(i.comm_share);
-}
-
-RunInfo get_info(dist::ByteReader& r) {
-  RunInfo i;
-  for (std::string* s : {&i.system, &i.model, &i.dtype, &i.mode, &i.deployment, &i.device, &i.workload, &i.label})
-    *s = r.get_string();
-  i.devices = r.get<int64_t>();
-  i.tp = r.get<int64_t>();
-  i.request_rate = r.get<double>();
-  i.burstiness = r.get<double>();
-  i.max_concurrency = r.get<int64_t>();
-  i.slo = r.get<Slo>();
-  const uint64_t n = r.get<uint64_t>();
-  for (uint64_t k = 0; k < n; ++k) {
-    FigureError e;
-    e.metric = r.get_string();
-    e.median_abs_pct = r.get<double>();
-    e.cases = r.get<int64_t>();
-    i.expected_errors.push_back(std::move(e));
+};
+struct In {
+  dist::ByteReader& r;
+  template <class T>
+  void operator()(T& v) {
+    if constexpr (std::is_same_v<T, std::string>) v = r.get_string();
+    else if constexpr (requires { v.data(); v.size(); }) v = r.get_vector<typename T::value_type>();
+    else v = r.get<T>();
   }
-  i.comm_share = r.get<double>();
-  return i;
+};
+
+template <class IO, class Info>
+void fields(IO& io, Info& i) {
+  for (auto* s : {&i.system, &i.model, &i.dtype, &i.mode, &i.deployment, &i.device, &i.workload, &i.label}) io(*s);
+  io(i.devices);
+  io(i.tp);
+  io(i.request_rate);
+  io(i.burstiness);
+  io(i.max_concurrency);
+  io(i.slo);
+  io(i.comm_share);
 }
 
-void put_seq(dist::ByteWriter& w, const Sequence& s) {
-  w.put(s.req->id);
-  w.put(s.state);
-  w.put(s.num_computed);
-  w.put(s.num_output);
-  w.put(s.output);
-  w.put(s.blocks);
-  w.put(s.block_hashes);
-  w.put(s.num_registered);
-  w.put(s.cached_tokens);
-  w.put(s.preemptions);
-  for (double t : {s.send_s, s.first_token_s, s.last_token_s, s.finish_s}) w.put(t);
-  w.put(s.reason);
-  w.put(s.error);
+template <class IO, class Error>
+void error_fields(IO& io, Error& e) {
+  io(e.metric);
+  io(e.median_abs_pct);
+  io(e.cases);
 }
 
-Sequence get_seq(dist::ByteReader& r, std::span<const Request> requests) {
-  Sequence s;
-  const int64_t id = r.get<int64_t>();
-  if (id < 0 || uint64_t(id) >= requests.size() || requests[size_t(id)].id != id)
-    fail("internal: a run from another rank names request {}, which this rank's workload of {} lacks", id,
-         requests.size());
-  s.req = &requests[size_t(id)];
-  s.state = r.get<SeqState>();
-  s.num_computed = r.get<int64_t>();
-  s.num_output = r.get<int64_t>();
-  s.output = r.get_vector<int32_t>();
-  s.blocks = r.get_vector<int32_t>();
-  s.block_hashes = r.get_vector<uint64_t>();
-  s.num_registered = r.get<int64_t>();
-  s.cached_tokens = r.get<int64_t>();
-  s.preemptions = r.get<int64_t>();
-  for (double* t : {&s.send_s, &s.first_token_s, &s.last_token_s, &s.finish_s}) *t = r.get<double>();
-  s.reason = r.get<FinishReason>();
-  s.error = r.get_string();
-  return s;
+// A sequence but its request (sent as the request's id).
+template <class IO, class Seq>
+void seq_fields(IO& io, Seq& s) {
+  io(s.state);
+  io(s.num_computed);
+  io(s.num_output);
+  io(s.output);
+  io(s.blocks);
+  io(s.block_hashes);
+  io(s.num_registered);
+  io(s.cached_tokens);
+  io(s.preemptions);
+  for (auto* t : {&s.send_s, &s.first_token_s, &s.last_token_s, &s.finish_s}) io(*t);
+  io(s.reason);
+  io(s.error);
+}
+
+// The run but its sequences and expected errors (lists of non-plain records).
+template <class IO, class Run>
+void run_fields(IO& io, Run& b) {
+  fields(io, b.info);
+  auto& e = b.run;
+  io(e.steps);
+  io(e.itl_s);
+  io(e.prefix);
+  for (auto* v : {&e.preemptions, &e.kv_blocks, &e.block_size, &e.max_in_flight}) io(*v);
+  io(e.end_s);
+  io(b.summary);
+  io(b.cost.report);
+  for (auto* s : {&b.cost.basis, &b.cost.price_label, &b.cost.power_label, &b.cost.missing}) io(*s);
 }
 
 }  // namespace
 
 void encode_run(dist::ByteWriter& w, const BenchRun& b) {
-  put_info(w, b.info);
-  const EngineRun& e = b.run;
-  w.put(uint64_t(e.seqs.size()));
-  for (const Sequence& s : e.seqs) put_seq(w, s);
-  w.put(e.steps);
-  w.put(e.itl_s);
-  w.put(e.prefix);
-  for (int64_t v : {e.preemptions, e.kv_blocks, e.block_size, e.max_in_flight}) w.put(v);
-  w.put(e.end_s);
-  w.put(b.summary);
-  w.put(b.cost.report);
-  for (const std::string* s : {&b.cost.basis, &b.cost.price_label, &b.cost.power_label, &b.cost.missing}) w.put(*s);
+  Out out{w};
+  run_fields(out, b);
+  w.put(uint64_t(b.info.expected_errors.size()));
+  for (const FigureError& e : b.info.expected_errors) error_fields(out, e);
+  w.put(uint64_t(b.run.seqs.size()));
+  for (const Sequence& s : b.run.seqs) {
+    w.put(s.req->id);
+    seq_fields(out, s);
+  }
 }
 
 BenchRun decode_run(dist::ByteReader& r, std::span<const Request> requests) {
+  In in{r};
   BenchRun b;
-  b.info = get_info(r);
-  EngineRun& e = b.run;
-  const uint64_t n = r.get<uint64_t>();
-  e.seqs.reserve(n);
-  for (uint64_t k = 0; k < n; ++k) e.seqs.push_back(get_seq(r, requests));
-  e.steps = r.get_vector<StepRecord>();
-  e.itl_s = r.get_vector<float>();
-  e.prefix = r.get<PrefixCacheStats>();
-  for (int64_t* v : {&e.preemptions, &e.kv_blocks, &e.block_size, &e.max_in_flight}) *v = r.get<int64_t>();
-  e.end_s = r.get<double>();
-  b.summary = r.get<Summary>();
-  b.cost.report = r.get<std::optional<CostReport>>();
-  for (std::string* s : {&b.cost.basis, &b.cost.price_label, &b.cost.power_label, &b.cost.missing}) *s = r.get_string();
+  run_fields(in, b);
+  b.info.expected_errors.resize(r.get<uint64_t>());
+  for (FigureError& e : b.info.expected_errors) error_fields(in, e);
+  b.run.seqs.resize(r.get<uint64_t>());
+  for (Sequence& s : b.run.seqs) {
+    const int64_t id = r.get<int64_t>();
+    if (id < 0 || uint64_t(id) >= requests.size() || requests[size_t(id)].id != id)
+      fail("internal: a run from another rank names request {}, which this rank's workload of {} lacks", id,
+           requests.size());
+    s.req = &requests[size_t(id)];
+    seq_fields(in, s);
+  }
   return b;
 }
 

@@ -6,10 +6,6 @@
 # Usage: mpi_bench.sh <npulab> <ON|OFF>; run from the repository root.
 set -u
 source "$(dirname "$0")/mpi_common.sh" "$1" "$2"
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 args=(bench --model models/stories260K.bin --system trn2,h100 --isl uniform:16:64 --osl 16 --requests 40
   --concurrency 1,4,8 --kv-fraction 0.001 --cache-dir "$tmp/cache" --threads 1 --summaries)
 out() { echo --json "$tmp/$1.json" --csv "$tmp/$1.csv" --plot "$tmp/$1" --step-trace "$tmp/$1.trace.json"; }

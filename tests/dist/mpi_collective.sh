@@ -7,10 +7,6 @@
 # Usage: mpi_collective.sh <npulab> <ON|OFF>; run from the repository root.
 set -u
 source "$(dirname "$0")/mpi_common.sh" "$1" "$2"
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 cases=(
   "all-reduce --system trn2.48xlarge -b 1K -e 16M -f 16 --check-max 4M"
   "all-reduce --system trn2.48xlarge --bytes 1M --algorithm ring --network ideal"

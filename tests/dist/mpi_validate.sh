@@ -5,10 +5,6 @@
 # Usage: mpi_validate.sh <npulab> <ON|OFF>; run from the repository root.
 set -u
 source "$(dirname "$0")/mpi_common.sh" "$1" "$2"
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 args=(validate --kind kernel --kind collective --kind nccl --cache-dir "$tmp/cache")
 "$NPULAB" "${args[@]}" --json "$tmp/ref.json" > "$tmp/ref.txt" 2> "$tmp/ref.err" || fail "single process: $(cat "$tmp/ref.err")"
 grep -q "collective" "$tmp/ref.txt" || fail "the report lacks the collective cases: $(cat "$tmp/ref.txt")"
