@@ -2,7 +2,8 @@
 # `mpirun -n R npulab bench` spreads a sweep's runs (2 systems x 3 concurrency points) over R
 # ranks; rank 0 writes exactly what one process writes: the same stdout, --json (but its
 # "date"), --csv, --plot and --step-trace for R = 1, 2, 4 as the run without mpirun. More
-# ranks than runs is an error that says how many ranks fit.
+# ranks than runs is an error that says how many ranks fit. A functional sweep over 3 ranks
+# writes the same summaries and sampled tokens.
 # Usage: mpi_bench.sh <npulab> <ON|OFF>; run from the repository root.
 set -u
 source "$(dirname "$0")/mpi_common.sh" "$1" "$2"
@@ -35,6 +36,13 @@ done
 ranks 2 "${args[@]:0:${#args[@]}-1}" > "$tmp/cmp2.txt" 2> "$tmp/cmp2.err" || fail "comparison -n 2: $(cat "$tmp/cmp2.err")"
 grep -q "per user" "$tmp/cmp.txt" || fail "no comparison table: $(cat "$tmp/cmp.txt")"
 cmp -s "$tmp/cmp.txt" "$tmp/cmp2.txt" || fail "comparison -n 2 differs: $(diff "$tmp/cmp.txt" "$tmp/cmp2.txt" | head)"
+# Functional runs: the sampled token ids travel too (--dump-outputs), over 3 ranks (uneven).
+f=(bench --model models/stories260K.bin --functional --isl uniform:4:40 --osl 12 --requests 6 --max-num-seqs 4
+  --concurrency 1,2,4)
+"$NPULAB" "${f[@]}" --dump-outputs "$tmp/f.jsonl" > "$tmp/f.txt" 2> "$tmp/f.err" || fail "functional: $(cat "$tmp/f.err")"
+ranks 3 "${f[@]}" --dump-outputs "$tmp/f3.jsonl" > "$tmp/f3.txt" 2> "$tmp/f3.err" || fail "functional -n 3: $(cat "$tmp/f3.err")"
+[ "$(wc -l < "$tmp/f.jsonl")" = 18 ] || fail "functional: not 18 dumped outputs"
+cmp -s "$tmp/f.txt" "$tmp/f3.txt" && cmp -s "$tmp/f.jsonl" "$tmp/f3.jsonl" || fail "functional -n 3 differs"
 ranks 7 "${args[@]}" > "$tmp/r7.txt" 2> "$tmp/r7.err" && fail "-n 7 on a sweep of 6 runs succeeded"
 grep -q "mpirun -n 7: the sweep has 6 runs (2 systems x 3 points), so at most 6 ranks" "$tmp/r7.err" ||
   fail "-n 7: no clear error: $(head -3 "$tmp/r7.err")"
