@@ -164,12 +164,12 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
   eo.scheduler = scheduler_config(a, bm, b, mem);
   if (part.notes)
     fmt::print(stderr,
-             "npulab bench: {}; {} requests ({}); KV cache {} blocks x {} positions ({:.2f} GiB), up to {} sequences, "
-             "{} tokens per step{}\n",
-             b.describe(), w.requests.size(), w.describe, eo.scheduler.num_blocks, eo.scheduler.block_size,
-             double(eo.scheduler.num_blocks * eo.scheduler.block_size * mem.bytes_per_token) / 1073741824.0,
-             eo.scheduler.max_num_seqs, eo.scheduler.max_num_batched_tokens,
-             eo.scheduler.prefix_caching ? ", prefix caching" : "");
+               "npulab bench: {}; {} requests ({}); KV cache {} blocks x {} positions ({:.2f} GiB), up to {} sequences, "
+               "{} tokens per step{}\n",
+               b.describe(), w.requests.size(), w.describe, eo.scheduler.num_blocks, eo.scheduler.block_size,
+               double(eo.scheduler.num_blocks * eo.scheduler.block_size * mem.bytes_per_token) / 1073741824.0,
+               eo.scheduler.max_num_seqs, eo.scheduler.max_num_batched_tokens,
+               eo.scheduler.prefix_caching ? ", prefix caching" : "");
   const std::vector<FigureError> errors =
       b.sys.family.empty() ? std::vector<FigureError>{}
                            : validate::expected_errors_for(b.sys.family, arch::ChipSearchPath::standard());
@@ -221,7 +221,7 @@ std::vector<BenchRun> gather_runs(dist::Comm& comm, const std::vector<BenchRun>&
     dist::ByteReader r(b);
     const uint64_t n = r.get<uint64_t>();
     for (uint64_t k = 0; k < n; ++k) all.push_back(decode_run(r, requests));
-    if (!r.done()) fail("internal: a rank's runs carry {} bytes more than {} runs", b.size(), n);
+    if (!r.done()) fail("internal: a rank's message of {} bytes holds more than its {} runs", b.size(), n);
   }
   return all;
 }

@@ -166,14 +166,16 @@ int run(const Opts& o, dist::Comm& comm) {
     fmt::print(stderr, "npulab collective: {} chips over {} MPI ranks (contiguous blocks); lookahead {} ns, the "
                "smallest route latency between chips of different ranks\n",
                chips, comm.size(), fabric::cross_rank_lookahead_ns(topo, group, own));
-  if (say) fmt::print("collective:    {} among {} of the {} {} chips of {}{}, {}{}; fabric model '{}'\n", o.kind, chips, topo.chips(),
-             sys.chip.name, o.systems > 1 ? fmt::format("{} x ", o.systems) : "", sys.name, dtype_name(*dt),
-             reduces ? fmt::format(", op {}", o.op) : "", net->name());
-  if (say) fmt::print("               start {} ns, {} ns per step; {} GB/s collective DMA per chip; {}\n", sys.collectives.start_ns,
-             sys.collectives.step_ns, topo.chip_dma_gbps(),
-             o.ranks_per_chip > 1 ? fmt::format("{} ranks (cores) per chip: the chip's own phase added, timing only", o.ranks_per_chip)
-                                  : fmt::format("data checked up to {} B", check_max));
-  if (say) print_collective_header(timing_only ? "(timing only)" : "check");
+  if (say) {
+    fmt::print("collective:    {} among {} of the {} {} chips of {}{}, {}{}; fabric model '{}'\n", o.kind, chips, topo.chips(),
+               sys.chip.name, o.systems > 1 ? fmt::format("{} x ", o.systems) : "", sys.name, dtype_name(*dt),
+               reduces ? fmt::format(", op {}", o.op) : "", net->name());
+    fmt::print("               start {} ns, {} ns per step; {} GB/s collective DMA per chip; {}\n", sys.collectives.start_ns,
+               sys.collectives.step_ns, topo.chip_dma_gbps(),
+               o.ranks_per_chip > 1 ? fmt::format("{} ranks (cores) per chip: the chip's own phase added, timing only", o.ranks_per_chip)
+                                    : fmt::format("data checked up to {} B", check_max));
+    print_collective_header(timing_only ? "(timing only)" : "check");
+  }
   ordered_json rows = ordered_json::array();
   serve::ChartSeries series{fmt::format("{} {} ({})", sys.name, o.kind, o.algorithm), {}, {}, true};
   bool ok = true;
