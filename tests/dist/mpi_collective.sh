@@ -3,7 +3,8 @@
 # the chips, the bytes of cross-rank transfers moving between the processes: for R = 1, 2, 4
 # the table (simulated times, algorithms, checks) and --json (times and a digest of every
 # chip's result) equal the single-process run's, for every kind, both fabric models, dtypes
-# and a hierarchical run across two systems; more ranks than chips is a clear error.
+# and a hierarchical run across two systems; more ranks than chips is a clear error, and an
+# error on one rank ends them all.
 # Usage: mpi_collective.sh <npulab> <ON|OFF>; run from the repository root.
 set -u
 source "$(dirname "$0")/mpi_common.sh" "$1" "$2"
@@ -38,5 +39,11 @@ ranks 4 collective all-reduce --chips 2 --bytes 1K > "$tmp/e.txt" 2> "$tmp/e.err
 grep -q "mpirun -n 4: the collective has 2 chips, at least one per MPI rank" "$tmp/e.err" || fail "-n 4 on 2 chips: $(head -3 "$tmp/e.err")"
 ranks 2 collective all-reduce --ranks-per-chip 2 --bytes 1K > "$tmp/e.txt" 2> "$tmp/e.err" && fail "-n 2 --ranks-per-chip 2 succeeded"
 grep -q "\-\-ranks-per-chip 2: the chips' own phase is timed in one process" "$tmp/e.err" || fail "--ranks-per-chip: $(head -3 "$tmp/e.err")"
+# An error on rank 0 alone (its --json cannot be written) ends every rank, naming the rank.
+timeout 120 "${MPIRUN[@]}" -n 2 "$NPULAB" collective all-reduce --bytes 1K --json "$tmp/no/such/dir.json" \
+  > "$tmp/a.txt" 2> "$tmp/a.err"
+rc=$?
+[ $rc != 0 ] && [ $rc != 124 ] || fail "an error on rank 0: exit $rc (124: the other rank hung)"
+grep -q "npulab: error (rank 0 of 2): --json: cannot write" "$tmp/a.err" || fail "rank 0's error: $(head -5 "$tmp/a.err")"
 [ $fails = 0 ] && echo "mpi_collective: all passed"
 exit $((fails > 0))
