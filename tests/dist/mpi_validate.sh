@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # `mpirun -n R npulab validate` deals the cases over R ranks; rank 0 writes the same report
 # and --json (but each case's host seconds) for R = 1, 2, 4 as the run without mpirun. The
-# fast kinds (kernel, collective, nccl) keep it short.
+# fast kinds (collective, nccl: 18 cases) keep it short.
 # Usage: mpi_validate.sh <npulab> <ON|OFF>; run from the repository root.
 set -u
 source "$(dirname "$0")/mpi_common.sh" "$1" "$2"
-args=(validate --kind kernel --kind collective --kind nccl --cache-dir "$tmp/cache")
+args=(validate --kind collective --kind nccl --cache-dir "$tmp/cache")
 "$NPULAB" "${args[@]}" --json "$tmp/ref.json" > "$tmp/ref.txt" 2> "$tmp/ref.err" || fail "single process: $(cat "$tmp/ref.err")"
 grep -q "collective" "$tmp/ref.txt" || fail "the report lacks the collective cases: $(cat "$tmp/ref.txt")"
 for r in 1 2 4; do
