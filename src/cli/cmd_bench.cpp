@@ -5,7 +5,9 @@
 // prefix caching) stepping in simulated time, and vLLM's metrics. Timing-only by default:
 // step times from the deployment's performance table (built by simulating its step
 // programs, cached on disk); --functional runs every step's programs with the real weights
-// and samples real tokens. docs/SERVING.md.
+// and samples real tokens. docs/SERVING.md. Under `mpirun -n R` the sweep's runs (each system
+// x point) are spread over the ranks in contiguous blocks and rank 0 writes exactly what one
+// process writes (docs/SYSTEMS.md, "One run over MPI ranks").
 #include <fmt/format.h>
 
 #include <fstream>
@@ -20,9 +22,11 @@
 #include "cli/progress.h"
 #include "cli/ranges.h"
 #include "deploy/system_model.h"
+#include "dist/partition.h"
 #include "validate/expected_error.h"
 #include "common/error.h"
 #include "serve/bench_plots.h"
+#include "serve/bench_run_codec.h"
 #include "serve/functional_backend.h"
 #include "serve/comparison.h"
 #include "serve/report.h"
@@ -67,7 +71,8 @@ Backends make_functional(const BenchArgs& a, const BenchModel& bm, const std::st
   return b;
 }
 
-Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string& system, int64_t max_context) {
+Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string& system, int64_t max_context,
+                     bool notes) {
   deploy::DeploySpec spec;
   spec.model = bm.config;
   spec.weight_dtype = bm.dtype;
@@ -87,7 +92,7 @@ Backends make_timing(const BenchArgs& a, const BenchModel& bm, const std::string
   Backends b;
   b.sys = deploy::make_system_model(system, spec, arch::ChipSearchPath::standard());
   bar.finish();
-  fmt::print(stderr, "npulab bench: {}: {}\n", system, b.sys.note);
+  if (notes) fmt::print(stderr, "npulab bench: {}: {}\n", system, b.sys.note);
   b.timing = deploy::engine_backends(b.sys);
   return b;
 }
@@ -147,10 +152,22 @@ void write_outputs(const BenchArgs& a, const std::vector<BenchRun>& runs) {
   }
 }
 
+// What one rank runs of one system's sweep: points [first, last); `notes`: this rank says
+// what it set up (the one holding the system's first point, so each note appears once);
+// `print`: each run's summary as it ends (one process; over ranks rank 0 prints them after
+// gathering, in the same order).
+struct SystemPart {
+  const std::string& system;
+  size_t first = 0, last = 0;
+  bool notes = true, print = true;
+};
+
 // The sweep on one system, appended to `runs`.
 void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& bm, BenchWorkload& w,
-                const std::string& system, std::vector<BenchRun>& runs) {
-  Backends b = a.functional ? make_functional(a, bm, system, w.max_context) : make_timing(a, bm, system, w.max_context);
+                const std::vector<SweepPoint>& points, const SystemPart& part, std::vector<BenchRun>& runs) {
+  const std::string& system = part.system;
+  Backends b = a.functional ? make_functional(a, bm, system, w.max_context)
+                            : make_timing(a, bm, system, w.max_context, part.notes);
   // The run pays for the devices its deployment occupies (docs/COST.md, "A run's share").
   const serve::RunCostData cost_data =
       resolve_run_cost({b.sys.device, b.sys.devices}, cost, arch::ChipSearchPath::standard());
@@ -158,18 +175,21 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
   EngineOptions eo;
   eo.scheduler = scheduler_config(a, bm, b, mem);
   eo.routing = parse_routing(a.routing, "--routing");
-  fmt::print(stderr,
-             "npulab bench: {}; {} requests ({}); KV cache{} {} blocks x {} positions ({:.2f} GiB), up to {} sequences, "
-             "{} tokens per step{}\n",
-             b.describe(), w.requests.size(), w.describe, b.sys.dp > 1 || b.sys.virtual_engines > 1 ? " per engine" : "", eo.scheduler.num_blocks,
-             eo.scheduler.block_size,
-             double(eo.scheduler.num_blocks * eo.scheduler.block_size * mem.bytes_per_token) / 1073741824.0,
-             eo.scheduler.max_num_seqs, eo.scheduler.max_num_batched_tokens,
-             eo.scheduler.prefix_caching ? ", prefix caching" : "");
+  if (part.notes)
+    fmt::print(stderr,
+               "npulab bench: {}; {} requests ({}); KV cache{} {} blocks x {} positions ({:.2f} GiB), up to {} "
+               "sequences, {} tokens per step{}\n",
+               b.describe(), w.requests.size(), w.describe,
+               b.sys.dp > 1 || b.sys.virtual_engines > 1 ? " per engine" : "", eo.scheduler.num_blocks,
+               eo.scheduler.block_size,
+               double(eo.scheduler.num_blocks * eo.scheduler.block_size * mem.bytes_per_token) / 1073741824.0,
+               eo.scheduler.max_num_seqs, eo.scheduler.max_num_batched_tokens,
+               eo.scheduler.prefix_caching ? ", prefix caching" : "");
   const std::vector<FigureError> errors =
       b.sys.family.empty() ? std::vector<FigureError>{}
                            : validate::expected_errors_for(b.sys.family, arch::ChipSearchPath::standard());
-  for (const SweepPoint& p : sweep_points(a)) {
+  for (size_t k = part.first; k < part.last; ++k) {
+    const SweepPoint& p = points[k];
     if (p.set_arrivals) set_arrivals(w.requests, p.arrivals, a.seed);
     eo.max_concurrency = p.concurrency;
     ProgressBar bar("npulab bench: " + system + ": " + p.label);
@@ -203,29 +223,66 @@ void run_system(const BenchArgs& a, const CostOptions& cost, const BenchModel& b
     r.info.expected_errors = errors;
     r.summary = summarize(r.run, a.slo);
     r.cost = serve::price_run(r.summary, r.run, cost_data);
-    if (!a.compare) fmt::print("{}", summary_text(r));
+    if (!a.compare && part.print) fmt::print("{}", summary_text(r));
     runs.push_back(std::move(r));
   }
 }
 
-int run(BenchArgs& a, const CostOptions& cost) {
+// Every rank's runs on rank 0, in rank order (= sweep order: the blocks are contiguous);
+// the other ranks get none.
+std::vector<BenchRun> gather_runs(dist::Comm& comm, const std::vector<BenchRun>& mine,
+                                  const std::vector<Request>& requests) {
+  dist::ByteWriter w;
+  w.put(uint64_t(mine.size()));
+  for (const BenchRun& r : mine) encode_run(w, r);
+  std::vector<BenchRun> all;
+  for (const dist::Bytes& b : comm.gather(w.take(), 0)) {
+    dist::ByteReader r(b);
+    const uint64_t n = r.get<uint64_t>();
+    for (uint64_t k = 0; k < n; ++k) all.push_back(decode_run(r, requests));
+    if (!r.done()) fail("internal: a rank's message of {} bytes holds more than its {} runs", b.size(), n);
+  }
+  return all;
+}
+
+int run(BenchArgs& a, const CostOptions& cost, dist::Comm& comm) {
   a.validate();
   const BenchModel bm = load_bench_model(a);
   BenchWorkload w = make_workload(a, bm);
+  // The sweep's runs, system-major; each rank takes a contiguous block of them, so a
+  // system's performance table is built by as few ranks as the split allows.
+  const std::vector<SweepPoint> points = sweep_points(a);
+  const uint64_t units = a.systems.size() * points.size();
+  if (uint64_t(comm.size()) > units)
+    fail("mpirun -n {}: the sweep has {} runs ({} systems x {} points), so at most {} ranks have one each", comm.size(),
+         units, a.systems.size(), points.size(), units);
+  const dist::Block mine = dist::block_of(units, comm.size(), comm.rank());
+  const bool one = comm.size() == 1;
   std::vector<BenchRun> runs;
-  for (const std::string& system : a.systems) run_system(a, cost, bm, w, system, runs);
+  for (size_t s = 0; s < a.systems.size(); ++s) {
+    const uint64_t at = s * points.size();
+    const uint64_t first = std::max(mine.begin, at), last = std::min(mine.end, at + points.size());
+    if (first < last)
+      run_system(a, cost, bm, w, points, {a.systems[s], first - at, last - at, mine.contains(at), one}, runs);
+  }
+  if (!one) {
+    runs = gather_runs(comm, runs, w.requests);
+    if (!comm.root()) return 0;
+    if (!a.compare)
+      for (const BenchRun& r : runs) fmt::print("{}", summary_text(r));
+  }
   if (a.compare) fmt::print("{}", comparison_table(runs, a.interactivity));
   else if (runs.size() > 1) fmt::print("\n{}", sweep_table(runs));
   write_outputs(a, runs);
   return 0;
 }
 
-Run setup(CLI::App& app) {
+Run setup(CLI::App& app, dist::Comm& comm) {
   auto a = std::make_shared<BenchArgs>();
   auto cost = std::make_shared<CostOptions>();
   add_bench_options(app, *a);
   add_cost_options(app, *cost);
-  return [a, cost]() { return run(*a, *cost); };
+  return [a, cost, &comm]() { return run(*a, *cost, comm); };
 }
 
 Registrar reg{"bench", "Serving benchmark: simulated chips side by side with GPUs (continuous batching, vLLM-style metrics, $/1M tokens)", setup};

@@ -4,7 +4,9 @@
 // schedule is built by fabric/collective.h, executed on real buffers up to --check-max and
 // timed on the fabric model (--network); above --check-max (or with --timing-only) only the
 // timing runs, which is the same number by construction. --plot writes busbw over the sweep
-// as SVG, --json every row.
+// as SVG, --json every row (with a digest of every chip's result). Under `mpirun -n R` the
+// chips are split over the ranks and the schedule runs as one simulation across them
+// (fabric/partitioned_collective.h); rank 0 prints exactly what one process prints.
 #include <fmt/format.h>
 
 #include <fstream>
@@ -16,7 +18,9 @@
 #include "cli/command.h"
 #include "cli/ranges.h"
 #include "common/error.h"
+#include "dist/bytes.h"
 #include "fabric/collective.h"
+#include "fabric/partitioned_collective.h"
 #include "serve/svg_chart.h"
 
 namespace npulab::cli {
@@ -58,9 +62,11 @@ std::vector<std::vector<uint8_t>> inputs(const fabric::Schedule& s, DType dt, ui
   return buf;
 }
 
-// The plain reference of rank r's result region, elementwise from the inputs.
+// The plain reference of rank r's result region, elementwise from the inputs, for the ranks
+// this process holds (`own`).
 uint64_t count_wrong(const fabric::Schedule& s, DType dt, fabric::ReduceOp op, const std::vector<std::vector<uint8_t>>& in,
-                     const std::vector<std::vector<uint8_t>>& out, const std::vector<uint32_t>& perm, uint32_t src, uint32_t dst) {
+                     const std::vector<std::vector<uint8_t>>& out, const std::vector<uint32_t>& perm, uint32_t src, uint32_t dst,
+                     const fabric::RankOwnership& own) {
   const uint32_t n = s.ranks;
   const uint64_t c = s.count;
   auto at = [&](const std::vector<std::vector<uint8_t>>& b, uint32_t r, uint64_t i) { return load_as_f32(dt, b[r].data(), i); };
@@ -80,6 +86,7 @@ uint64_t count_wrong(const fabric::Schedule& s, DType dt, fabric::ReduceOp op, c
   auto reduce = [&](uint64_t i) { return reduced[i]; };
   uint64_t bad = 0;
   for (uint32_t r = 0; r < n; ++r) {
+    if (!own.mine(r)) continue;
     switch (s.kind) {
       case fabric::CollKind::AllReduce:
         for (uint64_t i = 0; i < c; ++i) bad += at(out, r, i) != reduce(i);
@@ -106,7 +113,29 @@ uint64_t count_wrong(const fabric::Schedule& s, DType dt, fabric::ReduceOp op, c
   return bad;
 }
 
-int run(const Opts& o) {
+// FNV-1a over every rank's buffer in rank order: the result's fingerprint, the same however
+// many processes held the buffers (each hashes its own, rank 0 combines them in order).
+std::string data_digest(const std::vector<std::vector<uint8_t>>& buf, const fabric::RankOwnership& own, dist::Comm& comm) {
+  constexpr uint64_t kBasis = 0xcbf29ce484222325ull, kPrime = 0x100000001b3ull;
+  dist::ByteWriter w;
+  for (uint32_t r = 0; r < buf.size(); ++r)
+    if (own.mine(r)) {
+      uint64_t h = kBasis;
+      for (uint8_t b : buf[r]) h = (h ^ b) * kPrime;
+      w.put(h);
+    }
+  uint64_t all = kBasis;
+  for (const dist::Bytes& b : comm.all_gather(w.take())) {
+    dist::ByteReader rd(b);
+    while (!rd.done()) {
+      const uint64_t h = rd.get<uint64_t>();
+      for (int i = 0; i < 8; ++i) all = (all ^ ((h >> (8 * i)) & 0xff)) * kPrime;
+    }
+  }
+  return fmt::format("{:016x}", all);
+}
+
+int run(const Opts& o, dist::Comm& comm) {
   const auto kind = fabric::parse_coll_kind(o.kind);
   if (!kind) fail("collective '{}': expected all-reduce, reduce-scatter, all-gather, all-to-all, permute or send-recv", o.kind);
   const auto algo = fabric::parse_algo(o.algorithm);
@@ -126,14 +155,27 @@ int run(const Opts& o) {
   const auto group = fabric::default_group(topo, chips);
   const uint32_t eb = uint32_t(dtype_size(*dt));
   const bool reduces = *kind == fabric::CollKind::AllReduce || *kind == fabric::CollKind::ReduceScatter;
-  fmt::print("collective:    {} among {} of the {} {} chips of {}{}, {}{}; fabric model '{}'\n", o.kind, chips, topo.chips(),
-             sys.chip.name, o.systems > 1 ? fmt::format("{} x ", o.systems) : "", sys.name, dtype_name(*dt),
-             reduces ? fmt::format(", op {}", o.op) : "", net->name());
-  fmt::print("               start {} ns, {} ns per step; {} GB/s collective DMA per chip; {}\n", sys.collectives.start_ns,
-             sys.collectives.step_ns, topo.chip_dma_gbps(),
-             o.ranks_per_chip > 1 ? fmt::format("{} ranks (cores) per chip: the chip's own phase added, timing only", o.ranks_per_chip)
-                                  : fmt::format("data checked up to {} B", check_max));
-  print_collective_header(timing_only ? "(timing only)" : "check");
+  const bool parted = comm.size() > 1;
+  if (parted && o.ranks_per_chip > 1)
+    fail("--ranks-per-chip {}: the chips' own phase is timed in one process; run without mpirun (or -n 1)",
+         o.ranks_per_chip);
+  const fabric::RankOwnership own(chips, comm);
+  // Only rank 0 speaks (every rank computes the same rows).
+  const bool say = comm.root();
+  if (parted && say)
+    fmt::print(stderr, "npulab collective: {} chips over {} MPI ranks (contiguous blocks); lookahead {} ns, the "
+               "smallest route latency between chips of different ranks\n",
+               chips, comm.size(), fabric::cross_rank_lookahead_ns(topo, group, own));
+  if (say) {
+    fmt::print("collective:    {} among {} of the {} {} chips of {}{}, {}{}; fabric model '{}'\n", o.kind, chips, topo.chips(),
+               sys.chip.name, o.systems > 1 ? fmt::format("{} x ", o.systems) : "", sys.name, dtype_name(*dt),
+               reduces ? fmt::format(", op {}", o.op) : "", net->name());
+    fmt::print("               start {} ns, {} ns per step; {} GB/s collective DMA per chip; {}\n", sys.collectives.start_ns,
+               sys.collectives.step_ns, topo.chip_dma_gbps(),
+               o.ranks_per_chip > 1 ? fmt::format("{} ranks (cores) per chip: the chip's own phase added, timing only", o.ranks_per_chip)
+                                    : fmt::format("data checked up to {} B", check_max));
+    print_collective_header(timing_only ? "(timing only)" : "check");
+  }
   ordered_json rows = ordered_json::array();
   serve::ChartSeries series{fmt::format("{} {} ({})", sys.name, o.kind, o.algorithm), {}, {}, true};
   bool ok = true;
@@ -151,32 +193,46 @@ int run(const Opts& o) {
     spec.dst = chips > 1 ? 1 : 0;
     const fabric::Schedule s = fabric::build_schedule(topo, spec);
     const uint64_t msg = s.message_elems() * eb;
+    const bool data = !timing_only && msg <= check_max;
     double t = 0;
+    std::string check = "-", digest;
+    std::vector<std::vector<uint8_t>> buf, in;
+    if (data) {
+      buf = inputs(s, *dt, o.seed + bytes);
+      in = buf;
+      for (uint32_t r = 0; r < chips; ++r)
+        if (!own.mine(r)) buf[r] = {};  // another process holds that chip
+    }
     if (o.ranks_per_chip > 1) {
       t = fabric::collective_time_ns(*net, *kind, group, msg, eb, s.algo, o.ranks_per_chip);
+    } else if (parted) {
+      const fabric::PartitionedRun pr = fabric::run_partitioned(s, *net, group, eb, comm, *dt, op, data ? &buf : nullptr);
+      t = pr.timing.total_ns;
+      if (say)
+        fmt::print(stderr, "npulab collective: {} B: {} windows, {} events between ranks carrying {} B\n", msg,
+                   pr.windows, pr.remote_events, pr.remote_bytes);
     } else {
       t = fabric::time_schedule(s, *net, group, eb).total_ns;
+      if (data) fabric::execute(s, *dt, op, buf);
     }
-    std::string check = "-";
-    if (!timing_only && msg <= check_max) {
-      auto buf = inputs(s, *dt, o.seed + bytes);
-      const auto in = buf;
-      fabric::execute(s, *dt, op, buf);
-      const uint64_t bad = count_wrong(s, *dt, op, in, buf, spec.perm, spec.src, spec.dst);
+    if (data) {
+      const uint64_t bad = dist::all_sum(comm, count_wrong(s, *dt, op, in, buf, spec.perm, spec.src, spec.dst, own));
       check = bad ? fmt::format("FAIL ({} elements)", bad) : "exact";
       ok = ok && bad == 0;
+      digest = data_digest(buf, own, comm);
     }
     const double bus = fabric::bus_factor(*kind, chips * o.ranks_per_chip);
-    print_collective_row({msg, t, bus, std::string(fabric::algo_name(s.algo)), s.steps.size(), check,
+    if (say) print_collective_row({msg, t, bus, std::string(fabric::algo_name(s.algo)), s.steps.size(), check,
                           s.description == fabric::algo_name(s.algo) ? "" : s.description});
     const double algbw = double(msg) / t;
     rows.push_back({{"bytes", msg}, {"time_us", t / 1e3}, {"algbw_gbps", algbw}, {"busbw_gbps", algbw * bus},
                     {"algorithm", fabric::algo_name(s.algo)}, {"schedule", s.description}, {"steps", s.steps.size()},
                     {"check", check}});
+    if (data) rows.back()["data_fnv1a"] = digest;
     series.x.push_back(std::log2(double(msg)));
     series.y.push_back(algbw * bus);
   }
-  if (!o.json.empty()) {
+  if (!o.json.empty() && say) {
     ordered_json j{{"collective", o.kind}, {"system", sys.name}, {"systems", o.systems}, {"chips", chips},
                    {"ranks_per_chip", o.ranks_per_chip}, {"dtype", dtype_name(*dt)}, {"network", net->name()},
                    {"algorithm", o.algorithm}, {"rows", rows}};
@@ -184,7 +240,7 @@ int run(const Opts& o) {
     if (!f) fail("--json: cannot write '{}'", o.json);
     f << j.dump(2) << "\n";
   }
-  if (!o.plot.empty()) {
+  if (!o.plot.empty() && say) {
     serve::Chart c;
     c.title = fmt::format("{} among {} chips of {} (simulated)", o.kind, chips, sys.name);
     c.xlabel = "log2 message size (B)";
@@ -195,7 +251,7 @@ int run(const Opts& o) {
   return ok ? 0 : 1;
 }
 
-Run setup(CLI::App& app) {
+Run setup(CLI::App& app, dist::Comm& comm) {
   auto o = std::make_shared<Opts>();
   app.add_option("kind", o->kind, "all-reduce, reduce-scatter, all-gather, all-to-all, permute or send-recv")->required();
   app.add_option("--system", o->system, "chip system (hw/systems/<name>.toml with system.chip)")->capture_default_str();
@@ -217,7 +273,7 @@ Run setup(CLI::App& app) {
   app.add_option("--seed", o->seed, "seed of the inputs")->capture_default_str();
   app.add_option("--plot", o->plot, "write busbw over the sweep as an SVG file");
   app.add_option("--json", o->json, "write every row as JSON");
-  return [o]() { return run(*o); };
+  return [o, &comm]() { return run(*o, comm); };
 }
 
 Registrar reg{"collective", "A collective among the chips of a multi-chip system (nccom-test style)", setup};

@@ -98,6 +98,18 @@ Schedule build_schedule(const Topology& topo, const CollectiveSpec& spec);
 // raw bytes), in place.
 void execute(const Schedule& s, DType dt, ReduceOp op, std::vector<std::vector<uint8_t>>& buffers);
 
+// One transfer's effect on its destination buffer (copy, or reduce with `op`, as "Data"
+// above): `src` is the transfer's count elements as the step found them.
+void apply_transfer(DType dt, ReduceOp op, const Transfer& t, const uint8_t* src, std::vector<uint8_t>& dst);
+
+// A step's flows (one per ordered rank pair, in pair order, all starting at `start_ns`) and
+// the pair of each; what time_schedule puts on the Network.
+struct StepFlows {
+  std::vector<std::pair<uint32_t, uint32_t>> pairs;  // ranks
+  std::vector<Flow> flows;                          // chips
+};
+StepFlows step_flows(const Step& st, const std::vector<uint32_t>& group, uint32_t elem_bytes, double start_ns);
+
 struct CollectiveTiming {
   double total_ns = 0;
   std::vector<double> step_end_ns;      // when each step's last flow arrived

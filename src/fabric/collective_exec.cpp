@@ -33,7 +33,6 @@ void execute(const Schedule& s, DType dt, ReduceOp op, std::vector<std::vector<u
            b.size(), s.buffer_elems * esz, s.buffer_elems, dtype_name(dt));
   std::vector<uint8_t> payload;
   std::vector<size_t> at;
-  std::vector<float> a, x;
   for (const Step& st : s.steps) {
     // Every source as the step found it, then the transfers in order.
     size_t bytes = 0;
@@ -47,21 +46,23 @@ void execute(const Schedule& s, DType dt, ReduceOp op, std::vector<std::vector<u
       const Transfer& t = st.transfers[i];
       std::memcpy(payload.data() + at[i], buffers[t.src].data() + t.src_off * esz, t.count * esz);
     }
-    for (size_t i = 0; i < st.transfers.size(); ++i) {
-      const Transfer& t = st.transfers[i];
-      uint8_t* dst = buffers[t.dst].data() + t.dst_off * esz;
-      if (!t.reduce) {
-        std::memcpy(dst, payload.data() + at[i], t.count * esz);
-        continue;
-      }
-      a.resize(t.count);
-      x.resize(t.count);
-      convert_to_f32(dt, dst, a.data(), t.count);
-      convert_to_f32(dt, payload.data() + at[i], x.data(), t.count);
-      combine(op, a.data(), x.data(), t.count);
-      convert_from_f32(dt, a.data(), dst, t.count);  // RNE to the dtype (integers saturate)
-    }
+    for (size_t i = 0; i < st.transfers.size(); ++i)
+      apply_transfer(dt, op, st.transfers[i], payload.data() + at[i], buffers[st.transfers[i].dst]);
   }
+}
+
+void apply_transfer(DType dt, ReduceOp op, const Transfer& t, const uint8_t* src, std::vector<uint8_t>& buffer) {
+  const size_t esz = dtype_size(dt);
+  uint8_t* dst = buffer.data() + t.dst_off * esz;
+  if (!t.reduce) {
+    std::memcpy(dst, src, t.count * esz);
+    return;
+  }
+  std::vector<float> a(t.count), x(t.count);
+  convert_to_f32(dt, dst, a.data(), t.count);
+  convert_to_f32(dt, src, x.data(), t.count);
+  combine(op, a.data(), x.data(), t.count);
+  convert_from_f32(dt, a.data(), dst, t.count);  // RNE to the dtype (integers saturate)
 }
 
 }  // namespace npulab::fabric

@@ -9,6 +9,17 @@
 
 namespace npulab::fabric {
 
+StepFlows step_flows(const Step& st, const std::vector<uint32_t>& group, uint32_t elem_bytes, double start_ns) {
+  std::map<std::pair<uint32_t, uint32_t>, uint64_t> pair_bytes;  // one flow per rank pair (ordered)
+  for (const Transfer& x : st.transfers) pair_bytes[{x.src, x.dst}] += x.count * elem_bytes;
+  StepFlows out;
+  for (const auto& [k, bytes] : pair_bytes) {
+    out.pairs.push_back(k);
+    out.flows.push_back({group[k.first], group[k.second], double(bytes), start_ns});
+  }
+  return out;
+}
+
 CollectiveTiming time_schedule(const Schedule& s, const Network& net, const std::vector<uint32_t>& group,
                                uint32_t elem_bytes) {
   const auto& c = net.topology().system().collectives;
@@ -17,15 +28,9 @@ CollectiveTiming time_schedule(const Schedule& s, const Network& net, const std:
   std::vector<uint64_t> sent(s.ranks, 0);
   for (const Step& st : s.steps) {
     t += c.step_ns;
-    std::map<std::pair<uint32_t, uint32_t>, uint64_t> pair_bytes;  // one flow per rank pair (ordered)
-    for (const Transfer& x : st.transfers) {
-      pair_bytes[{x.src, x.dst}] += x.count * elem_bytes;
-      sent[x.src] += x.count * elem_bytes;
-    }
-    std::vector<Flow> flows;
-    for (const auto& [k, bytes] : pair_bytes) flows.push_back({group[k.first], group[k.second], double(bytes), t});
+    for (const Transfer& x : st.transfers) sent[x.src] += x.count * elem_bytes;
     double end = t;
-    for (double f : net.run(flows)) end = std::max(end, f);
+    for (double f : net.run(step_flows(st, group, elem_bytes, t).flows)) end = std::max(end, f);
     t = end;
     out.step_end_ns.push_back(t);
   }

@@ -12,6 +12,7 @@ class IdealNetwork final : public Network {
  public:
   using Network::Network;
   std::string_view name() const override { return "ideal"; }
+  bool flows_independent() const override { return true; }
   std::vector<double> run(const std::vector<Flow>& flows) const override {
     std::vector<double> out;
     out.reserve(flows.size());

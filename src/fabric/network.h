@@ -31,6 +31,10 @@ class Network {
   // Finish time of each flow (ns), in the order given.
   virtual std::vector<double> run(const std::vector<Flow>& flows) const = 0;
   const Topology& topology() const { return topo_; }
+  // Whether a flow's finish depends on that flow alone (no sharing between flows): then the
+  // rank that owns a flow's source can time it without knowing the others (a partitioned
+  // run, fabric/partitioned_collective.h); otherwise a step's flows are timed together.
+  virtual bool flows_independent() const { return false; }
 
  protected:
   const Topology& topo_;

@@ -7,9 +7,11 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "common/error.h"
+#include "dist/bytes.h"
 #include "validate/kinds.h"
 
 namespace npulab::validate {
@@ -45,28 +47,79 @@ std::vector<Comparison> Report::rows() const {
   return out;
 }
 
-Report run_cases(const std::vector<Case>& cases, const RunContext& ctx) {
+namespace {
+
+void put_prediction(dist::ByteWriter& w, uint64_t index, const CaseResult& r) {
+  w.put(index);
+  w.put(r.host_s);
+  w.put(r.prediction.system_kind);
+  w.put(r.prediction.note);
+  w.put(uint64_t(r.prediction.metrics.size()));
+  for (const auto& [k, v] : r.prediction.metrics) {
+    w.put(k);
+    w.put(v);
+  }
+}
+
+CaseResult get_prediction(dist::ByteReader& rd, uint64_t& index) {
+  CaseResult r;
+  index = rd.get<uint64_t>();
+  r.host_s = rd.get<double>();
+  r.prediction.system_kind = rd.get_string();
+  r.prediction.note = rd.get_string();
+  const uint64_t n = rd.get<uint64_t>();
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string k = rd.get_string();
+    r.prediction.metrics[k] = rd.get<double>();
+  }
+  return r;
+}
+
+// The comparison rows of a case's prediction.
+void compare(const Case& c, CaseResult& r) {
+  r.c = &c;
+  for (const Measured& m : c.measured) {
+    const auto it = r.prediction.metrics.find(m.metric);
+    if (it == r.prediction.metrics.end())
+      fail("{}: case '{}': kind '{}' predicted no '{}'", c.file, c.id, c.kind, m.metric);
+    const bool fitted = std::find(c.fitted.begin(), c.fitted.end(), m.metric) != c.fitted.end();
+    r.rows.push_back({c.id, c.kind, m.metric, r.prediction.system_kind, m.value, it->second,
+                      (it->second - m.value) / m.value * 100.0, fitted});
+  }
+}
+
+}  // namespace
+
+Report run_cases(const std::vector<Case>& cases, const RunContext& ctx, dist::Comm& comm) {
   Report rep;
-  for (const Case& c : cases) {
-    if (!c.expressible) {
-      rep.not_expressible.push_back(&c);
-      continue;
-    }
+  std::vector<const Case*> run;
+  for (const Case& c : cases) (c.expressible ? run.push_back(&c) : rep.not_expressible.push_back(&c));
+  // This rank's cases: every size()-th from its rank on.
+  dist::ByteWriter mine;
+  for (size_t i = size_t(comm.rank()); i < run.size(); i += size_t(comm.size())) {
+    const Case& c = *run[i];
     if (ctx.status) ctx.status(fmt::format("running {} ({})", c.id, c.kind));
     const auto t0 = std::chrono::steady_clock::now();
     CaseResult r;
-    r.c = &c;
     r.prediction = c.run(ctx);
     r.host_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    for (const Measured& m : c.measured) {
-      const auto it = r.prediction.metrics.find(m.metric);
-      if (it == r.prediction.metrics.end())
-        fail("{}: case '{}': kind '{}' predicted no '{}'", c.file, c.id, c.kind, m.metric);
-      const bool fitted = std::find(c.fitted.begin(), c.fitted.end(), m.metric) != c.fitted.end();
-      r.rows.push_back({c.id, c.kind, m.metric, r.prediction.system_kind, m.value, it->second,
-                        (it->second - m.value) / m.value * 100.0, fitted});
+    put_prediction(mine, i, r);
+  }
+  std::vector<std::optional<CaseResult>> got(run.size());
+  for (const dist::Bytes& b : comm.gather(mine.take(), 0)) {
+    dist::ByteReader rd(b);
+    while (!rd.done()) {
+      uint64_t i = 0;
+      CaseResult r = get_prediction(rd, i);
+      if (i >= run.size() || got[i]) fail("internal: rank results name case {} of {} twice or past the end", i, run.size());
+      got[i] = std::move(r);
     }
-    rep.results.push_back(std::move(r));
+  }
+  if (!comm.root()) return {};
+  for (size_t i = 0; i < run.size(); ++i) {
+    if (!got[i]) fail("internal: case '{}' came back from no rank", run[i]->id);
+    compare(*run[i], *got[i]);
+    rep.results.push_back(std::move(*got[i]));
   }
   return rep;
 }
