@@ -29,6 +29,24 @@ namespace npulab::sim {
 
 using sem::is_int_dtype;
 
+namespace {
+// The per-partition scalar s0 of P partitions: operand t[slot] ([P,1]) when slot >= 0, else
+// imm0 on every partition.
+const float* per_partition_s0(const isa::Instr& in, ExecCtx& ctx, int slot, uint32_t P) {
+  float* s0 = sem::fbuf(2, P);
+  if (slot < 0) {
+    for (uint32_t p = 0; p < P; ++p) s0[p] = in.imm0;
+    return s0;
+  }
+  const auto& s = in.t[size_t(slot)];
+  if (s.part_count != P || s.free_elems() != 1)
+    fail("{} must be [{} partitions, 1 element], got [{}, {}]", sem::role(in, slot), P, s.part_count,
+         s.free_elems());
+  gather_f32(ctx, s, s0, Checked::Yes);
+  return s0;
+}
+}  // namespace
+
 void sem_tensor_tensor(const isa::Instr& in, ExecCtx& ctx) {
   sem::check_operands(in, ctx, 3);
   sem::require_same_shape(in, 0, 1);
@@ -67,17 +85,7 @@ void sem_tensor_scalar(const isa::Instr& in, ExecCtx& ctx) {
   const uint32_t P = a_ref.part_count;
   const uint64_t F = a_ref.free_elems();
   const size_t n = size_t(P) * F;
-  // Per-partition s0.
-  float* s0 = sem::fbuf(2, P);
-  if (scalar_tensor) {
-    const auto& s = in.t[2];
-    if (s.part_count != P || s.free_elems() != 1)
-      fail("tensor_scalar: operand 'scalar' must be [{} partitions, 1 element], got [{}, {}]", P,
-           s.part_count, s.free_elems());
-    gather_f32(ctx, s, s0, Checked::Yes);
-  } else {
-    for (uint32_t p = 0; p < P; ++p) s0[p] = in.imm0;
-  }
+  const float* s0 = per_partition_s0(in, ctx, scalar_tensor ? 2 : -1, P);
   if (alu::is_bitwise(in.alu0) || alu::is_bitwise(in.alu1)) {
     for (int s = 0; s < 2; ++s)
       if (!is_int_dtype(in.t[s].dtype))
@@ -129,16 +137,7 @@ void sem_tensor_tensor_scan(const isa::Instr& in, ExecCtx& ctx) {
   const uint32_t P = dst.part_count;
   const uint64_t F = dst.free_elems();
   const size_t n = size_t(P) * F;
-  float* s0 = sem::fbuf(2, P);
-  if (init_tensor) {
-    const auto& s = in.t[3];
-    if (s.part_count != P || s.free_elems() != 1)
-      fail("tensor_tensor_scan: operand 'init' must be [{} partitions, 1 element], got [{}, {}]", P, s.part_count,
-           s.free_elems());
-    gather_f32(ctx, s, s0, Checked::Yes);
-  } else {
-    for (uint32_t p = 0; p < P; ++p) s0[p] = in.imm0;
-  }
+  const float* s0 = per_partition_s0(in, ctx, init_tensor ? 3 : -1, P);
   float* a = sem::fbuf(0, n);
   float* b = sem::fbuf(1, n);
   gather_f32(ctx, in.t[1], a, Checked::Yes);
