@@ -71,9 +71,9 @@ void check_operand_bounds(const TensorRef& r, uint64_t off, const arch::ChipConf
   const char* sname = r.space == Space::Sbuf ? "SBUF" : "PSUM";
   if (r.space != Space::Sbuf && r.space != Space::Psum)
     fail("{}: operand has no memory space", what);
-  if (uint32_t(r.part_start) + r.part_count > m.partitions)
+  if (uint32_t(r.part_start) + r.parts_touched() > m.partitions)
     fail("{}: {} partitions [{}, {}) are out of bounds ({} partitions)", what, sname,
-         r.part_start, uint32_t(r.part_start) + r.part_count, m.partitions);
+         r.part_start, uint32_t(r.part_start) + r.parts_touched(), m.partitions);
   const ByteSpan fs = free_byte_span(r);
   const i128 lo = i128(off) + fs.lo, hi = i128(off) + fs.hi;
   if (lo < 0 || hi > i128(m.bytes_per_partition))

@@ -71,7 +71,7 @@ uint64_t operand_offset(const TensorRef& r, std::span<const int64_t> regs,
                         std::string_view what);
 
 // Calls fn(partition, lo, hi) for every maximal byte interval [lo, hi) touched in each
-// partition, merging intervals separated by at most `gap` bytes (gap = 0: byte-exact;
+// partition (the one partition of a partition-broadcast view), merging intervals separated by at most `gap` bytes (gap = 0: byte-exact;
 // contiguous runs always cost one call). For SBUF/PSUM lo/hi are byte offsets within the
 // partition; for HBM they are absolute addresses and partition = UINT32_MAX.
 template <class Fn>

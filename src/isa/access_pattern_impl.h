@@ -25,7 +25,8 @@ void for_each_interval(const TensorRef& r, uint64_t eff_offset, int64_t gap, Fn&
     ostride[no] = np.dims[k].stride * esz;
   }
   const bool hbm = r.space == Space::Hbm;
-  for (uint32_t p = 0; p < r.part_count; ++p) {
+  // A partition-broadcast view touches one partition however many lanes read it.
+  for (uint32_t p = 0; p < r.parts_touched(); ++p) {
     const uint32_t part = hbm ? UINT32_MAX : uint32_t(r.part_start + p);
     const int64_t base = int64_t(eff_offset) + (hbm ? int64_t(p) * r.part_stride * esz : 0);
     bool have = false;

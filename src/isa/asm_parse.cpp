@@ -153,6 +153,12 @@ TensorRef parse_tensor(Scan& sc) {
   sc.expect(':', "between partition start and count");
   t.part_count = sc.integer<uint16_t>("partition count");
   if (sc.accept('/')) t.part_stride = sc.integer<int64_t>("partition stride");
+  if (sc.accept(':')) {
+    at = sc.pos();
+    if (sc.word() != "bcast")
+      sc.error_at(at, "expected 'bcast' (a partition-broadcast operand) after the partition range's second ':'");
+    t.part_bcast = true;
+  }
   sc.expect(']', "after the partition range");
   sc.expect('@', "before the byte offset");
   t.offset = sc.integer<uint64_t>("byte offset");

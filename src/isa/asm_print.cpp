@@ -45,9 +45,11 @@ void put(std::string& out, fmt::format_string<Args...> f, Args&&... args) {
 }
 
 // sbuf:bf16[0:128]@4096+r3*512{1x512}   hbm:f32[0:128/4096]@0{1x512}
+// sbuf:f32[32:128:bcast]@0{1x512} (partition-broadcast: 128 lanes read partition 32)
 void append_tensor(std::string& s, const TensorRef& t) {
   put(s, "{}:{}[{}:{}", space_name(t.space), dtype_name(t.dtype), t.part_start, t.part_count);
   if (t.space == Space::Hbm || t.part_stride != 0) put(s, "/{}", t.part_stride);
+  if (t.part_bcast) s += ":bcast";
   put(s, "]@{}", t.offset);
   if (t.offset_reg >= 0) put(s, "+r{}*{}", t.offset_reg, t.offset_reg_scale);
   s += '{';

@@ -22,7 +22,8 @@ bool operator==(const TensorRef& a, const TensorRef& b) {
   if (a.ndim != b.ndim) return false;
   if (a.ndim == 0) return true;  // unused operand: nothing else is part of it
   if (a.space != b.space || a.dtype != b.dtype || a.part_start != b.part_start ||
-      a.part_count != b.part_count || a.part_stride != b.part_stride || a.offset != b.offset ||
+      a.part_count != b.part_count || a.part_stride != b.part_stride || a.part_bcast != b.part_bcast ||
+      a.offset != b.offset ||
       a.offset_reg != b.offset_reg || (a.offset_reg >= 0 && a.offset_reg_scale != b.offset_reg_scale))
     return false;
   for (int i = 0; i < a.ndim && i < 4; ++i)

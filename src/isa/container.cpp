@@ -6,7 +6,8 @@
 // Versions: 1 = the original format; 2 adds cross-core signals (bit 7 of the num_waits
 // byte: a u8 signal core follows the signal). The encoder writes the lowest version that
 // holds the program (1 unless some instruction signals another core), so every older
-// program keeps its bytes; the decoder reads both.
+// program keeps its bytes; the decoder reads both. 3 adds partition-broadcast operands
+// (bit 7 of an operand's ndim byte: TensorRef::part_bcast), written only when one is used.
 // The decoder trusts nothing: each read is bounds-checked, each enum range-checked and each
 // count compared with the bytes left before anything is allocated; errors name the byte
 // offset and the field.
@@ -35,6 +36,7 @@ constexpr uint32_t tag(const char (&s)[5]) {
 constexpr uint32_t kMeta = tag("META"), kTens = tag("TENS"), kCnst = tag("CNST"), kCore = tag("CORE");
 constexpr size_t kMinInstrBytes = 4;   // opcode, num_waits, signal
 constexpr uint8_t kRemoteSignalBit = 0x80;  // (version 2) in num_waits: a signal core follows
+constexpr uint8_t kBroadcastBit = 0x80;     // (version 3) in an operand's ndim: part_bcast
 constexpr size_t kMinTensorBytes = 18; // name length, kind, dtype, rank, hbm offset
 constexpr size_t kMinConstBytes = 16;  // offset, size
 
@@ -69,7 +71,7 @@ class Writer {
 
 void encode_tensor(Writer& w, const TensorRef& t) {
   uint8_t ndim = t.ndim > 4 ? 4 : t.ndim;
-  w.put(ndim);
+  w.put(uint8_t(ndim | (ndim && t.part_bcast ? kBroadcastBit : 0)));
   if (!ndim) return;
   w.put(uint8_t(t.space));
   w.put(uint8_t(t.dtype));
@@ -203,6 +205,11 @@ TensorRef decode_tensor(Reader& r, std::string_view role) {
   TensorRef t;
   size_t at = r.pos();
   t.ndim = r.get<uint8_t>({role, "ndim"});
+  if (r.version >= 3 && (t.ndim & kBroadcastBit)) {
+    t.ndim &= uint8_t(~kBroadcastBit);
+    t.part_bcast = true;
+    if (!t.ndim) r.error(at, {role, "ndim"}, "partition-broadcast bit set on an unused operand (ndim 0)");
+  }
   if (t.ndim > 4) r.error(at, {role, "ndim"}, fmt::format("value {} out of range [0, 4]", t.ndim));
   if (!t.ndim) return t;
   t.space = r.get_enum<Space>({role, "space"}, 4, 1);
@@ -299,11 +306,15 @@ void decode_core(Reader& r, CoreProgram& core) {
 }  // namespace
 
 uint32_t min_version(const Executable& exe) {
+  uint32_t v = 1;
   for (const auto& core : exe.cores)
     for (const auto& s : core.streams)
-      for (const auto& in : s)
-        if (in.signal >= 0 && in.signal_core >= 0) return 2;
-  return 1;
+      for (const auto& in : s) {
+        if (in.signal >= 0 && in.signal_core >= 0) v = std::max(v, 2u);
+        for (const auto& t : in.t)
+          if (t.used() && t.part_bcast) return 3;
+      }
+  return v;
 }
 
 std::vector<uint8_t> encode_executable(const Executable& exe) {

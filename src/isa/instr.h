@@ -58,6 +58,9 @@ constexpr uint64_t kMaxFreeElems = UINT32_MAX;
 //    (i0..i3) is at byte  offset + sum_k i_k * dims[k].stride * dtype_size.
 //  HBM: a flat byte address space; "partition" p is the row at
 //    offset + p * part_stride * dtype_size, then the free dims as above.
+//  part_bcast (SBUF/PSUM read operands only): a partition-broadcast view, NKI's
+//    `tile[0:1, :].broadcast_to((P, F))`: each of the part_count partitions the engine
+//    sees reads partition part_start's elements, so the operand touches one partition.
 // The innermost dimension is dims[ndim-1].
 struct TensorRef {
   Space space = Space::None;
@@ -70,6 +73,8 @@ struct TensorRef {
   int8_t offset_reg = -1;      // if >= 0: offset += regs[offset_reg] * offset_reg_scale (bytes)
   int64_t offset_reg_scale = 0;
   std::array<Dim, 4> dims{};
+  // Last, so positional initialisers of the fields above keep their meaning.
+  bool part_bcast = false;     // SBUF/PSUM reads: every partition reads part_start's row
 
   bool used() const { return ndim > 0; }
   uint64_t free_elems() const {
@@ -78,6 +83,9 @@ struct TensorRef {
     return n;
   }
   uint64_t elems() const { return free_elems() * part_count; }
+  // Partitions (SBUF/PSUM) or rows (HBM) whose memory the operand touches: one for a
+  // partition-broadcast view, whose part_count lanes all read the same partition.
+  uint32_t parts_touched() const { return part_bcast ? 1u : part_count; }
   uint64_t bytes() const { return elems() * dtype_size(dtype); }
 };
 
@@ -195,9 +203,10 @@ struct Constant {
 // The executable container (serialised by isa/container.h, versioned).
 struct Executable {
   // Container versions (isa/container.h): 1 = single-core semaphores; 2 adds cross-core
-  // signals (Instr::signal_core). The encoder writes the lowest version that holds the
-  // program, so programs without cross-core signals keep their version-1 bytes.
-  static constexpr uint32_t kVersion = 2;
+  // signals (Instr::signal_core); 3 adds partition-broadcast operands (TensorRef::
+  // part_bcast). The encoder writes the lowest version that holds the program, so
+  // programs without the newer features keep their older bytes.
+  static constexpr uint32_t kVersion = 3;
   std::string name;
   std::string chip;                      // chip it was built for, e.g. "trn2" (informational)
   std::vector<CoreProgram> cores;        // one program per NeuronCore used

@@ -109,6 +109,16 @@ void check_operand(const Ctx& c, int k) {
   if (t.offset_reg >= 0 && uint32_t(t.offset_reg) >= c.chip.registers_per_engine)
     c.error(fmt::format("operand {}: register r{} does not exist (registers_per_engine {})", name,
                         t.offset_reg, c.chip.registers_per_engine), true);
+  // A partition-broadcast view is a read form: a write has one destination per lane, and
+  // HBM rows broadcast with part_stride 0 already.
+  if (t.part_bcast) {
+    if (role.access != Access::R)
+      c.error(fmt::format("operand {}: a partition-broadcast view (:bcast) may only be read, but {} {} it", name,
+                          op_info(c.in.op).name, role.access == Access::W ? "writes" : "reads and writes"));
+    if (t.space == Space::Hbm)
+      c.error(fmt::format("operand {}: partition broadcast (:bcast) is for SBUF/PSUM operands; an HBM row is "
+                          "broadcast with partition stride 0", name));
+  }
   if (t.space == Space::Hbm) {
     if (t.part_start != 0)
       c.error(fmt::format("operand {}: HBM part_start must be 0 (rows are addressed by the partition stride), got {}", name, t.part_start));
@@ -125,14 +135,19 @@ void check_operand(const Ctx& c, int k) {
   std::string_view mname = t.space == Space::Sbuf ? "SBUF" : "PSUM";
   if (t.part_count > mem.partitions)
     c.error(fmt::format("operand {}: {} partitions exceed the {} {} partitions", name, t.part_count, mem.partitions, mname), true);
-  if (uint32_t(t.part_start) + t.part_count > mem.partitions)
+  if (uint32_t(t.part_start) + t.parts_touched() > mem.partitions)
     c.error(fmt::format("operand {}: partitions [{}, {}) exceed the {} {} partitions", name, t.part_start,
-                        uint32_t(t.part_start) + t.part_count, mem.partitions, mname), true);
+                        uint32_t(t.part_start) + t.parts_touched(), mem.partitions, mname), true);
   // The start rule comes from the compute engines' partition-lane groups (REFERENCES.md NC
   // §1.5). DMA engines address SBUF partitions individually (each typically serves ~8
   // partitions, §1.6), and a sequencer reads single words (reg_load): operands of ops with
   // T_ANY_PARTITION are only bounds-checked.
-  if (!op_rules(c.in.op).any_partition && !partition_start_ok(t.part_start, t.part_count))
+  // A partition-broadcast view reads one partition: the rule of a 1-partition tile.
+  if (t.part_bcast) {
+    if (!op_rules(c.in.op).any_partition && !partition_start_ok(t.part_start, 1))
+      c.error(fmt::format("operand {}: a partition-broadcast row may not start at partition {} (a 1-partition "
+                          "read starts at 0, 32, 64 or 96)", name, t.part_start));
+  } else if (!op_rules(c.in.op).any_partition && !partition_start_ok(t.part_start, t.part_count))
     c.error(fmt::format("operand {}: a tile of {} partitions may not start at partition {} "
                         "(>64 partitions start at 0; 33-64 at 0 or 64; <=32 at 0, 32, 64 or 96)",
                         name, t.part_count, t.part_start));

@@ -36,7 +36,7 @@ TensorRef sub_parts(const TensorRef& r, uint32_t p0, uint32_t n) {
   TensorRef s = r;
   if (r.space == Space::Hbm)
     s.offset = uint64_t(int64_t(r.offset) + int64_t(p0) * r.part_stride * int64_t(dtype_size(r.dtype)));
-  else
+  else if (!r.part_bcast)  // a broadcast view's lanes all read part_start
     s.part_start = uint16_t(r.part_start + p0);
   s.part_count = uint16_t(n);
   return s;

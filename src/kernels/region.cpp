@@ -25,7 +25,8 @@ Region region_of(const isa::TensorRef& r, uint64_t bytes_per_partition) {
   int64_t lo, hi;
   free_extent(r, lo, hi);
   const uint64_t width = uint64_t(hi - lo);
-  const uint64_t rows = std::max<uint64_t>(r.part_count, 1);
+  // A partition-broadcast view's lanes all read one partition: one row.
+  const uint64_t rows = std::max<uint64_t>(r.parts_touched(), 1);
   int64_t stride;
   int64_t base;
   if (r.space == isa::Space::Hbm) {

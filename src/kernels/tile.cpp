@@ -22,7 +22,9 @@ Tile Tile::parts(uint32_t start, uint32_t count) const {
     fail("tile '{}': partition slice [{}, {}) outside its {} partitions", name(), start, start + count,
          ref_.part_count);
   Tile t = *this;
-  t.ref_.part_start = uint16_t(ref_.part_start + start);
+  // Lanes of a partition-broadcast view all read its one partition: a sub-range of lanes
+  // still reads it.
+  if (!ref_.part_bcast) t.ref_.part_start = uint16_t(ref_.part_start + start);
   t.ref_.part_count = uint16_t(count);
   return t;
 }
@@ -79,6 +81,19 @@ Tile Tile::broadcast(uint32_t n) const {
   Tile t = *this;
   t.ref_.ndim = 1;
   t.ref_.dims[0] = {0, n};
+  return t;
+}
+
+Tile Tile::broadcast_partitions(uint32_t count) const {
+  if (ref_.space != isa::Space::Sbuf && ref_.space != isa::Space::Psum)
+    fail("tile '{}': broadcast_partitions needs an SBUF or PSUM tile, is in {}", name(), isa::space_name(ref_.space));
+  if (ref_.part_count != 1 && !ref_.part_bcast)
+    fail("tile '{}': broadcast_partitions needs a 1-partition tile, has {} partitions", name(), ref_.part_count);
+  if (count == 0 || count > UINT16_MAX)
+    fail("tile '{}': broadcast_partitions count {} must be in [1, {}]", name(), count, UINT16_MAX);
+  Tile t = *this;
+  t.ref_.part_bcast = true;
+  t.ref_.part_count = uint16_t(count);
   return t;
 }
 

@@ -64,6 +64,10 @@ class Tile {
   Tile cols(uint32_t start, uint32_t count) const { return slice(ref_.ndim - 1, start, count); }
   Tile reshape(const std::vector<uint32_t>& free_shape) const;  // contiguous tiles only
   Tile broadcast(uint32_t n) const;  // a [P,1] tile seen as [P,n] (stride 0)
+  // A [1, F] tile seen as [count, F], every partition reading this one (NKI's
+  // `row.broadcast_to((count, F))`): a read-only operand form (isa::TensorRef::part_bcast).
+  Tile broadcast_partitions(uint32_t count) const;
+  bool partition_broadcast() const { return ref_.part_bcast; }
   // Free dim d (size n, any stride) seen as two dims [outer, n / outer]; strided views too.
   Tile split(int d, uint32_t outer) const;
   // Same bytes seen with another dtype of the same size (e.g. f32 <-> i32).

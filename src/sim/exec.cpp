@@ -1,9 +1,10 @@
 // Operand resolution and dense gather/scatter for the semantics functions (see exec.h).
 //
 // Access patterns: an operand is [part_count partitions] x up to 4 free dims (innermost
-// last). Before moving data the free dims are normalised: size-1 dims are dropped and
-// adjacent dims that are contiguous in memory (stride[k] == stride[k+1] * size[k+1]) are
-// merged, so the common case "contiguous tile" becomes one long run per partition. Runs
+// last); a partition-broadcast view (part_bcast) reads partition part_start for each of
+// its part_count lanes (partition step 0). Before moving data the free dims are
+// normalised: size-1 dims are dropped and adjacent dims that are contiguous in memory
+// (stride[k] == stride[k+1] * size[k+1]) are merged, so the common case "contiguous tile" becomes one long run per partition. Runs
 // with unit stride go through the bulk, vectorised numerics conversions
 // (convert_to_f32 / convert_from_f32); strided runs are first packed into a contiguous
 // temporary (raw bytes) and then converted in bulk, so no per-element dtype dispatch.
@@ -113,7 +114,7 @@ void for_each_run(const ExecCtx& ctx, const TensorRef& r, Checked checked, Fn&& 
     // One run per partition (a tile row, a [P, 1] column): the common case, walked with
     // one pointer step per partition instead of the odometer below.
     uint8_t* base = sp->data_row(r.part_start) + off;
-    const uint64_t pitch = sp->pitch();
+    const uint64_t pitch = r.part_bcast ? 0 : sp->pitch();  // broadcast: every lane reads part_start
     for (uint32_t p = 0; p < r.part_count; ++p, base += pitch)
       fn(base, uint64_t(0), uint64_t(p) * rn.run, rn.run, rn.rstride);
     return;
@@ -123,7 +124,7 @@ void for_each_run(const ExecCtx& ctx, const TensorRef& r, Checked checked, Fn&& 
     uint8_t* base = nullptr;
     int64_t hbase = 0;
     if (sp)
-      base = sp->data_row(r.part_start + p) + off;
+      base = sp->data_row(r.part_start + (r.part_bcast ? 0 : p)) + off;
     else
       hbase = int64_t(off) + int64_t(p) * r.part_stride * esz;
     for (uint32_t a = 0; a < rn.size[0]; ++a)
@@ -240,15 +241,15 @@ void check_operand(const ExecCtx& ctx, const TensorRef& r, std::string_view oper
   if (!sp) fail("{}: operand has no memory space", operand);
   const char* sname = r.space == Space::Sbuf ? "SBUF" : "PSUM";
   if (!sp->has_data()) fail("{}: {} has no data storage (timing-only mode?)", operand, sname);
-  if (uint32_t(r.part_start) + r.part_count > sp->partitions())
+  if (uint32_t(r.part_start) + r.parts_touched() > sp->partitions())
     fail("{}: {} partitions [{}, {}) are out of bounds ({} partitions)", operand, sname,
-         r.part_start, uint32_t(r.part_start) + r.part_count, sp->partitions());
+         r.part_start, uint32_t(r.part_start) + r.parts_touched(), sp->partitions());
   i128 lo = i128(off) + fs.lo, hi = i128(off) + fs.hi;
   if (lo < 0 || hi > i128(sp->bytes_per_partition()))
     fail("{}: {} byte range [{}, {}) per partition is out of bounds ({} bytes per partition)",
          operand, sname, int64_t(lo), int64_t(hi), sp->bytes_per_partition());
   // Lazily initialised scratchpad (memory.h): make the reachable bytes read as 0xFF.
-  sp->prepare(r.part_start, r.part_count, uint64_t(hi));
+  sp->prepare(r.part_start, r.parts_touched(), uint64_t(hi));
 }
 
 void gather_f32(const ExecCtx& ctx, const TensorRef& r, float* out, Checked checked) {
@@ -307,7 +308,7 @@ struct RunCursor {
     int64_t pstep;
     if (Scratchpad* sp = spad_of(ctx, r.space)) {
       at = uint64_t(reinterpret_cast<uintptr_t>(sp->data_row(r.part_start))) + off;
-      pstep = int64_t(sp->pitch());
+      pstep = r.part_bcast ? 0 : int64_t(sp->pitch());
     } else {
       at = off;
       pstep = r.part_stride * esz;
@@ -396,7 +397,7 @@ void copy_split(const ExecCtx& ctx, RunCursor big, Space bs, RunCursor small, Sp
 bool may_overlap(const ExecCtx& ctx, const TensorRef& a, const TensorRef& b) {
   if (a.space != b.space) return false;
   if (a.space != Space::Hbm &&
-      (a.part_start >= b.part_start + b.part_count || b.part_start >= a.part_start + a.part_count))
+      (a.part_start >= b.part_start + b.parts_touched() || b.part_start >= a.part_start + a.parts_touched()))
     return false;
   const FreeSpan x = hull(ctx, a), y = hull(ctx, b);
   return x.lo < y.hi && y.lo < x.hi;

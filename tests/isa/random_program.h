@@ -39,6 +39,7 @@ class RandomProgram {
       t.offset_reg_scale = any<int64_t>();
     }
     for (int d = 0; d < t.ndim; ++d) t.dims[d] = Dim{any<int32_t>(), any<uint32_t>()};
+    if (t.space != Space::Hbm && below(4) == 0) t.part_bcast = true;  // the :bcast form
     return t;
   }
 

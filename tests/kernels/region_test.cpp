@@ -43,6 +43,20 @@ TEST(Region, OnePartitionAgainstManyIsExact) {
   EXPECT_TRUE(overlap(half, sbuf_ref(63, 1, 4000, 1)));
 }
 
+// A partition-broadcast read (all lanes read partition part_start) is one row: writes to
+// that row are ordered with it, writes to the partitions its lanes stand for are not.
+TEST(Region, PartitionBroadcastIsItsOneRow) {
+  auto row = sbuf_ref(32, 128, 0, 64);
+  row.part_bcast = true;
+  const Region g = region_of(row, kBpp);
+  EXPECT_EQ(g.rows, 1u);
+  EXPECT_TRUE(overlap(row, sbuf_ref(32, 1, 128, 4)));
+  EXPECT_TRUE(overlap(row, sbuf_ref(0, 128, 0, 64)));   // a full tile holds the row too
+  EXPECT_FALSE(any_overlap(row, sbuf_ref(0, 32, 0, 64)));
+  EXPECT_FALSE(any_overlap(row, sbuf_ref(33, 1, 0, 64)));
+  EXPECT_FALSE(any_overlap(row, sbuf_ref(64, 64, 0, 64)));
+}
+
 TEST(Region, RowsOfOneStride) {
   EXPECT_FALSE(any_overlap(sbuf_ref(0, 64, 0, 16), sbuf_ref(0, 64, 64, 16)));
   EXPECT_TRUE(overlap(sbuf_ref(0, 64, 0, 16), sbuf_ref(32, 64, 32, 16)));

@@ -53,6 +53,27 @@ TEST(RaceDetector, DisjointBytesAndConcurrentReadsDoNotRace) {
   EXPECT_TRUE(races(exe).empty());
 }
 
+// A partition-broadcast read touches only its one partition: a write to that row races
+// with it, a write to the other partitions its lanes "see" does not.
+TEST(RaceDetector, BroadcastReadTouchesOnlyItsRow) {
+  for (Mode mode : {Mode::TimingOnly, Mode::Functional}) {
+    auto exe = make_exe();
+    auto row = sbuf(DType::F32, 1, 64, 0, 32);
+    row.part_count = 128;
+    row.part_bcast = true;
+    stream(exe, Stream::DVE).push_back(tensor_copy(sbuf(DType::F32, 128, 64, 4096), row));
+    stream(exe, Stream::ACT).push_back(memset(sbuf(DType::F32, 32, 64, 0, 0), 1.0f));    // partitions 0..31
+    stream(exe, Stream::POOL).push_back(memset(sbuf(DType::F32, 32, 64, 0, 64), 2.0f));  // 64..95
+    EXPECT_TRUE(races(exe, mode).empty());
+    stream(exe, Stream::POOL).push_back(memset(sbuf(DType::F32, 1, 16, 128, 32), 3.0f));  // the row's bytes
+    const auto r = races(exe, mode);
+    ASSERT_EQ(r.size(), 1u);
+    EXPECT_TRUE(mentions(r[0], "core0.dve[0]")) << r[0].message;
+    EXPECT_TRUE(mentions(r[0], "core0.pool[1]")) << r[0].message;
+    EXPECT_TRUE(mentions(r[0], "partition 32")) << r[0].message;
+  }
+}
+
 TEST(RaceDetector, OrderingIsTransitive) {
   auto exe = make_exe();
   auto x = sbuf(DType::F32, 128, 64, 0);

@@ -39,6 +39,7 @@ isa::TensorRef parse_ref(const json& j) {
   r.part_count = j["part_count"];
   r.offset = j["offset"];
   if (j.contains("part_stride")) r.part_stride = j["part_stride"];
+  if (j.contains("part_bcast")) r.part_bcast = j["part_bcast"];
   r.ndim = uint8_t(j["dims"].size());
   for (size_t k = 0; k < j["dims"].size(); ++k) r.dims[k] = {j["dims"][k][0].get<int32_t>(), j["dims"][k][1].get<uint32_t>()};
   return r;
@@ -92,7 +93,11 @@ void run_fixture(const std::string& file) {
     for (size_t s = 0; s < ops.size(); ++s) {
       if (ops[s].is_null()) continue;
       in.t[s] = parse_ref(ops[s]);
-      if (ops[s].contains("data")) m.put(in.t[s], ops[s]["data"].get<std::vector<uint64_t>>());
+      if (!ops[s].contains("data")) continue;
+      // A partition-broadcast input's data is its one row: placed through a 1-partition view.
+      isa::TensorRef at = in.t[s];
+      if (at.part_bcast) at.part_bcast = false, at.part_count = 1;
+      m.put(at, ops[s]["data"].get<std::vector<uint64_t>>());
     }
     auto ctx = m.ctx();
     sem_table().at(c["op"].get<std::string>())(in, ctx);

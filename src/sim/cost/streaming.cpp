@@ -13,6 +13,16 @@
 // per-partition scalars ([P,1] scalar/bias operands) and 8-wide outputs are not streamed.
 // Since every pass takes at least free_elems / rate cycles, no instruction exceeds the
 // engine's peak of lanes * rate * clock elements per ns.
+//
+// A partition-broadcast input (TensorRef::part_bcast, NKI's `row.broadcast_to((P, F))`)
+// is not a second full pass. The "~2N for two inputs" of reference §1.4 is the engine's
+// SBUF read bandwidth: two full tiles are 2 * P * F elements read. A broadcast row is F
+// elements read from one partition. ASSUMPTION (the NKI ISA and architecture guides state
+// no cost for a broadcast operand; nki.language.broadcast_to and the fused-Mamba tutorial
+// use it without a figure): the row is read once and fanned out to the lanes, so its pass
+// streams its F elements at the engine's whole read rate (lanes * rate per cycle), i.e.
+// it costs what the same bytes cost as part of a full tile: ceil(F / (lanes * rate)).
+// It still pays its access overhead like any operand.
 #include <algorithm>
 #include <cmath>
 
@@ -53,6 +63,10 @@ struct Streaming {
   Streaming& pass(const TensorRef& src, const TensorRef* dst = nullptr, double times = 1) {
     double rate = rate_of(e, src);
     if (dst && dst->used()) rate = std::min(rate, rate_of(e, *dst));
+    if (src.part_bcast) {  // one partition's F elements at the whole engine's read rate
+      passes += times * std::ceil(double(src.free_elems()) / (rate * double(e.lanes)));
+      return *this;
+    }
     const double rows = std::ceil(double(src.part_count) / double(e.lanes));
     passes += times * std::ceil(double(src.free_elems()) / rate) * std::max(1.0, rows);
     return *this;

@@ -40,7 +40,8 @@ bool same_stationary(const TensorEngineState& st, const isa::TensorRef& r, uint6
   if (!st.has_stationary) return false;
   const isa::TensorRef& h = st.stationary;
   if (h.space != r.space || h.dtype != r.dtype || h.ndim != r.ndim ||
-      h.part_start != r.part_start || h.part_count != r.part_count || st.stationary_offset != off)
+      h.part_start != r.part_start || h.part_count != r.part_count || h.part_bcast != r.part_bcast ||
+      st.stationary_offset != off)
     return false;
   for (int k = 0; k < r.ndim; ++k)
     if (h.dims[k].size != r.dims[k].size || h.dims[k].stride != r.dims[k].stride) return false;

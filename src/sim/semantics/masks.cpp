@@ -146,6 +146,7 @@ void sem_affine_select(const isa::Instr& in, ExecCtx& ctx) {
   const auto& src = in.t[1];
   uint64_t pitch = 0;
   uint8_t* rows = src.space == dst.space && src.dtype == dst.dtype && src.part_start == dst.part_start &&
+                          !src.part_bcast &&
                           effective_offset(src, ctx.regs) == effective_offset(dst, ctx.regs) &&
                           src.ndim == dst.ndim && std::equal(src.dims.begin(), src.dims.begin() + src.ndim,
                                                              dst.dims.begin(), [](const isa::Dim& x, const isa::Dim& y) {

@@ -101,10 +101,10 @@ inline void scatter_i32(const ExecCtx& ctx, const isa::TensorRef& r, const int32
 // For an SBUF/PSUM operand whose free dims are dense row-major (innermost stride 1, each
 // outer stride = size * inner extent), the address of element 0 of its first partition;
 // partition p's elements start p * row_bytes (the scratchpad's host pitch) later. nullptr otherwise (HBM,
-// strided). Call after check_operand. Lets hot paths work in place without gather/scatter.
+// strided, partition-broadcast: its lanes share one row, which the hot paths do not expect). Call after check_operand. Lets hot paths work in place without gather/scatter.
 inline uint8_t* dense_rows(const ExecCtx& ctx, const isa::TensorRef& r, uint64_t* row_bytes) {
   Scratchpad* sp = r.space == isa::Space::Sbuf ? ctx.mem.sbuf : r.space == isa::Space::Psum ? ctx.mem.psum : nullptr;
-  if (!sp) return nullptr;
+  if (!sp || r.part_bcast) return nullptr;
   int64_t expect = 1;
   for (int k = r.ndim - 1; k >= 0; --k) {
     if (r.dims[k].size != 1 && r.dims[k].stride != expect) return nullptr;
