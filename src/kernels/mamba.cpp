@@ -24,9 +24,11 @@ constexpr uint32_t kP = 128;       // channels per tile (partitions)
 constexpr uint32_t kChunk = 512;   // v3's time-axis chunk (the tutorial's seq_len_fsize)
 constexpr uint32_t kSets = 2;      // temporaries in rotation, so one iteration's loads run ahead
 
-// The per-iteration temporaries: exp(delta * A), the running product, B and C broadcast.
+// The per-iteration temporaries: exp(delta * A), the running product, and the B and C rows
+// ([1, width]: the tutorial's B_i / C_i, read by the multiplies as partition-broadcast views,
+// `B_i.broadcast_to((128, seq))`, so no [128, width] copy of them is loaded or streamed).
 struct Temps {
-  Tile a_col, dA, work, Bb, Cb;
+  Tile a_col, dA, work, B_row, C_row;
 };
 
 class Emitter {
@@ -39,8 +41,8 @@ class Emitter {
     for (uint32_t i = 0; i < kSets; ++i) {
       const std::string n = std::to_string(i);
       t_.push_back({b_.sbuf("A_col" + n, DType::F32, kP, {1}), b_.sbuf("dA" + n, DType::F32, kP, {width}),
-                    b_.sbuf("work" + n, DType::F32, kP, {width}), b_.sbuf("Bb" + n, DType::F32, kP, {width}),
-                    b_.sbuf("Cb" + n, DType::F32, kP, {width})});
+                    b_.sbuf("work" + n, DType::F32, kP, {width}), b_.sbuf("B_row" + n, DType::F32, 1, {width}),
+                    b_.sbuf("C_row" + n, DType::F32, 1, {width})});
     }
   }
 
@@ -51,12 +53,13 @@ class Emitter {
   void step(uint64_t batch, uint64_t tile, uint64_t st, uint64_t t0, uint32_t n, const Tile& d, const Tile& x,
             bool du, uint32_t col0, const Tile& accum, const Tile* init, bool carry) {
     const Temps& t = t_[rr_++ % kSets];
-    const Tile dA = t.dA.cols(0, n), w = t.work.cols(0, n), Bb = t.Bb.cols(0, n), Cb = t.Cb.cols(0, n);
+    const Tile dA = t.dA.cols(0, n), w = t.work.cols(0, n), Brow = t.B_row.cols(0, n), Crow = t.C_row.cols(0, n);
+    const Tile Bb = Brow.broadcast_partitions(kP), Cb = Crow.broadcast_partitions(kP);
     const Tile dv = d.cols(col0, n), xv = x.cols(col0, n);
     b_.load(t.a_col, A_.view(tile * kP, kP, st, 1));
     b_.tensor_scalar(dA, dv, AluOp::multiply, t.a_col, AluOp::bypass, 0.0f, Engine::Scalar);
     b_.activation(dA, dA, isa::ActFunc::exp);
-    b_.load(Bb, broadcast(B_, batch * s_.state + st, t0, n));
+    b_.load(Brow, B_.view(batch * s_.state + st, 1, t0, n));
     if (du) {
       b_.tensor_tensor(w, xv, Bb, AluOp::multiply);
     } else {
@@ -66,7 +69,7 @@ class Emitter {
     if (init) b_.tensor_tensor_scan(w, dA, w, AluOp::multiply, AluOp::add, *init);
     else b_.tensor_tensor_scan(w, dA, w, AluOp::multiply, AluOp::add, 0.0f);
     if (carry) b_.tensor_copy(*init, w.cols(n - 1, 1));
-    b_.load(Cb, broadcast(C_, batch * s_.state + st, t0, n));
+    b_.load(Crow, C_.view(batch * s_.state + st, 1, t0, n));
     b_.tensor_tensor(w, w, Cb, AluOp::multiply);
     const Tile acc = accum.cols(uint32_t(t0), n);
     b_.tensor_tensor(acc, acc, w, AluOp::add);
@@ -78,14 +81,6 @@ class Emitter {
   void store(uint64_t row0, const Tile& accum) { b_.store(out_.view(row0, kP, 0, uint32_t(s_.seq)), accum); }
 
  private:
-  // Row `row` of B or C, columns [t0, t0 + n), to all kP partitions (stride-0 partitions).
-  static isa::TensorRef broadcast(const HbmTensor& t, uint64_t row, uint64_t t0, uint32_t n) {
-    isa::TensorRef r = t.view(row, 1, t0, n);
-    r.part_count = kP;
-    r.part_stride = 0;
-    return r;
-  }
-
   Builder& b_;
   const HbmTensor &delta_, &u_, &A_, &B_, &C_, &out_;
   const MambaShape s_;
@@ -101,7 +96,8 @@ void check(const Builder& b, const MambaShape& s, MambaSchedule v) {
   if (v == MambaSchedule::V3 && s.seq % kChunk)
     fail("mamba v3: seq {} must be a multiple of its {}-step chunks", s.seq, kChunk);
   // Per partition, FP32: v1 one accumulator row per channel tile, v2/v3 one, plus delta and
-  // u rows (v2/v3) and kSets sets of 4 temporaries of the time width.
+  // u rows (v2/v3) and kSets sets of 4 temporaries of the time width (the 1-partition B and
+  // C rows hold their byte range in every partition: the allocator hands out such ranges).
   const uint64_t width = v == MambaSchedule::V3 ? kChunk : s.seq, tiles = s.channels / kP;
   const uint64_t rows = (v == MambaSchedule::V1 ? tiles + 2 : 3) * s.seq + kSets * (4 * width + 1);
   const uint64_t have = b.chip().sbuf.bytes_per_partition;
