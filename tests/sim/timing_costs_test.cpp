@@ -111,6 +111,26 @@ TEST(TimingCosts, StreamingEnginesMonotoneAndTwoInputsAboutTwice) {
   EXPECT_LT(vector_time(Stream::DVE, DType::BF16, 16384), one);
 }
 
+// A partition-broadcast row is one partition's elements read (streaming.cpp's assumption):
+// far less than a second full input, but not free, and the row's length still counts.
+TEST(TimingCosts, BroadcastRowIsNotASecondFullInput) {
+  const uint32_t F = 16384;
+  auto with_row = [&](uint32_t row_free) {
+    auto exe = make_exe();
+    auto row = sbuf(DType::F32, 1, row_free, 131072);
+    row.part_count = 128;
+    row.part_bcast = true;
+    auto a = sbuf(DType::F32, 128, row_free, 65536);
+    stream(exe, Stream::DVE).push_back(tensor_tensor(sbuf(DType::F32, 128, row_free, 0), a, row));
+    return run(exe).total_ns;
+  };
+  const double one = vector_time(Stream::DVE, DType::F32, F), two = vector_time(Stream::DVE, DType::F32, F, true);
+  const double bcast = with_row(F);
+  EXPECT_GT(bcast, one);
+  EXPECT_LT(bcast, one + (two - one) / 16);  // the row at 128 lanes' rate: 1/128 of a pass
+  EXPECT_LT(with_row(F / 4), bcast);
+}
+
 TEST(TimingCosts, StreamingNeverAboveEnginePeak) {
   const auto& c = trn2();
   for (Stream s : {Stream::DVE, Stream::ACT, Stream::POOL}) {
