@@ -17,23 +17,9 @@ namespace npulab::arch {
 namespace {
 
 using testing_util::read_text;
-
-ChipSearchPath source_hw() { return ChipSearchPath::from_list(std::string(NPULAB_SOURCE_DIR) + "/hw", "test"); }
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return text.replace(at, from.size(), to);
-}
-
-void expect_error(const std::function<void()>& f, const std::vector<std::string>& parts) {
-  try {
-    f();
-    ADD_FAILURE() << "loaded without error";
-  } catch (const Error& e) {
-    for (const auto& p : parts) EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << p << " in: " << e.what();
-  }
-}
+using testing_util::source_hw;
+using testing_util::replaced;
+using testing_util::expect_error;
 
 TEST(GpuFiles, BuiltinsLoadWithTheirPublishedFigures) {
   const auto path = source_hw();

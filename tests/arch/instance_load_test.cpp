@@ -15,7 +15,8 @@
 namespace npulab::arch {
 namespace {
 
-ChipSearchPath source_hw() { return ChipSearchPath::from_list(std::string(NPULAB_SOURCE_DIR) + "/hw", "test"); }
+using testing_util::source_hw;
+using testing_util::replaced;
 
 const char* kGood = R"(
 [instance]
@@ -45,12 +46,6 @@ std::string error_of(const std::string& text) {
     return e.what();
   }
   return "(loaded)";
-}
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const size_t at = text.find(from);
-  EXPECT_NE(at, std::string::npos) << from;
-  return text.replace(at, from.size(), to);
 }
 
 TEST(Instances, ShippedFilesLoad) {

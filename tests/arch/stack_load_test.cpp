@@ -8,13 +8,14 @@
 #include <string>
 
 #include "../error_of.h"
+#include "source_text.h"
 
 namespace npulab::arch {
 namespace {
 
-using test_support::error_of;
+using testing_util::source_hw;
 
-ChipSearchPath source_hw() { return ChipSearchPath::from_list(std::string(NPULAB_SOURCE_DIR) + "/hw", "test"); }
+using test_support::error_of;
 
 const std::string kGood = R"(
 [stack]
