@@ -33,9 +33,9 @@ struct Temps {
 
 class Emitter {
  public:
-  Emitter(Builder& b, const HbmTensor& delta, const HbmTensor& u, const HbmTensor& A, const HbmTensor& B,
-          const HbmTensor& C, const HbmTensor& out, const MambaShape& s)
-      : b_(b), delta_(delta), u_(u), A_(A), B_(B), C_(C), out_(out), s_(s) {}
+  Emitter(Builder& b, const HbmTensor& A, const HbmTensor& B, const HbmTensor& C, const HbmTensor& out,
+          const MambaShape& s)
+      : b_(b), A_(A), B_(B), C_(C), out_(out), s_(s) {}
 
   void temps(uint32_t width) {
     for (uint32_t i = 0; i < kSets; ++i) {
@@ -47,9 +47,9 @@ class Emitter {
   }
 
   // One (channel tile, state, time chunk [t0, t0 + n)): accum += C * scan(exp(delta A), delta u B).
-  // d, x: delta and u of the tile ([kP, >= n] tiles, their columns from t0 at col0); init:
-  // the scan's start (null: 0), set to the chunk's last column when `carry`.
-  // x: u of the tile, or (du) delta * u already formed (v2/v3: loop-invariant over states).
+  // d, x: delta and u of the tile ([kP, >= n] tiles, their columns from t0 at col0), or with
+  // `du` x already delta * u (v2/v3: loop-invariant over states); init: the scan's start
+  // (null: 0), set to the chunk's last column when `carry`.
   void step(uint64_t batch, uint64_t tile, uint64_t st, uint64_t t0, uint32_t n, const Tile& d, const Tile& x,
             bool du, uint32_t col0, const Tile& accum, const Tile* init, bool carry) {
     const Temps& t = t_[rr_++ % kSets];
@@ -82,7 +82,7 @@ class Emitter {
 
  private:
   Builder& b_;
-  const HbmTensor &delta_, &u_, &A_, &B_, &C_, &out_;
+  const HbmTensor &A_, &B_, &C_, &out_;
   const MambaShape s_;
   std::vector<Temps> t_;
   uint32_t rr_ = 0;
@@ -113,7 +113,7 @@ void check(const Builder& b, const MambaShape& s, MambaSchedule v) {
 void mamba(Builder& b, const HbmTensor& delta, const HbmTensor& u, const HbmTensor& A, const HbmTensor& B,
            const HbmTensor& C, const HbmTensor& out, const MambaShape& s, MambaSchedule v) {
   check(b, s, v);
-  Emitter e(b, delta, u, A, B, C, out, s);
+  Emitter e(b, A, B, C, out, s);
   const uint64_t tiles = s.channels / kP;
   const uint32_t seq = uint32_t(s.seq);
   if (v == MambaSchedule::V1) {
