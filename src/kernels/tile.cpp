@@ -84,6 +84,15 @@ Tile Tile::broadcast(uint32_t n) const {
   return t;
 }
 
+Tile Tile::repeat_inner(uint32_t n) const {
+  if (ref_.ndim >= 4 || n == 0)
+    fail("tile '{}': cannot repeat {} times along a new innermost dim (rank {}, at most 4)", name(), n, ref_.ndim);
+  Tile t = *this;
+  t.ref_.dims[ref_.ndim] = {0, n};
+  ++t.ref_.ndim;
+  return t;
+}
+
 Tile Tile::broadcast_partitions(uint32_t count) const {
   if (ref_.space != isa::Space::Sbuf && ref_.space != isa::Space::Psum)
     fail("tile '{}': broadcast_partitions needs an SBUF or PSUM tile, is in {}", name(), isa::space_name(ref_.space));

@@ -64,6 +64,9 @@ class Tile {
   Tile cols(uint32_t start, uint32_t count) const { return slice(ref_.ndim - 1, start, count); }
   Tile reshape(const std::vector<uint32_t>& free_shape) const;  // contiguous tiles only
   Tile broadcast(uint32_t n) const;  // a [P,1] tile seen as [P,n] (stride 0)
+  // A [P, ...] tile seen as [P, ..., n], each element read n times (a stride-0 innermost
+  // dim; a read operand): a per-(partition, column) factor applied along a new dim.
+  Tile repeat_inner(uint32_t n) const;
   // A [1, F] tile seen as [count, F], every partition reading this one (NKI's
   // `row.broadcast_to((count, F))`): a read-only operand form (isa::TensorRef::part_bcast).
   Tile broadcast_partitions(uint32_t count) const;

@@ -261,6 +261,31 @@ isa::Executable pipeline(Builder& b) {
   return b.finish();
 }
 
+// repeat_inner: a [P, C] factor read T times along a new innermost dim, so one tensor_tensor
+// scales a [P, C, T] block per (partition, column), as rmsnorm's PSUM evacuation does.
+TEST(Builder, RepeatInnerReadsEachFactorAlongTheNewDim) {
+  Builder b(trn2(), "repeat_inner");
+  auto A = b.input("A", DType::F32, {128, 12});
+  auto S = b.input("S", DType::F32, {128, 4});
+  auto Y = b.output("Y", DType::F32, {128, 12});
+  Tile a = b.sbuf("a", DType::F32, 128, {12}), s = b.sbuf("s", DType::F32, 128, {4});
+  Tile y = b.sbuf("y", DType::F32, 128, {12});
+  b.load(a, A.view(0, 128, 0, 12));
+  b.load(s, S.view(0, 128, 0, 4));
+  b.tensor_tensor(y.reshape({4, 3}), a.reshape({4, 3}), s.repeat_inner(3), isa::AluOp::multiply);
+  b.store(Y.view(0, 128, 0, 12), y);
+  std::vector<float> av(128 * 12), sv(128 * 4);
+  for (size_t i = 0; i < av.size(); ++i) av[i] = float(int(i % 13) - 6);
+  for (size_t i = 0; i < sv.size(); ++i) sv[i] = 0.5f + float(i % 7);
+  auto r = test::run(b.finish(), {{"A", av}, {"S", sv}});
+  const auto& yv = r.outputs["Y"];
+  for (size_t p = 0; p < 128; ++p)
+    for (size_t c = 0; c < 4; ++c)
+      for (size_t t = 0; t < 3; ++t)
+        ASSERT_EQ(yv[p * 12 + c * 3 + t], av[p * 12 + c * 3 + t] * sv[p * 4 + c]) << p << " " << c << " " << t;
+  EXPECT_NE(test::error_of([&] { (void)y.reshape({1, 2, 2, 3}).repeat_inner(2); }).find("at most 4"), std::string::npos);
+}
+
 TEST(Builder, RaceDetectorFindsNoRacesInBuilderPrograms) {
   Builder b(trn2(), "pipeline");
   auto exe = pipeline(b);

@@ -181,10 +181,10 @@ void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t
   auto scale_chunk = [&](const Tile& dst, const Tile& ps, uint32_t c, uint32_t w) {
     b.tensor_scalar(dst, ps, AluOp::multiply, scale->parts(0, w).cols(c, 1));
   };
-  // Scaled chunks are evacuated one by one while the PE may still be transposing the next
-  // ones into the same bank: their PSUM slots are padded to 64 bytes so no slot shares a
-  // race-detector block (sim/race/detector.h) with another.
-  const uint32_t Ts = scale ? (T + 15) / 16 * 16 : T;
+  // A bank's chunks are evacuated by one instruction after its last transpose (scaled or
+  // not): one fixed instruction cost per bank, not per chunk, which is what a decode
+  // token's [1, dim] row pays most of (64 chunks of one element each at dim 8192).
+  const uint32_t Ts = T;
   const uint32_t per_bank = std::max<uint32_t>(1, k.bank_elems / Ts);
   for (uint32_t c0 = 0; c0 < nc; c0 += per_bank) {
     const uint32_t n = std::min(per_bank, nc - c0);
@@ -200,8 +200,8 @@ void transpose_to_chunks(KernelCtx& k, const Tile& xT, const Tile& src, uint32_t
       for (uint32_t i = 0; i < full; ++i) one(c0 + i, i);
       Tile dst = xT.parts(0, chunk).slice(0, c0, full);
       Tile srcp = pb.parts(0, chunk).cols(0, full * Ts).reshape({full, Ts}).slice(1, 0, T);
-      if (scale)
-        for (uint32_t i = 0; i < full; ++i) scale_chunk(dst.slice(0, i, 1), srcp.slice(0, i, 1), c0 + i, chunk);
+      if (scale)  // one multiply for the bank: the scale's columns repeated along T
+        b.tensor_tensor(dst, srcp, scale->parts(0, chunk).cols(c0, full).repeat_inner(T), AluOp::multiply);
       else
         b.tensor_copy(dst, srcp, k.evac_engine());
     }
