@@ -17,12 +17,12 @@ namespace {
 constexpr uint32_t kMaxGroupBanks = 4;  // PSUM banks per projection column group
 }  // namespace
 
-KernelCtx::KernelCtx(Builder& bb, DType mm_, DType kv_, uint64_t weight_tile_bytes)
+KernelCtx::KernelCtx(Builder& bb, DType mm_, DType kv_, uint64_t weight_tile_bytes, uint32_t weight_buffers)
     : b(bb), mm(mm_), kv(kv_), bank_elems(uint32_t(bb.chip().psum.bank_bytes() / 4)),
       banks(bb.chip().psum.banks) {
   psum_all_ = b.psum("psum_all", DType::F32, bb.chip().psum.partitions, {banks * bank_elems});
   wring_elems_ = weight_tile_bytes / dtype_size(mm);
-  for (uint32_t i = 0; wring_elems_ && i < kWeightBuffers; ++i)
+  for (uint32_t i = 0; wring_elems_ && i < weight_buffers; ++i)
     wring_.push_back(b.sbuf(fmt::format("wtile{}", i), mm, bb.chip().tensor.rows, {uint32_t(wring_elems_)}));
 }
 
@@ -122,23 +122,16 @@ void rmsnorm_T(KernelCtx& k, const Tile& xT, const Tile& xn, const Tile& xn2, co
   Tile s = k.scratch("norm_ss", DType::F32, 128, 1).parts(0, T);
   Tile r = k.scratch("norm_rstd", DType::F32, 128, 1).parts(0, T);
   const ResidentWeights::Home* home = k.resident ? k.resident->find(w) : nullptr;
-  // Feature-major weight wT[p, c] = w[c*128 + p] (the resident home, or loaded), applied as a
-  // per-partition scalar while evacuating the transposes. Loading it once per token instead
-  // (a stride-0 DMA source) would cost one descriptor per element: 0.37 ms per norm at batch 64.
+  // Feature-major weight wT[p, c] = w[c*128 + p] (the resident home, or loaded), applied
+  // while evacuating the transposes. HBM holds it in that layout (model_layout.cpp), so one
+  // DMA moves P contiguous rows; gathered from a [dim] vector it cost one descriptor per
+  // element, 8,192 of them per norm at dim 8192, on every DMA queue of the core.
   Tile wT = home ? home->tile : k.scratch("norm_w", DType::F32, 128, nc);
-  const uint32_t full = home ? 0 : D / P, rem = home ? 0 : D % P;
-  if (full) {
-    isa::TensorRef src = w.view(0, 1, 0, 1);
-    src.part_count = uint16_t(P);
-    src.part_stride = 1;
-    src.dims[0] = {int32_t(P), full};
-    b.load(wT.parts(0, P).cols(0, full), src);
-  }
-  if (rem) {
-    isa::TensorRef src = w.view(0, 1, uint64_t(full) * P, 1);
-    src.part_count = uint16_t(rem);
-    src.part_stride = 1;
-    b.load(wT.parts(0, rem).cols(full, 1), src);
+  if (!home) {
+    if (w.rows() != std::min(D, P) || w.cols() != nc)
+      fail("internal: rmsnorm_T: norm '{}' is [{}, {}], a dim-{} norm is stored [{}, {}]", w.name(), w.rows(),
+           w.cols(), D, std::min(D, P), nc);
+    b.load(wT.parts(0, uint32_t(w.rows())).cols(0, nc), w.view(0, uint32_t(w.rows()), 0, nc));
   }
   // xn holds up to XC columns: wide models normalise in column slices (two alternating
   // buffers) so no full-width FP32 copy of x is needed besides x itself.

@@ -20,9 +20,14 @@ struct DynamicWeight;  // below
 class ResidentWeights;  // resident_weights.h
 struct TpReduce;        // tp_reduce.h
 
-// Streamed weights go through a ring of this many SBUF staging buffers (loads run ahead of
-// the PE), each kWeightTileBytes per partition (half that for wide models: step_compiler.cpp).
+// Streamed weights go through a ring of SBUF staging buffers (loads run ahead of the PE),
+// each kWeightTileBytes per partition (half that for wide models: step_compiler.cpp). A step
+// gets the deep ring when its SBUF plan leaves room, else the shallow one (step_compiler.cpp):
+// the deeper the ring, the further weight loads run ahead across a layer's serial vector work
+// and collectives (a decode token's norms on a [1, dim] row), which the DMA queues otherwise
+// sit out. kWeightBuffers is also the SBUF that resident weights may use instead.
 constexpr uint32_t kWeightBuffers = 3;
+constexpr uint32_t kDeepWeightBuffers = 6;
 constexpr uint64_t kWeightTileBytes = 16 * 1024;
 
 // Shared state of one step program: PSUM banks handed out round robin (so one group's
@@ -31,7 +36,7 @@ constexpr uint64_t kWeightTileBytes = 16 * 1024;
 class KernelCtx {
  public:
   // weight_tile_bytes 0: no staging ring (every weight resident; weight_tile() fails).
-  KernelCtx(Builder& b, DType mm, DType kv, uint64_t weight_tile_bytes);
+  KernelCtx(Builder& b, DType mm, DType kv, uint64_t weight_tile_bytes, uint32_t weight_buffers = kWeightBuffers);
   Builder& b;
   const DType mm, kv;
   const uint32_t bank_elems, banks;

@@ -123,18 +123,23 @@ void ModelLayout::plan(int64_t weight_layers, int64_t kv_layers) {
   const uint64_t qkv = qd + 2 * kvd, hd = c.head_dim, ctx = max_ctx_, B = opt_.batch;
   const uint64_t vcols = uint64_t(shard_.vocab_n);  // the classifier's columns (all of them on one core)
   const bool split = shard_.split();
+  // Norm vectors are stored feature-major, [p, c] = w[c*P + p] (zero past dim): the shape
+  // rmsnorm applies them in, so one DMA of P partitions loads one (docs/LLM.md, "HBM layout").
+  const uint64_t P = chip_.tensor.rows, norm_rows = std::min(dim, P), norm_cols = (dim + P - 1) / P;
+  const std::vector<uint64_t> norm_shape{norm_rows, norm_cols};
+  const uint64_t norm_bytes = norm_rows * norm_cols * 4;
   uint64_t wbytes = 0;
   embed = split ? add_shared("embed") : add("embed", kv, {voc, dim});
   if (!split) wbytes += slots_.back().bytes();
   for (int64_t l = 0; l < weight_layers; ++l) {
     LayerSlots ls;
     const std::string p = fmt::format("L{}.", l);
-    ls.attn_norm = add(p + "attn_norm", DType::F32, {dim});
+    ls.attn_norm = add(p + "attn_norm", DType::F32, norm_shape);
     // Row-split attention: this core's 1/attn_subs of the logical core's fused columns.
     ls.wqkv = add(p + "wqkv", w, {dim, qkv / uint64_t(shard_.attn_subs)});
     if (c.qkv_bias) ls.bqkv = add(p + "bqkv", DType::F32, {qkv});
     ls.wo = add(p + "wo", w, {qd, dim});
-    ls.ffn_norm = add(p + "ffn_norm", DType::F32, {dim});
+    ls.ffn_norm = add(p + "ffn_norm", DType::F32, norm_shape);
     if (c.is_moe()) {
       const uint64_t E = c.n_experts;
       ls.router = add(p + "router", w, {dim, E});
@@ -149,12 +154,12 @@ void ModelLayout::plan(int64_t weight_layers, int64_t kv_layers) {
     layers_.push_back(ls);
   }
   const uint64_t ffn = c.is_moe() ? uint64_t(c.n_experts) * (3 * dim * hid + dim) : 3 * dim * hid;
-  const uint64_t per_layer = 2 * dim * 4 + (dim * qkv + qd * dim + ffn) * dtype_size(w) +
+  const uint64_t per_layer = 2 * norm_bytes + (dim * qkv + qd * dim + ffn) * dtype_size(w) +
                              (c.qkv_bias ? qkv * 4 : 0);
   wbytes += per_layer * uint64_t(c.n_layers);
-  final_norm = add("final_norm", DType::F32, {dim});
+  final_norm = add("final_norm", DType::F32, norm_shape);
   classifier = add("classifier", w, {dim, vcols});
-  wbytes += dim * 4 + dim * vcols * dtype_size(w);
+  wbytes += norm_bytes + dim * vcols * dtype_size(w);
   rope_cos = split ? add_shared("rope_cos") : add("rope_cos", DType::F32, {ctx, hd / 2});
   rope_sin = split ? add_shared("rope_sin") : add("rope_sin", DType::F32, {ctx, hd / 2});
   for (int64_t l = 0; l < kv_layers; ++l) {

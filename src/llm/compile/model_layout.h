@@ -8,15 +8,15 @@
 //
 // Layout (docs/LLM.md, "HBM layout"):
 //   embed            [vocab, dim]            act dtype (rows fetched by DMA per token)
-//   L<i>.attn_norm   [dim]                   f32
+//   L<i>.attn_norm   [min(dim,128), ceil(dim/128)]  f32, feature-major: [p, c] = w[c*128 + p]
 //   L<i>.wqkv        [dim, q_dim+2*kv_dim]   matmul dtype, W^T: 128-row K tiles are moving tiles
 //   L<i>.bqkv        [q_dim+2*kv_dim]        f32 (Qwen2 only)
 //   L<i>.wo          [q_dim, dim]            matmul dtype
-//   L<i>.ffn_norm    [dim]                   f32
+//   L<i>.ffn_norm    (as attn_norm)
 //   L<i>.w1, L<i>.w3 [dim, hidden]           matmul dtype (gate, up)
 //   L<i>.w2          [hidden, dim]           matmul dtype (down)
 //   (MoE: L<i>.router [dim, experts], L<i>.w1e/w3e [experts, dim, hidden], L<i>.w2e [experts, hidden, dim])
-//   final_norm       [dim]                   f32
+//   final_norm       (as attn_norm)
 //   classifier       [dim, vocab]            matmul dtype (the embedding again when tied; a rank: its vocab columns)
 //   rope_cos/sin     [max_context, hd/2]     f32, cos/sin(pos * inv_freq[i])
 //   K<i>             [batch, kv_heads, head_dim, max_context]  kv dtype (K^T per kv head)

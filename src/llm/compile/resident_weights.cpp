@@ -21,10 +21,7 @@ struct HomeShape {
 };
 HomeShape shape_of(const ModelLayout& L, const HomePlan& h) {
   const HbmSlot& s = L.slot(h.slot);
-  if (h.kp == 0) {
-    const uint64_t D = s.shape.back(), P = L.chip().tensor.rows;
-    return {uint32_t(std::min(D, P)), {cdiv(D, P)}};
-  }
+  if (h.kp == 0) return {uint32_t(s.shape.at(0)), {uint32_t(s.shape.at(1))}};  // feature-major norm
   const uint64_t K = rows_of(s);
   return {uint32_t(std::min<uint64_t>(h.kp, K)), {cdiv(K, h.kp), uint32_t(s.shape.back())}};
 }
@@ -78,25 +75,11 @@ const ResidentWeights::Home* ResidentWeights::find(const HbmTensor& w) const {
 }
 
 void ResidentWeights::load_all(Builder& b) const {
-  const uint32_t P = b.chip().tensor.rows;
   for (const Entry& e : homes_) {
     const HbmTensor& w = e.src;
     const Tile& t = e.home.tile;
-    if (e.home.kp == 0) {  // norm vector: column c, partition p = w[c*128 + p]
-      const uint64_t D = w.cols(), full = D / P, rem = D % P;
-      if (full) {
-        isa::TensorRef src = w.view(0, 1, 0, 1);
-        src.part_count = uint16_t(P);
-        src.part_stride = 1;
-        src.dims[0] = {int32_t(P), uint32_t(full)};
-        b.load(t.parts(0, P).cols(0, uint32_t(full)), src);
-      }
-      if (rem) {
-        isa::TensorRef src = w.view(0, 1, full * P, 1);
-        src.part_count = uint16_t(rem);
-        src.part_stride = 1;
-        b.load(t.parts(0, uint32_t(rem)).cols(uint32_t(full), 1), src);
-      }
+    if (e.home.kp == 0) {  // norm vector, stored feature-major as the home holds it
+      b.load(t, w.view(0, uint32_t(w.rows()), 0, uint32_t(w.cols())));
       continue;
     }
     // Matrix [K, N]: the full kp-row chunks in one DMA, a short last chunk in another.

@@ -82,7 +82,7 @@ struct EmittedStep {
 // (`ranks` > 1: its logits columns go to `shared_logits`, its row-parallel outputs are
 // all-reduced, tp_reduce.h). H: the tensors L.declare() declared on b.
 EmittedStep emit_step(Builder& b, const ModelLayout& L, const std::vector<HbmTensor>& H, const StepSpec& spec,
-                      uint32_t ranks, const HbmTensor* shared_logits) {
+                      uint32_t ranks, const HbmTensor* shared_logits, uint32_t weight_buffers) {
   const ModelConfig& c = L.config();
   const arch::ChipConfig& chip = L.chip();
   const bool decode = spec.kind == StepSpec::Kind::Decode;
@@ -114,13 +114,13 @@ EmittedStep emit_step(Builder& b, const ModelLayout& L, const std::vector<HbmTen
     tp = make_tp_reduce(b, ranks, T, dim, kv, rows);
   }
 
-  // Weight staging: 3 x 16 KiB per partition (24 KiB tiles or a 4th buffer simulated no faster).
+  // Weight staging: `weight_buffers` x 16 KiB per partition (compile_step: the deep ring if it fits).
   // Wide models (dim > 8192: Llama-3.1-405B) hold a 64 KiB FP32 residual row per partition,
   // so they stage weights in 8 KiB tiles (still >= 2 KiB per partition per DMA), normalise
   // in 1024-column slices and run SwiGLU in 1024-column groups (SBUF plan: docs/LLM.md).
   // Resident weights need no staging (their homes take that SBUF instead).
   const bool wide = dim > kWideDim;
-  KernelCtx k(b, mm, kv, resident ? 0 : wide ? kWeightTileBytes / 2 : kWeightTileBytes);
+  KernelCtx k(b, mm, kv, resident ? 0 : wide ? kWeightTileBytes / 2 : kWeightTileBytes, weight_buffers);
   if (resident) k.resident = &*resident;
   if (tp) k.tp = &*tp;
   Tile x = b.sbuf("x", DType::F32, T, {dim});
@@ -254,13 +254,25 @@ StepProgram step_program(const EmittedStep& e, const StepSpec& spec) {
   return out;
 }
 
-}  // namespace
+// Builds a decode step with the deep weight ring, and again with the shallow one if the deep
+// ring leaves the rest of the step's SBUF plan no room (the build fails before anything
+// runs). Prefill reuses each weight tile for up to 128 tokens, so its loads are not what
+// holds it up: it keeps the shallow ring (and so its SBUF for the chunk's activations).
+template <class Build>
+StepProgram with_deepest_ring(const StepSpec& spec, const Build& build) {
+  if (spec.kind != StepSpec::Kind::Decode) return build(kWeightBuffers);
+  try {
+    return build(kDeepWeightBuffers);
+  } catch (const kernels::OnChipMemoryFull& e) {
+    if (e.space() != isa::Space::Sbuf) throw;
+    return build(kWeightBuffers);
+  }
+}
 
-StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
-  check_spec(L, spec);
+StepProgram compile_step_with(const ModelLayout& L, const StepSpec& spec, uint32_t weight_buffers) {
   kernels::Builder b(L.chip(), step_name(L, spec), builder_options(L));
   const std::vector<HbmTensor> H = L.declare(b);
-  const EmittedStep e = emit_step(b, L, H, spec, 1, nullptr);
+  const EmittedStep e = emit_step(b, L, H, spec, 1, nullptr, weight_buffers);
   StepProgram out = step_program(e, spec);
   out.layer_loop = b.stats().loops > 0;
   out.exe = b.finish();
@@ -268,10 +280,8 @@ StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
   return out;
 }
 
-StepProgram compile_step(const TpLayout& TL, const StepSpec& spec) {
-  if (TL.ranks() == 1) return compile_step(TL.rank(0), spec);
+StepProgram compile_tp_step_with(const TpLayout& TL, const StepSpec& spec, uint32_t weight_buffers) {
   const ModelLayout& L0 = TL.rank(0);
-  check_spec(L0, spec);
   const uint32_t R = uint32_t(TL.ranks());
   kernels::ChipBuilder cb(L0.chip(), step_name(L0, spec), R, builder_options(L0));
   const std::vector<std::vector<HbmTensor>> H = TL.declare(cb);
@@ -280,12 +290,27 @@ StepProgram compile_step(const TpLayout& TL, const StepSpec& spec) {
   HbmTensor logits;
   if (rows_out) logits = cb.shared_output("logits", DType::F32, {rows_out, uint64_t(TL.config().vocab_size)});
   std::vector<EmittedStep> e(R);
-  cb.spmd([&](Builder& b, uint32_t r) { e[r] = emit_step(b, TL.rank(r), H[r], spec, R, rows_out ? &logits : nullptr); });
+  cb.spmd([&](Builder& b, uint32_t r) {
+    e[r] = emit_step(b, TL.rank(r), H[r], spec, R, rows_out ? &logits : nullptr, weight_buffers);
+  });
   StepProgram out = step_program(e[0], spec);
   out.layer_loop = cb.core(0).stats().loops > 0;
   out.exe = cb.finish();
   for (uint32_t r = 0; r < R; ++r) out.ranks.push_back({e[r].stage_offset, cb.core(r).tagged()});
   return out;
+}
+
+}  // namespace
+
+StepProgram compile_step(const ModelLayout& L, const StepSpec& spec) {
+  check_spec(L, spec);
+  return with_deepest_ring(spec, [&](uint32_t nb) { return compile_step_with(L, spec, nb); });
+}
+
+StepProgram compile_step(const TpLayout& TL, const StepSpec& spec) {
+  if (TL.ranks() == 1) return compile_step(TL.rank(0), spec);
+  check_spec(TL.rank(0), spec);
+  return with_deepest_ring(spec, [&](uint32_t nb) { return compile_tp_step_with(TL, spec, nb); });
 }
 
 std::vector<PatchedInstr> patch_decode_step(const ModelLayout& L, StepProgram& prog, int64_t old_pos,

@@ -55,6 +55,20 @@ std::vector<float> vec_f32(const Weights& w, const std::string& name, int64_t n)
   return t.to_f32();
 }
 
+// A norm vector in its slot's feature-major layout [rows, cols]: [p, c] = v[c*rows + p],
+// zero past the end (model_layout.cpp).
+std::vector<float> feature_major(const HbmSlot& s, const std::vector<float>& v) {
+  const uint64_t rows = s.shape.at(0), cols = s.shape.at(1);
+  std::vector<float> out(size_t(rows * cols), 0.0f);
+  for (uint64_t p = 0; p < rows; ++p)
+    for (uint64_t c = 0; c < cols && c * rows + p < v.size(); ++c) out[size_t(p * cols + c)] = v[size_t(c * rows + p)];
+  return out;
+}
+
+void write_norm(sim::Hbm& hbm, const HbmSlot& s, const Weights& w, const std::string& name, int64_t dim) {
+  write_converted(hbm, s, feature_major(s, vec_f32(w, name, dim)));
+}
+
 // MoE layer: the router [dim, experts] and each expert's W^T stacked along the outer dim.
 // A tensor-parallel rank holds hidden columns [h0, h0 + hid) of every expert (tp_plan.h).
 void write_moe_layer(const ModelLayout& L, const Weights& w, sim::Hbm& hbm, int64_t l) {
@@ -113,8 +127,8 @@ void write_weights(const ModelLayout& L, const Weights& w, sim::Hbm& hbm) {
   }
   for (int64_t l = 0; l < c.n_layers; ++l) {
     const LayerSlots& s = L.weight_slots_of_layer(l);
-    write_converted(hbm, L.slot(s.attn_norm), vec_f32(w, layer_tensor(l, "attn_norm"), dim));
-    write_converted(hbm, L.slot(s.ffn_norm), vec_f32(w, layer_tensor(l, "ffn_norm"), dim));
+    write_norm(hbm, L.slot(s.attn_norm), w, layer_tensor(l, "attn_norm"), dim);
+    write_norm(hbm, L.slot(s.ffn_norm), w, layer_tensor(l, "ffn_norm"), dim);
     std::vector<float> m(size_t(dim * qkv));
     put_transposed(expect(w, layer_tensor(l, "attn.wq"), mc.q_dim(), dim), m, qkv, 0, {q0, qd});
     put_transposed(expect(w, layer_tensor(l, "attn.wk"), mc.kv_dim(), dim), m, qkv, qd, {k0, kvd});
@@ -151,7 +165,7 @@ void write_weights(const ModelLayout& L, const Weights& w, sim::Hbm& hbm) {
     put_transposed(expect(w, layer_tensor(l, "ffn.w2"), dim, mc.hidden_dim), m, dim, 0, {0, -1, sh.hidden0, hid});
     write_converted(hbm, L.slot(s.w2), m);
   }
-  write_converted(hbm, L.slot(L.final_norm), vec_f32(w, "norm", dim));
+  write_norm(hbm, L.slot(L.final_norm), w, "norm", dim);
   {
     const TensorView* out = w.find("output");
     const TensorView& cls = out ? *out : w.get("tok_embeddings");
