@@ -22,7 +22,8 @@ void add_tp_options(CLI::App& app, TpArgs& a);
 // Sets co.tp / co.lnc. An explicit --lnc is checked as given (llm::compile::tp_ranks names
 // what to change); when --lnc is not given and the chip's default LNC does not fit the
 // model or --tp (too few cores, heads that do not divide) but LNC=1 does, LNC=1 is used and
-// the returned note (else empty) says so.
+// the returned note (else empty) says so. Heads or an FFN width that do not divide over the
+// ranks are an error that also says only serving deployments pad them (llm/compile/tp_padding.h).
 std::string resolve_tp(const TpArgs& a, const llm::ModelConfig& cfg, const arch::ChipConfig& chip,
                        llm::compile::CompileOptions& co);
 

@@ -6,6 +6,7 @@
 #include "arch/chip_search.h"
 #include "common/error.h"
 #include "deploy/system_kind.h"
+#include "llm/compile/tp_padding.h"
 #include "llm/compile/tp_plan.h"
 #include "serve/npu_perf_model.h"
 #include "serve/perf_cache.h"
@@ -48,6 +49,18 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
   d.chip = arch::load_chip_by_name(system, path);
   d.weight_dtype = spec.weight_dtype;
   std::tie(d.tp, d.lnc) = choose_chip_tp(spec.model, d.chip, spec.tp);
+  // An explicit --tp the model does not split over: the model padded for it as
+  // transformers-neuronx pads it (llm/compile/tp_padding.h), when that splits; else
+  // validate() names what does not divide.
+  if (spec.tp > 0 && !chip_tp_fits(d.model, d.chip, d.tp, d.lnc)) {
+    const llm::compile::TpPadding p = llm::compile::pad_for_tp(spec.model, spec.tp);
+    const auto [t, l] = choose_chip_tp(p.model, d.chip, spec.tp);
+    if (p.padded() && chip_tp_fits(p.model, d.chip, t, l)) {
+      d.model = p.model;
+      std::tie(d.tp, d.lnc) = std::pair{t, l};
+      d.padding = p.describe();
+    }
+  }
   d.max_context = spec.max_context;
   d.max_batch = std::min<int64_t>(spec.max_batch, d.chip.tensor.cols);
   d.validate();
@@ -57,7 +70,8 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
   m.device = d.chip.name;
   m.devices = 1;
   m.tp = d.tp;
-  m.note = origin.cached ? fmt::format("performance table from the cache ({}), {:.2f} s", origin.path, origin.host_s)
+  m.note = d.padding.empty() ? "" : d.padding + "; ";
+  m.note += origin.cached ? fmt::format("performance table from the cache ({}), {:.2f} s", origin.path, origin.host_s)
                          : fmt::format("performance table built: {} step programs simulated in {:.2f} s{}",
                                        origin.programs, origin.host_s,
                                        origin.path.empty() ? "" : ", cached as " + origin.path);

@@ -14,6 +14,7 @@
 #include "deploy/system_kind.h"
 #include "fabric/collective.h"
 #include "fabric/network.h"
+#include "llm/compile/tp_padding.h"
 #include "llm/compile/tp_plan.h"
 #include "serve/multichip_perf_model.h"
 #include "serve/perf_cache.h"
@@ -98,6 +99,28 @@ ChipSplit chip_split(const llm::ModelConfig& m, const arch::ChipSystem& sys, int
   fail("model '{}' does not split over system '{}'", m.name, sys.name);
 }
 
+std::optional<ChipSplit> try_chip_split(const llm::ModelConfig& m, const arch::ChipSystem& sys, int64_t tp,
+                                        int64_t all) {
+  try {
+    return chip_split(m, sys, tp, all);
+  } catch (const Error&) {
+    return std::nullopt;
+  }
+}
+
+// The model as the deployment runs it: itself when it splits over `all` chips at `tp`, else,
+// for an explicit --tp, padded for that TP degree as transformers-neuronx pads it
+// (llm/compile/tp_padding.h) when the padded model splits; `padding` says what was padded.
+// When neither splits, chip_split's error for the model itself.
+std::pair<llm::ModelConfig, ChipSplit> padded_split(const llm::ModelConfig& m, const arch::ChipSystem& sys,
+                                                    int64_t tp, int64_t all, llm::compile::TpPadding& padding) {
+  padding = llm::compile::pad_for_tp(m, std::max<int64_t>(1, tp));
+  if (tp > 0 && padding.padded() && !try_chip_split(m, sys, tp, all))
+    if (const auto s = try_chip_split(padding.model, sys, tp, all)) return {padding.model, *s};
+  padding = llm::compile::pad_for_tp(m, 1);  // nothing padded
+  return {m, chip_split(m, sys, tp, all)};
+}
+
 // The fabric of the system and a memoisable collective timing on it.
 struct Fabric {
   fabric::Topology topo;
@@ -137,7 +160,7 @@ llm::ModelConfig stage_model(const llm::ModelConfig& m, const arch::ChipSystem& 
 // layers): one chip's shard simulated, its collectives on the fabric.
 std::unique_ptr<serve::MultiChipPerfModel> tp_group(const arch::ChipSystem& sys, const DeploySpec& spec,
                                                     const llm::ModelConfig& model, const ChipSplit& split, bool logits,
-                                                    std::string& note) {
+                                                    const std::string& padding, std::string& note) {
   const int64_t chips = split.chips;
   serve::NpuDeployment d;
   d.model = chip_shard(model, sys, chips);
@@ -167,6 +190,7 @@ std::unique_ptr<serve::MultiChipPerfModel> tp_group(const arch::ChipSystem& sys,
   plan.n_layers = model.n_layers;
   plan.vocab_size = model.vocab_size;
   plan.activation_bytes = 2;  // bf16
+  plan.padding = padding;
   auto fab = std::make_shared<const Fabric>(sys, uint32_t(chips));
   plan.comm = [fab](serve::ChipCollective k, uint64_t bytes) {
     return fab->ns(k, bytes, k == serve::ChipCollective::AllReduce ? 2 : 4);
@@ -180,11 +204,11 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
   const int64_t pp = spec.pp;
   ChipSplit split;
   llm::ModelConfig stage;
+  llm::compile::TpPadding padding;
   try {
     // A replica's chips: the whole system, or 1/dp of it with --dp; a stage's: 1/pp of those.
     const int64_t budget = std::max<int64_t>(1, int64_t(sys.chips()) / std::max<int64_t>(1, spec.dp));
-    stage = stage_model(spec.model, sys, pp, budget);
-    split = chip_split(stage, sys, spec.tp, budget / pp);
+    std::tie(stage, split) = padded_split(stage_model(spec.model, sys, pp, budget), sys, spec.tp, budget / pp, padding);
   } catch (const Error& e) {
     fail("--system '{}' ({} chips of '{}'): {}", sys.name, sys.chips(), sys.chip.name, e.what());
   }
@@ -196,7 +220,7 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
   m.pp = pp;
   std::string tables;
   if (pp == 1) {
-    m.perf = tp_group(sys, spec, stage, split, true, tables);
+    m.perf = tp_group(sys, spec, stage, split, true, padding.describe(), tables);
   } else {
     serve::PipelinePlan plan;
     plan.system = sys.name;
@@ -218,13 +242,13 @@ SystemModel deploy(const std::string& system, const DeploySpec& spec, const arch
       const std::vector<uint32_t> a(first, first + G), b(first + G, first + 2 * G);
       return fabric::pairwise_send_ns(*fab->net, a, b, bytes, 2);
     };
-    auto inner = tp_group(sys, spec, stage, split, false, tables);
-    auto last = tp_group(sys, spec, stage, split, true, tables);
+    auto inner = tp_group(sys, spec, stage, split, false, padding.describe(), tables);
+    auto last = tp_group(sys, spec, stage, split, true, padding.describe(), tables);
     m.perf = std::make_unique<serve::PipelinePerfModel>(std::move(inner), std::move(last), std::move(plan));
   }
-  m.note = fmt::format("one chip's shard {}simulated ({}, {:.2f} s); cross-chip collectives on the '{}' fabric",
-                       pp > 1 ? "of each kind of pipeline stage " : "", tables,
-                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), sys.name);
+  m.note = fmt::format("{}one chip's shard {}simulated ({}, {:.2f} s); cross-chip collectives on the '{}' fabric",
+                       padding.padded() ? padding.describe() + "; " : "", pp > 1 ? "of each kind of pipeline stage " : "",
+                       tables, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), sys.name);
   return m;
 }
 

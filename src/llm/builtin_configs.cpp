@@ -44,7 +44,7 @@ struct Builtin {
   "\"max_position_embeddings\": 8192, \"rms_norm_eps\": 1e-05, \"rope_theta\": 500000.0, " \
   "\"tie_word_embeddings\": false, \"bos_token_id\": 128000, \"eos_token_id\": 128001,"
 
-constexpr std::array<Builtin, 11> kBuiltins{{
+constexpr std::array<Builtin, 13> kBuiltins{{
     {"llama-3.1-8b", "meta-llama/Llama-3.1-8B-Instruct",
      "{" LLAMA3_COMMON LLAMA31_ROPE R"("hidden_size": 4096, "intermediate_size": 14336,
       "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8})"},
@@ -86,6 +86,18 @@ constexpr std::array<Builtin, 11> kBuiltins{{
     {"llama-3-70b", "meta-llama/Meta-Llama-3-70B",
      "{" LLAMA3_0_COMMON R"("hidden_size": 8192, "intermediate_size": 28672,
       "num_hidden_layers": 80, "num_attention_heads": 64, "num_key_value_heads": 8})"},
+    {"mistral-7b-instruct-v0.2", "mistralai/Mistral-7B-Instruct-v0.2",
+     R"({"architectures": ["MistralForCausalLM"], "hidden_size": 4096,
+      "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
+      "num_key_value_heads": 8, "max_position_embeddings": 32768, "rope_theta": 1000000.0,
+      "rms_norm_eps": 1e-05, "sliding_window": null, "vocab_size": 32000,
+      "tie_word_embeddings": false, "bos_token_id": 1, "eos_token_id": 2})"},
+    {"codellama-13b", "codellama/CodeLlama-13b-hf",
+     R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 5120,
+      "intermediate_size": 13824, "num_hidden_layers": 40, "num_attention_heads": 40,
+      "num_key_value_heads": 40, "max_position_embeddings": 16384, "rope_theta": 1000000,
+      "rms_norm_eps": 1e-05, "vocab_size": 32016, "tie_word_embeddings": false,
+      "bos_token_id": 1, "eos_token_id": 2})"},
 }};
 
 std::string lower(std::string s) {

@@ -17,10 +17,10 @@ std::string MultiChipPerfModel::describe() const {
   const NpuDeployment& d = chip_->deployment();
   return fmt::format(
       "{} {} on {} (TP{} = {} chips x TP{} x LNC{}; each {} chip: {} heads, {} kv head{}, FFN {}, vocab {} on "
-      "NeuronCores 0-{} of {})",
+      "NeuronCores 0-{} of {}){}",
       plan_.model, dtype_name(d.weight_dtype), plan_.system, plan_.chips * d.tp, plan_.chips, d.tp, d.lnc, d.chip.name,
       d.model.n_heads, d.model.n_kv_heads, d.model.n_kv_heads == 1 ? "" : "s", d.model.hidden_dim, d.model.vocab_size,
-      d.cores() - 1, d.chip.cores_per_chip);
+      d.cores() - 1, d.chip.cores_per_chip, plan_.padding.empty() ? "" : "; " + plan_.padding);
 }
 
 KvMemory MultiChipPerfModel::memory() const {

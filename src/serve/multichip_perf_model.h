@@ -31,6 +31,8 @@ struct MultiChipPlan {
   int64_t chips = 1;    // the model's TP degree across chips
   int64_t dim = 0, n_layers = 0, vocab_size = 0;  // of the whole model
   uint32_t activation_bytes = 2;                  // bf16 activations on the wire
+  // What the deployment padded for its TP degree (llm/compile/tp_padding.h), "" = nothing.
+  std::string padding;
   // Time of one collective among the chips for a message of `bytes` (nccom-test size).
   std::function<double(ChipCollective, uint64_t bytes)> comm;
 };

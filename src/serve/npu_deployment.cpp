@@ -20,9 +20,9 @@ llm::compile::CompileOptions NpuDeployment::compile_options(int64_t batch) const
 
 std::string NpuDeployment::describe() const {
   const int64_t n = cores();
-  return fmt::format("{} {} on {} (TP{} x LNC{}: NeuronCore{} {} of {}{})", model.name, dtype_name(weight_dtype),
+  return fmt::format("{} {} on {} (TP{} x LNC{}: NeuronCore{} {} of {}{}{})", model.name, dtype_name(weight_dtype),
                      chip.name, tp, lnc, n == 1 ? "" : "s", n == 1 ? "0" : fmt::format("0-{}", n - 1),
-                     chip.cores_per_chip, logits ? "" : "; no logits");
+                     chip.cores_per_chip, logits ? "" : "; no logits", padding.empty() ? "" : "; " + padding);
 }
 
 void NpuDeployment::validate() const {

@@ -24,6 +24,9 @@ struct NpuDeployment {
   // The step programs end with the classifier (logits). A pipeline's stages before the last
   // hand their activations on instead (serve/pipeline_perf_model.h): no logits, no all-gather.
   bool logits = true;
+  // What the deployment padded for its TP degree (llm/compile/tp_padding.h; `model` is the
+  // padded model), "" = nothing: for describe() only.
+  std::string padding;
 
   // Compile options of a step program for `batch` sequences (the KV cache sized to them).
   llm::compile::CompileOptions compile_options(int64_t batch) const;

@@ -13,7 +13,7 @@ trap 'rm -rf "$tmp"' EXIT
 out=$("$NPULAB" validate --list 2>&1) || fail "validate --list: $out"
 for s in trn2-llama31-8b-guidellm-synchronous h100-llama31-8b-fp8-trtllm-128-128 8xh100-llama2-70b-fp8-mlperf4-offline \
          trn1-matmul-bf16-4096x8192x8192 trn1-allreduce-2rank-fp32-1G 8xh100-nccl-allreduce-nvls-476 \
-         "inf2-llama-3-70b-bs1-128-128" "not expressible yet: inf2.48xlarge TP24 = 12 chips x 2 cores" "trn1-llama3-70b-bs1-128-128"; do
+         "inf2-llama-3-70b-bs1-128-128" "inf2-llama-3-8b-bs1-128-8064" "not expressible yet: int8 weights" "trn1-llama3-70b-bs1-128-128"; do
   [[ $out == *"$s"* ]] || fail "validate --list lacks '$s'"
 done
 out=$("$NPULAB" validate --list --kind nccl 2>&1) || fail "validate --list --kind nccl: $out"

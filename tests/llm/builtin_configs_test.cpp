@@ -14,7 +14,7 @@ ModelConfig get(const std::string& n) {
 
 TEST(BuiltinConfigs, AllNamesResolveAndValidate) {
   auto names = builtin_config_names();
-  EXPECT_EQ(names.size(), 11u);
+  EXPECT_EQ(names.size(), 13u);
   for (const auto& n : names) {
     ModelConfig c = get(n);
     EXPECT_EQ(c.name, n);
@@ -40,6 +40,8 @@ TEST(BuiltinConfigs, ParameterCountsMatchPublishedSizes) {
   EXPECT_EQ(get("llama-2-13b").param_count(), 13015864320);
   EXPECT_EQ(get("llama-2-70b").param_count(), 68976648192);
   EXPECT_EQ(get("llama-3-8b").param_count(), 8030261248);
+  EXPECT_EQ(get("mistral-7b-instruct-v0.2").param_count(), 7241732096);
+  EXPECT_EQ(get("codellama-13b").param_count(), 13016028160);  // Llama-2-13B + 16 tokens x 5120 x 2
   near(get("llama-3-70b").param_count(), 70.55, 0.05);
 }
 

@@ -33,8 +33,8 @@ TEST(ValidationCases, EveryCommittedFileLoads) {
     (c.expressible ? runnable : waiting)++;
     if (c.expressible) kinds.insert(c.kind);
   }
-  EXPECT_GE(runnable, 30u);
-  EXPECT_GE(waiting, 40u);  // the multi-chip Neuron rows, listed until issue 10
+  EXPECT_GE(runnable, 85u);  // with the inf2.48xlarge TP24 rows (heads padded, llm/compile/tp_padding.h)
+  EXPECT_GE(waiting, 30u);   // rows with what npulab does not model (int8 weights, kernel versions, ...)
   for (const CaseKind& k : case_kinds()) EXPECT_TRUE(kinds.count(k.name)) << "no runnable case of kind " << k.name;
 }
 
