@@ -49,11 +49,12 @@ PY
   { echo "FAIL: inf2 default: $(cat "$tmp/out")"; exit 1; }
 grep -q "TP16 = 8 chips x TP2" "$tmp/out" && ! grep -q "padded" "$tmp/out" ||
   { echo "FAIL: inf2 without --tp is not the unpadded TP16:"; cat "$tmp/out"; exit 1; }
-# One chip pads the same way: 32 heads at --tp 6 on trn2 (LNC=1) become 36 (kv 8 -> 36: 6
-# ranks do not take 8 kv heads whole, so one per query head).
+# One chip pads the same way: 32 heads at --tp 6 on trn2 (LNC=1) become 36; 6 ranks do not
+# take 8 kv heads whole, so each is copied once per query head (4x) and the 4 padded query
+# heads get zero kv heads.
 "$NPULAB" bench --model llama-3-8b --system trn2 --tp 6 --isl 128 --osl 4 --requests 1 --concurrency 1 \
   --max-num-seqs 1 --max-model-len 256 --threads 2 --cache-dir "$tmp/cache" >"$tmp/out" 2>&1 ||
   { echo "FAIL: trn2 --tp 6: $(cat "$tmp/out")"; exit 1; }
-grep -qF "TP6 x LNC1: NeuronCores 0-5 of 8; heads padded 32 -> 36, kv heads 8 -> 36, FFN 14336 -> 14340 for TP6" "$tmp/out" ||
+grep -qF "TP6 x LNC1: NeuronCores 0-5 of 8; heads padded 32 -> 36, kv heads 8 -> 36 (each replicated 4x, 4 zero heads), FFN 14336 -> 14340 for TP6" "$tmp/out" ||
   { echo "FAIL: trn2 --tp 6 does not say what it padded:"; cat "$tmp/out"; exit 1; }
 echo ok

@@ -41,7 +41,7 @@ expect_fail "--tp 9: chip 'trn2' has 8 NeuronCores" generate "$MODEL" --tp 9 --l
 # 8 heads over 3 ranks: a run with weights does not pad heads; the error says only serving
 # deployments do (llm/compile/tp_padding.h), and what they would pad.
 expect_fail "has 8 attention heads (4 kv heads, FFN 172), which 3 ranks do not divide: only timing-only serving runs" generate "$MODEL" --tp 3 --lnc 1
-expect_fail "(heads padded 8 -> 9, kv heads 4 -> 9, FFN 172 -> 174 for TP3, as transformers-neuronx does)" generate "$MODEL" --tp 3
+expect_fail "(heads padded 8 -> 9, kv heads 4 -> 9 (each replicated 2x, 1 zero head), FFN 172 -> 174 for TP3, as transformers-neuronx does)" generate "$MODEL" --tp 3
 expect_fail "only timing-only serving runs" generate llama-3-8b --timing-only --hw trn2 --tp 6 --lnc 1
 expect_fail "use --tp 1 to 4 (or --lnc 1 for up to 8)" generate "$MODEL" --tp 8 --lnc 2
 expect_fail "--lnc 2: chip 'trn1' supports logical NeuronCores of 1 physical core" generate "$MODEL" --hw trn1 --lnc 2

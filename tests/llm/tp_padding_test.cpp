@@ -66,6 +66,7 @@ TEST(TpPadding, OtherKvRules) {
   const Want b = padded(gqa(72, 24, 1024), 32);
   EXPECT_EQ(b.heads, 96);
   EXPECT_EQ(b.kv, 32);
+  EXPECT_EQ(pad_for_tp(gqa(72, 24, 1024), 32).kv_copies, 1);  // 8 zero kv heads
   // kv heads that divide over the ranks stay.
   EXPECT_EQ(padded(gqa(20, 8, 1024), 8).kv, 8);
   // Only the FFN width needs it: the heads stay.
@@ -95,6 +96,13 @@ TEST(TpPadding, DescribesWhatItPadded) {
             "transformers-neuronx does");
   EXPECT_EQ(pad_for_tp(*builtin_config("llama-2-13b"), 24).describe(),
             "heads padded 40 -> 48, kv heads 40 -> 48 for TP24, as transformers-neuronx does");
+  // 64 / 8 at TP20: fully replicated (8 copies of each kv head, one per query head), then
+  // the 16 padded query heads get zero kv heads.
+  const auto p = pad_for_tp(*builtin_config("llama-3.1-70b"), 20);
+  EXPECT_EQ(p.kv_copies, 8);
+  EXPECT_EQ(p.describe(),
+            "heads padded 64 -> 80, kv heads 8 -> 80 (each replicated 8x, 16 zero heads), FFN 28672 -> 28680 for TP20, "
+            "as transformers-neuronx does");
 }
 
 TEST(TpPadding, PaddedModelsSplitOverTheRanks) {

@@ -29,11 +29,14 @@ struct TpPadding {
   ModelConfig model;  // the padded model (the input when nothing needs padding)
   int64_t tp = 1;
   int64_t heads = 0, kv_heads = 0, hidden_dim = 0;  // the model's own, before padding
+  // Copies of each of the model's kv heads among model.n_kv_heads (the rest are zero heads).
+  int64_t kv_copies = 1;
   bool padded() const {
     return model.n_heads != heads || model.n_kv_heads != kv_heads || model.hidden_dim != hidden_dim;
   }
   // "heads padded 32 -> 48, kv heads 8 -> 24 (each replicated 3x), FFN 14336 -> 14352 for
-  // TP24, as transformers-neuronx does"; "" when nothing is padded.
+  // TP24, as transformers-neuronx does" ("(each replicated 8x, 16 zero heads)" when copies
+  // and zero heads mix); "" when nothing is padded.
   std::string describe() const;
 };
 
